@@ -1,0 +1,60 @@
+"""Fair, explainable customer-service metrics, tiers and incentives.
+
+Everything a user needs is importable from here; implementation modules
+start with ``_`` and may move without notice.
+"""
+
+from servicequality._errors import PolicyError, ServiceQualityError, ValidationError
+from servicequality._intake import Reject
+from servicequality._model import (
+    Agent,
+    Channel,
+    Conversation,
+    Difficulty,
+    KnowledgeTest,
+    QualityReview,
+    Rating,
+    RatingScale,
+    Role,
+    Sentiment,
+)
+from servicequality._periods import (
+    Calendar,
+    HourOfDay,
+    Monthly,
+    Period,
+    Quarterly,
+    TimeGrouping,
+    Weekly,
+    Yearly,
+)
+from servicequality._table import ConversationTable, TableRecords
+from servicequality._version import __version__
+
+__all__ = [
+    "Agent",
+    "Calendar",
+    "Channel",
+    "Conversation",
+    "ConversationTable",
+    "Difficulty",
+    "HourOfDay",
+    "KnowledgeTest",
+    "Monthly",
+    "Period",
+    "PolicyError",
+    "QualityReview",
+    "Quarterly",
+    "Rating",
+    "RatingScale",
+    "Reject",
+    "Role",
+    "Sentiment",
+    "ServiceQualityError",
+    "TableRecords",
+    "TimeGrouping",
+    "ValidationError",
+    "Weekly",
+    "Yearly",
+    "__version__",
+]

@@ -1,0 +1,103 @@
+"""Low-level helpers for string vocabularies and datetime columns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from servicequality._errors import ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import NDArray
+
+STRING = np.dtypes.StringDType()
+MISSING = -1
+"""Code of a missing optional id, enum or foreign key."""
+
+
+def code_dtype(size: int) -> np.dtype[Any]:
+    """The smallest signed integer type that holds codes ``-1 .. size - 1``."""
+    return np.dtype(np.int32) if size < 2**31 - 1 else np.dtype(np.int64)
+
+
+def encode_strings(
+    values: Sequence[str | None],
+) -> tuple[NDArray[np.integer[Any]], NDArray[Any]]:
+    """Codes and the sorted vocabulary of ``values``; ``None`` gets code -1.
+
+    The vocabulary depends only on the set of values, never on their order.
+    """
+    filled = np.array(["" if x is None else x for x in values], dtype=STRING)
+    vocabulary, codes = np.unique(filled, return_inverse=True)
+    codes = codes.reshape(-1).astype(code_dtype(len(vocabulary)))
+    if len(vocabulary) and vocabulary[0] == "":
+        vocabulary = vocabulary[1:]
+        codes -= 1
+    return codes, vocabulary
+
+
+def as_vocabulary(
+    owner: str, field: str, values: Sequence[str] | NDArray[Any]
+) -> NDArray[Any]:
+    """Validate a code-to-id list: non-blank strings, no duplicates.
+
+    A list already in strictly increasing order is checked in one pass.
+
+    Raises:
+        ValidationError: naming the first bad entry.
+    """
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise ValidationError(owner, field, array.shape, "must be a 1-D list of ids")
+    if array.size == 0:
+        return np.array([], dtype=STRING)
+    if array.dtype.kind not in "UTO" and not isinstance(array.dtype, type(STRING)):
+        raise ValidationError(owner, field, array.dtype, "must hold string ids")
+    if array.dtype.kind == "O":
+        for position, item in enumerate(array):
+            if not isinstance(item, str):
+                raise ValidationError(
+                    owner, f"{field}[{position}]", item, "must be a string id"
+                )
+    strings = array.astype(STRING)
+    blank = np.strings.str_len(np.strings.strip(strings)) == 0
+    if blank.any():
+        position = int(np.flatnonzero(blank)[0])
+        raise ValidationError(
+            owner, f"{field}[{position}]", str(strings[position]), "must not be blank"
+        )
+    if (strings[1:] > strings[:-1]).all():
+        return strings
+    ordered = np.sort(strings)
+    repeats = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if len(repeats):
+        repeated = str(ordered[repeats[0]])
+        raise ValidationError(
+            owner, field, repeated, "ids must be unique (each code maps to one id)"
+        )
+    return strings
+
+
+def to_instants(values: Sequence[datetime | None]) -> NDArray[np.datetime64]:
+    """``datetime64[us]`` UTC instants of aware datetimes; ``None`` becomes NaT."""
+    return np.array(
+        [None if x is None else x.astimezone(UTC).replace(tzinfo=None) for x in values],
+        dtype="datetime64[us]",
+    )
+
+
+def from_instants(values: NDArray[np.datetime64]) -> list[datetime | None]:
+    """Aware UTC datetimes of ``datetime64`` instants; NaT becomes ``None``."""
+    naive = values.astype("datetime64[us]").astype(object)
+    return [None if x is None else x.replace(tzinfo=UTC) for x in naive]
+
+
+def read_only(array: NDArray[Any]) -> NDArray[Any]:
+    """A read-only view of ``array`` (the caller's own array keeps its flags)."""
+    view = array.view()
+    view.flags.writeable = False
+    return view

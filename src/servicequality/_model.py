@@ -1,0 +1,474 @@
+"""The domain model: enumerations and immutable record types."""
+
+from __future__ import annotations
+
+import functools
+import types
+import typing
+from datetime import datetime
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, Self, Union
+
+import attrs
+
+from servicequality import _validators as v
+from servicequality._errors import ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "Agent",
+    "Channel",
+    "Conversation",
+    "Difficulty",
+    "KnowledgeTest",
+    "QualityReview",
+    "Rating",
+    "RatingScale",
+    "Role",
+    "Sentiment",
+]
+
+
+class _Coded(StrEnum):
+    """A string enumeration whose members also have a dense integer code."""
+
+    @property
+    def code(self) -> int:
+        """Position of the member in declaration order (the column code)."""
+        return _codes(type(self))[self]
+
+    @classmethod
+    def from_code(cls, code: int) -> Self:
+        """The member whose :attr:`code` is ``code``."""
+        return tuple(cls)[code]
+
+
+@functools.cache
+def _codes(enum: type[Enum]) -> dict[Enum, int]:
+    return {member: i for i, member in enumerate(enum)}
+
+
+class Role(_Coded):
+    """What kind of worker handles a conversation (普通客服 / 客服主管 / 智能客服)."""
+
+    AGENT = "agent"
+    """A front-line human agent (普通客服)."""
+    SUPERVISOR = "supervisor"
+    """A supervisor who takes escalated complaints (客服主管)."""
+    BOT = "bot"
+    """An automated assistant that may hand over to a human (智能客服)."""
+
+
+class Channel(_Coded):
+    """Where the customer reached the shop."""
+
+    CHAT = "chat"
+    DM = "dm"
+    COMMENT = "comment"
+    EMAIL = "email"
+    PHONE = "phone"
+    OTHER = "other"
+
+
+class Difficulty(_Coded):
+    """How hard a conversation is; drives difficulty coefficients (难度系数)."""
+
+    BASIC = "basic"
+    """A routine question (基础咨询)."""
+    COMPLEX = "complex"
+    """A question that needs investigation (复杂咨询)."""
+    COMPLAINT = "complaint"
+    """A complaint (投诉处理)."""
+    CRISIS = "crisis"
+    """A public or high-stakes incident (危机公关)."""
+
+
+class Sentiment(_Coded):
+    """The customer's mood at the start or end of a conversation."""
+
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+def _scale_bounds(instance: RatingScale, attribute: Any, value: int) -> None:
+    v.integer(instance, attribute, value)
+
+
+@attrs.frozen(kw_only=True)
+class RatingScale:
+    """A customer rating scale: whole-number scores from ``low`` to ``high``.
+
+    A score is *satisfied* when ``score >= satisfied_from`` and *dissatisfied*
+    when ``score <= dissatisfied_to``; anything between is neutral.
+
+    Attributes:
+        name: A short name that identifies the scale (``"five_star"``).
+        low: The lowest possible score.
+        high: The highest possible score.
+        satisfied_from: The lowest score that counts as satisfied.
+        dissatisfied_to: The highest score that counts as dissatisfied.
+
+    Raises:
+        ValidationError: unless ``low <= dissatisfied_to < satisfied_from <= high``.
+    """
+
+    THREE_LEVEL: ClassVar[RatingScale]
+    """Douyin's votes: 1 不满意 dissatisfied, 2 一般 neutral, 3 满意 satisfied."""
+    FIVE_STAR: ClassVar[RatingScale]
+    """1 to 5 stars; 4 and 5 are satisfied, 1 and 2 dissatisfied, 3 neutral."""
+
+    name: str = attrs.field(validator=v.identifier)
+    low: int = attrs.field(validator=_scale_bounds)
+    high: int = attrs.field(validator=_scale_bounds)
+    satisfied_from: int = attrs.field(validator=_scale_bounds)
+    dissatisfied_to: int = attrs.field(validator=_scale_bounds)
+
+    def __attrs_post_init__(self) -> None:
+        if self.high <= self.low:
+            v.fail(self, "high", self.high, f"must be greater than low ({self.low})")
+        if not self.low <= self.dissatisfied_to < self.satisfied_from <= self.high:
+            v.fail(
+                self,
+                "satisfied_from",
+                self.satisfied_from,
+                "must satisfy low <= dissatisfied_to < satisfied_from <= high "
+                f"(low={self.low}, dissatisfied_to={self.dissatisfied_to}, "
+                f"high={self.high})",
+            )
+
+    def contains(self, score: int) -> bool:
+        """Whether ``score`` is a whole number on this scale."""
+        return (
+            isinstance(score, int)
+            and not isinstance(score, bool)
+            and self.low <= score <= self.high
+        )
+
+    def is_satisfied(self, score: int) -> bool:
+        """Whether ``score`` counts as satisfied on this scale."""
+        return score >= self.satisfied_from
+
+    def is_dissatisfied(self, score: int) -> bool:
+        """Whether ``score`` counts as dissatisfied on this scale."""
+        return score <= self.dissatisfied_to
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | str) -> RatingScale:
+        """Build a scale from :meth:`to_dict` output, or a preset's name."""
+        if isinstance(data, str):
+            for preset in (cls.THREE_LEVEL, cls.FIVE_STAR):
+                if preset.name == data:
+                    return preset
+            raise ValidationError(
+                "RatingScale",
+                "name",
+                data,
+                "is not a preset; use 'three_level', 'five_star' or a mapping",
+            )
+        return _from_mapping(cls, data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, accepted by :meth:`from_dict`."""
+        return attrs.asdict(self)
+
+
+RatingScale.THREE_LEVEL = RatingScale(
+    name="three_level", low=1, high=3, satisfied_from=3, dissatisfied_to=1
+)
+RatingScale.FIVE_STAR = RatingScale(
+    name="five_star", low=1, high=5, satisfied_from=4, dissatisfied_to=2
+)
+
+
+class _Record:
+    """Shared plain-data conversions of the record types."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Build the record from plain data (the output of :meth:`to_dict`).
+
+        Enumerations may be given by value (``"dm"``), datetimes as ISO 8601
+        strings with an offset, rating scales as a preset name or a mapping.
+
+        Raises:
+            ValidationError: for an unknown or missing key or a bad value.
+        """
+        return _from_mapping(cls, data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: enums as values, datetimes as ISO 8601 strings."""
+        return attrs.asdict(
+            self,  # type: ignore[arg-type]  # subclasses are attrs classes
+            value_serializer=_serialize,
+        )
+
+
+def _serialize(_inst: object, _field: object, value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, RatingScale):
+        return value.to_dict()
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class Agent(_Record):
+    """A worker who handles conversations: a human agent, a supervisor or a bot.
+
+    Attributes:
+        id: Unique agent id.
+        role: :class:`Role` of the worker.
+        name: Display name, if known.
+        team: Team id, if the shop has teams.
+    """
+
+    id: str = attrs.field(validator=v.identifier)
+    role: Role = attrs.field(validator=v.member_of(Role))
+    name: str | None = attrs.field(default=None, validator=v.optional_text)
+    team: str | None = attrs.field(default=None, validator=v.optional_identifier)
+
+
+@attrs.frozen(kw_only=True)
+class Conversation(_Record):
+    """One customer-service conversation.
+
+    Attributes:
+        id: Unique conversation id.
+        agent_id: Who took the conversation first (a bot, if a bot answered).
+        customer_id: The customer.
+        opened_at: When the customer opened it (timezone-aware).
+        closed_at: When it was closed; ``None`` while open.
+        first_response_at: The first reply by whoever the conversation counts
+            for: the human it was handed to, if a bot handed it over, else
+            ``agent_id``. ``None`` if nobody replied. Must lie within
+            ``[opened_at, closed_at]``.
+        channel: :class:`Channel` it came through.
+        topic: Product category or subject, free-form id (``"sizing"``).
+        difficulty: :class:`Difficulty` of the problem.
+        resolved: Whether the problem was solved in this conversation.
+        escalated: Whether it was escalated to a supervisor (投诉升级).
+        case_id: Groups the conversations about one customer problem.
+        transferred_to: The human agent a bot handed this conversation to
+            (转接人工); never the same as ``agent_id``.
+        rating_invited: Whether the customer was invited to rate (邀请评价).
+        sentiment_start: Customer mood at the start, if assessed.
+        sentiment_end: Customer mood at the end, if assessed.
+
+    Raises:
+        ValidationError: for an empty id, a naive datetime, ``closed_at``
+            before ``opened_at``, ``first_response_at`` outside
+            ``[opened_at, closed_at]`` or a self-transfer.
+    """
+
+    id: str = attrs.field(validator=v.identifier)
+    agent_id: str = attrs.field(validator=v.identifier)
+    customer_id: str = attrs.field(validator=v.identifier)
+    opened_at: datetime = attrs.field(validator=v.aware_datetime)
+    closed_at: datetime | None = attrs.field(
+        default=None, validator=v.optional_aware_datetime
+    )
+    first_response_at: datetime | None = attrs.field(
+        default=None, validator=v.optional_aware_datetime
+    )
+    channel: Channel = attrs.field(validator=v.member_of(Channel))
+    topic: str | None = attrs.field(default=None, validator=v.optional_identifier)
+    difficulty: Difficulty = attrs.field(validator=v.member_of(Difficulty))
+    resolved: bool = attrs.field(validator=v.boolean)
+    escalated: bool = attrs.field(validator=v.boolean)
+    case_id: str | None = attrs.field(default=None, validator=v.optional_identifier)
+    transferred_to: str | None = attrs.field(
+        default=None, validator=v.optional_identifier
+    )
+    rating_invited: bool = attrs.field(validator=v.boolean)
+    sentiment_start: Sentiment | None = attrs.field(
+        default=None, validator=v.member_of(Sentiment, optional=True)
+    )
+    sentiment_end: Sentiment | None = attrs.field(
+        default=None, validator=v.member_of(Sentiment, optional=True)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.closed_at is not None and self.closed_at < self.opened_at:
+            v.fail(
+                self,
+                "closed_at",
+                self.closed_at,
+                f"must not be before opened_at ({self.opened_at.isoformat()})",
+            )
+        if self.first_response_at is not None:
+            if self.first_response_at < self.opened_at:
+                v.fail(
+                    self,
+                    "first_response_at",
+                    self.first_response_at,
+                    f"must not be before opened_at ({self.opened_at.isoformat()})",
+                )
+            if self.closed_at is not None and self.first_response_at > self.closed_at:
+                v.fail(
+                    self,
+                    "first_response_at",
+                    self.first_response_at,
+                    f"must not be after closed_at ({self.closed_at.isoformat()})",
+                )
+        if self.transferred_to == self.agent_id:
+            v.fail(
+                self,
+                "transferred_to",
+                self.transferred_to,
+                "must differ from agent_id (a hand-over goes to someone else)",
+            )
+
+    @property
+    def handler_id(self) -> str:
+        """Who it counts for: ``transferred_to`` if set, else ``agent_id``."""
+        return self.transferred_to if self.transferred_to is not None else self.agent_id
+
+
+def _rating_scale(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, RatingScale):
+        v.fail(instance, attribute.name, value, "must be a RatingScale")
+
+
+@attrs.frozen(kw_only=True)
+class Rating(_Record):
+    """A customer's rating of one conversation.
+
+    Attributes:
+        conversation_id: The rated conversation.
+        score: A whole number on ``scale``.
+        scale: The :class:`RatingScale` the customer used.
+        rated_at: When the rating was given, if known (timezone-aware).
+        comment: The customer's words, if any.
+
+    Raises:
+        ValidationError: for a score off its scale.
+    """
+
+    conversation_id: str = attrs.field(validator=v.identifier)
+    score: int = attrs.field(validator=v.integer)
+    scale: RatingScale = attrs.field(validator=_rating_scale)
+    rated_at: datetime | None = attrs.field(
+        default=None, validator=v.optional_aware_datetime
+    )
+    comment: str | None = attrs.field(default=None, validator=v.optional_text)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.scale.low <= self.score <= self.scale.high:
+            v.fail(
+                self,
+                "score",
+                self.score,
+                f"must be on the {self.scale.name} scale "
+                f"({self.scale.low}..{self.scale.high})",
+            )
+
+    @property
+    def satisfied(self) -> bool:
+        """Whether the score counts as satisfied on its scale."""
+        return self.scale.is_satisfied(self.score)
+
+    @property
+    def dissatisfied(self) -> bool:
+        """Whether the score counts as dissatisfied on its scale."""
+        return self.scale.is_dissatisfied(self.score)
+
+
+@attrs.frozen(kw_only=True)
+class QualityReview(_Record):
+    """A quality review (质检) of one sampled conversation.
+
+    Attributes:
+        conversation_id: The reviewed conversation.
+        reviewer_id: Who reviewed it.
+        accurate: Whether the replies were accurate (回复准确).
+        script_compliant: Whether the agent followed the service script (话术规范).
+        empathy: Empathy score from 1 (none) to 5 (excellent) (同理心).
+    """
+
+    conversation_id: str = attrs.field(validator=v.identifier)
+    reviewer_id: str = attrs.field(validator=v.identifier)
+    accurate: bool = attrs.field(validator=v.boolean)
+    script_compliant: bool = attrs.field(validator=v.boolean)
+    empathy: int = attrs.field(validator=v.integer_between(1, 5))
+
+
+@attrs.frozen(kw_only=True)
+class KnowledgeTest(_Record):
+    """An agent's result in a product-knowledge test (专业知识测试).
+
+    Attributes:
+        agent_id: Who took the test.
+        taken_at: When (timezone-aware).
+        score: Points scored, ``0 <= score <= max_score``.
+        max_score: Points available, greater than 0.
+    """
+
+    agent_id: str = attrs.field(validator=v.identifier)
+    taken_at: datetime = attrs.field(validator=v.aware_datetime)
+    score: float = attrs.field(validator=v.non_negative_real)
+    max_score: float = attrs.field(validator=v.positive_real)
+
+    def __attrs_post_init__(self) -> None:
+        if self.score > self.max_score:
+            v.fail(
+                self,
+                "score",
+                self.score,
+                f"must not exceed max_score ({self.max_score})",
+            )
+
+
+_T = typing.TypeVar("_T")
+
+
+def _from_mapping(cls: type[_T], data: Mapping[str, Any]) -> _T:
+    name = cls.__name__
+    if not isinstance(data, typing.Mapping):
+        raise ValidationError(name, "<record>", data, "must be a mapping")
+    fields = attrs.fields_dict(cls)  # type: ignore[arg-type]
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in fields:
+            raise ValidationError(
+                name, str(key), value, f"unknown field; known: {', '.join(fields)}"
+            )
+        kwargs[key] = _parse(name, key, hints[key], value)
+    for key, field in fields.items():
+        if key not in kwargs and field.default is attrs.NOTHING:
+            raise ValidationError(name, key, None, "is required")
+    return cls(**kwargs)
+
+
+def _parse(owner: str, key: str, hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        (hint,) = (arg for arg in typing.get_args(hint) if arg is not type(None))
+    if isinstance(hint, type):
+        if issubclass(hint, Enum) and isinstance(value, str):
+            try:
+                return hint(value)
+            except ValueError:
+                known = ", ".join(repr(m.value) for m in hint)
+                raise ValidationError(
+                    owner, key, value, f"must be one of {known}"
+                ) from None
+        if hint is datetime and isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                raise ValidationError(
+                    owner, key, value, "must be an ISO 8601 datetime with an offset"
+                ) from None
+        if hint is RatingScale and isinstance(value, str | typing.Mapping):
+            return RatingScale.from_dict(value)
+    return value

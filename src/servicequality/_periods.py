@@ -1,0 +1,362 @@
+"""Half-open periods and the calendars that assign timestamps to them.
+
+Timestamps in columns are ``datetime64`` UTC instants. A calendar converts
+them to wall-clock time in its own time zone (vectorised, exact across DST
+changes) and groups by the local week, month, quarter, year or hour.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from zoneinfo import ZoneInfo
+
+import attrs
+import numpy as np
+
+from servicequality import _validators as v
+from servicequality._errors import ValidationError
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+__all__ = [
+    "Calendar",
+    "HourOfDay",
+    "Monthly",
+    "Period",
+    "Quarterly",
+    "TimeGrouping",
+    "Weekly",
+    "Yearly",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@attrs.frozen(kw_only=True, order=False)
+class Period:
+    """A half-open span of time ``[start, end)``.
+
+    Equality compares instants: a period in Asia/Shanghai equals the same
+    span written in UTC.
+
+    Attributes:
+        start: First instant inside the period (timezone-aware).
+        end: First instant after the period (timezone-aware), later than ``start``.
+
+    Raises:
+        ValidationError: for naive datetimes or ``end <= start``.
+    """
+
+    start: datetime = attrs.field(validator=v.aware_datetime)
+    end: datetime = attrs.field(validator=v.aware_datetime)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end.astimezone(UTC) <= self.start.astimezone(UTC):
+            v.fail(
+                self, "end", self.end, f"must be after start ({self.start.isoformat()})"
+            )
+
+    def __contains__(self, instant: object) -> bool:
+        if not isinstance(instant, datetime) or instant.utcoffset() is None:
+            return False
+        utc = instant.astimezone(UTC)
+        return self.start.astimezone(UTC) <= utc < self.end.astimezone(UTC)
+
+    def __lt__(self, other: Period) -> bool:
+        return (self.start.astimezone(UTC), self.end.astimezone(UTC)) < (
+            other.start.astimezone(UTC),
+            other.end.astimezone(UTC),
+        )
+
+    @property
+    def duration(self) -> timedelta:
+        """Elapsed time from start to end (a DST change makes a day 23 or 25 h)."""
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
+
+    def __str__(self) -> str:
+        return f"[{self.start.isoformat()}, {self.end.isoformat()})"
+
+
+def _to_tz(value: tzinfo | str) -> tzinfo:
+    if isinstance(value, str):
+        try:
+            return ZoneInfo(value)
+        except (ValueError, LookupError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValidationError(
+                "calendar", "tz", value, "is not a known IANA time zone"
+            ) from None
+    if not isinstance(value, tzinfo):
+        raise ValidationError(
+            "calendar", "tz", value, "must be a tzinfo or an IANA zone name"
+        )
+    return value
+
+
+def _offset_at(tz: tzinfo, second: int) -> timedelta:
+    offset = (_EPOCH + timedelta(seconds=second)).astimezone(tz).utcoffset()
+    assert offset is not None  # an aware datetime always has one
+    return offset
+
+
+def local_wall_times(instants: NDArray[Any], tz: tzinfo) -> NDArray[Any]:
+    """Wall-clock times in ``tz`` of UTC ``instants`` (``datetime64[us]``).
+
+    The offset is piecewise constant; its change points between the first
+    and last instant are found per UTC day and pinned to the second by
+    bisection, so the work is proportional to days spanned, not rows.
+
+    Raises:
+        ValidationError: if an instant is NaT.
+    """
+    instants = np.asarray(instants, dtype="datetime64[us]")
+    if instants.size == 0:
+        return instants.copy()
+    if np.isnat(instants).any():
+        raise ValidationError(
+            "calendar", "timestamps", "NaT", "every timestamp must be set"
+        )
+    low = int(instants.min().astype("datetime64[s]").astype(np.int64))
+    high = int(instants.max().astype("datetime64[s]").astype(np.int64))
+    day = 86_400
+    first_day = low - low % day
+    starts = [first_day]
+    offsets = [_offset_at(tz, first_day)]
+    for second in range(first_day + day, high + day, day):
+        offset = _offset_at(tz, second)
+        if offset != offsets[-1]:
+            before, after = second - day, second
+            while after - before > 1:
+                middle = (before + after) // 2
+                if _offset_at(tz, middle) == offsets[-1]:
+                    before = middle
+                else:
+                    after = middle
+            starts.append(after)
+            offsets.append(_offset_at(tz, after))
+    change_at = np.array(starts, dtype="datetime64[s]").astype("datetime64[us]")
+    shift = np.array(
+        [o // timedelta(microseconds=1) for o in offsets], dtype=np.int64
+    ).astype("timedelta64[us]")
+    if len(shift) == 1:
+        return np.asarray(instants + shift[0])
+    index = np.searchsorted(change_at, instants, side="right") - 1
+    return np.asarray(instants + shift[index])
+
+
+def _as_instants(timestamps: NDArray[Any] | datetime) -> NDArray[Any]:
+    if isinstance(timestamps, datetime):
+        if timestamps.utcoffset() is None:
+            raise ValidationError(
+                "calendar", "timestamp", timestamps, "must be timezone-aware"
+            )
+        return np.array(
+            [timestamps.astimezone(UTC).replace(tzinfo=None)], dtype="datetime64[us]"
+        )
+    array = np.asarray(timestamps)
+    if array.dtype.kind != "M":
+        raise ValidationError(
+            "calendar", "timestamps", array.dtype, "must be a datetime64 array (UTC)"
+        )
+    return array.astype("datetime64[us]", copy=False)
+
+
+class TimeGrouping(Protocol):
+    """Anything that maps UTC timestamps to group keys (a calendar or a clock)."""
+
+    @property
+    def key(self) -> str:
+        """Name of the group key this produces (``"period"`` or ``"hour"``)."""
+        ...
+
+    def assign(
+        self, timestamps: NDArray[Any]
+    ) -> tuple[NDArray[np.intp], tuple[Any, ...]]:
+        """Codes per timestamp and the sorted keys they index."""
+        ...
+
+
+def _wall_to_aware(wall: np.datetime64, tz: tzinfo) -> datetime:
+    micros = int(wall.astype("datetime64[us]").astype(np.int64))
+    naive = datetime(1970, 1, 1) + timedelta(microseconds=micros)
+    return naive.replace(tzinfo=tz)
+
+
+@attrs.frozen
+class _Calendar:
+    """Shared machinery of the period calendars."""
+
+    key: ClassVar[str] = "period"
+    tz: tzinfo = attrs.field(default=UTC, converter=_to_tz)
+
+    def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
+        raise NotImplementedError
+
+    def _next_start(self, start: np.datetime64) -> np.datetime64:
+        raise NotImplementedError
+
+    def assign(
+        self, timestamps: NDArray[Any]
+    ) -> tuple[NDArray[np.intp], tuple[Period, ...]]:
+        """Assign UTC timestamps to periods of this calendar.
+
+        Args:
+            timestamps: ``datetime64`` array of UTC instants (any unit).
+
+        Returns:
+            An ``intp`` code per timestamp and the distinct periods, in time
+            order, that the codes index. Empty input gives empty outputs.
+
+        Raises:
+            ValidationError: if an instant is NaT or the array is not datetime64.
+        """
+        floors = self._floor(local_wall_times(_as_instants(timestamps), self.tz))
+        starts, codes = np.unique(floors, return_inverse=True)
+        periods = tuple(self._period_from_wall(start) for start in starts)
+        return codes.astype(np.intp).reshape(-1), periods
+
+    def _period_from_wall(self, start: np.datetime64) -> Period:
+        return Period(
+            start=_wall_to_aware(start, self.tz),
+            end=_wall_to_aware(self._next_start(start), self.tz),
+        )
+
+    def period_of(self, instant: datetime) -> Period:
+        """The period that contains ``instant`` (timezone-aware)."""
+        _, (period,) = self.assign(_as_instants(instant))
+        return period
+
+    def following(self, period: Period) -> Period:
+        """The period right after ``period``."""
+        return self.period_of(period.end)
+
+    def preceding(self, period: Period) -> Period:
+        """The period right before ``period``."""
+        return self.period_of(period.start - timedelta(microseconds=1))
+
+    def periods_between(self, start: datetime, end: datetime) -> tuple[Period, ...]:
+        """Every period that overlaps ``[start, end)``, in time order."""
+        if end <= start:
+            return ()
+        periods = [self.period_of(start)]
+        while periods[-1].end < end:
+            periods.append(self.following(periods[-1]))
+        return tuple(periods)
+
+
+def _month_index(wall: NDArray[Any]) -> NDArray[Any]:
+    return wall.astype("datetime64[M]").astype(np.int64)
+
+
+@attrs.frozen
+class Weekly(_Calendar):
+    """ISO weeks, Monday 00:00 to the next Monday 00:00, in time zone ``tz``.
+
+    Attributes:
+        tz: Time zone whose wall clock defines the weeks (default UTC);
+            a ``tzinfo`` or an IANA name such as ``"Asia/Shanghai"``.
+    """
+
+    def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
+        days = wall.astype("datetime64[D]")
+        since_monday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
+        return np.asarray(days - since_monday.astype("timedelta64[D]"))
+
+    def _next_start(self, start: np.datetime64) -> np.datetime64:
+        return np.datetime64(start + np.timedelta64(7, "D"))
+
+
+@attrs.frozen
+class Monthly(_Calendar):
+    """Calendar months in time zone ``tz``.
+
+    Attributes:
+        tz: Time zone whose wall clock defines the months (default UTC).
+    """
+
+    def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
+        return wall.astype("datetime64[M]").astype("datetime64[D]")
+
+    def _next_start(self, start: np.datetime64) -> np.datetime64:
+        return np.datetime64(
+            (start.astype("datetime64[M]") + 1).astype("datetime64[D]")
+        )
+
+
+@attrs.frozen
+class Quarterly(_Calendar):
+    """Calendar quarters (January, April, July, October) in time zone ``tz``.
+
+    Attributes:
+        tz: Time zone whose wall clock defines the quarters (default UTC).
+    """
+
+    def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
+        months = _month_index(wall)
+        quarter_start = months - months % 3
+        return np.asarray(quarter_start.astype("datetime64[M]").astype("datetime64[D]"))
+
+    def _next_start(self, start: np.datetime64) -> np.datetime64:
+        return np.datetime64(
+            (start.astype("datetime64[M]") + 3).astype("datetime64[D]")
+        )
+
+
+@attrs.frozen
+class Yearly(_Calendar):
+    """Calendar years in time zone ``tz``.
+
+    Attributes:
+        tz: Time zone whose wall clock defines the years (default UTC).
+    """
+
+    def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
+        return wall.astype("datetime64[Y]").astype("datetime64[D]")
+
+    def _next_start(self, start: np.datetime64) -> np.datetime64:
+        return np.datetime64(
+            (start.astype("datetime64[Y]") + 1).astype("datetime64[D]")
+        )
+
+
+Calendar = Weekly | Monthly | Quarterly | Yearly
+"""Any of the period calendars."""
+
+
+@attrs.frozen
+class HourOfDay:
+    """The wall-clock hour (0 to 23) in time zone ``tz``, for time-slot analysis.
+
+    On a day when clocks go back, the repeated hour gets the rows of both
+    passes; on a day when they go forward, the skipped hour gets none.
+
+    Attributes:
+        tz: Time zone whose wall clock defines the hour (default UTC).
+    """
+
+    key: ClassVar[str] = "hour"
+    tz: tzinfo = attrs.field(default=UTC, converter=_to_tz)
+
+    def assign(
+        self, timestamps: NDArray[Any]
+    ) -> tuple[NDArray[np.intp], tuple[int, ...]]:
+        """Assign UTC timestamps to their local hour.
+
+        Returns:
+            An ``intp`` code per timestamp and the distinct hours, ascending,
+            that the codes index.
+        """
+        hours = self.hours(timestamps)
+        present, codes = np.unique(hours, return_inverse=True)
+        return codes.astype(np.intp).reshape(-1), tuple(int(h) for h in present)
+
+    def hours(self, timestamps: NDArray[Any]) -> NDArray[Any]:
+        """The local hour, 0 to 23, of each UTC timestamp."""
+        wall = local_wall_times(_as_instants(timestamps), self.tz)
+        since_midnight = wall - wall.astype("datetime64[D]")
+        return np.asarray(since_midnight // np.timedelta64(1, "h"))
+
+    def hour_of(self, instant: datetime) -> int:
+        """The local hour, 0 to 23, of a timezone-aware ``instant``."""
+        return int(self.hours(_as_instants(instant))[0])

@@ -1,0 +1,555 @@
+"""The columnar, validated, read-only :class:`ConversationTable`."""
+
+from __future__ import annotations
+
+import types
+from typing import TYPE_CHECKING, Any, cast
+
+import attrs
+import numpy as np
+
+from servicequality import _arrays, _intake
+from servicequality._columns import (
+    MISSING,
+    STRING,
+    code_dtype,
+    from_instants,
+    read_only,
+)
+from servicequality._errors import ValidationError
+from servicequality._intake import Errors, Reject
+from servicequality._model import (
+    Agent,
+    Conversation,
+    KnowledgeTest,
+    QualityReview,
+    Rating,
+    RatingScale,
+)
+from servicequality._schema import COLUMNS, VOCABULARIES, agent_roles, decode
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["ConversationTable", "Reject", "TableRecords"]
+
+_TEST_COLUMNS = ("agent_id", "taken_at", "score", "max_score")
+
+
+@attrs.frozen(kw_only=True)
+class TableRecords:
+    """The records a table holds, as value objects (see ``to_records``).
+
+    Attributes:
+        conversations: In table order.
+        ratings: One per rated conversation, in table order.
+        reviews: One per reviewed conversation, in table order.
+        agents: The roster the table was built with.
+        knowledge_tests: In input order.
+    """
+
+    conversations: tuple[Conversation, ...]
+    ratings: tuple[Rating, ...] = ()
+    reviews: tuple[QualityReview, ...] = ()
+    agents: tuple[Agent, ...] = ()
+    knowledge_tests: tuple[KnowledgeTest, ...] = ()
+
+
+class ConversationTable:
+    """Conversations as read-only numpy columns, with ratings, reviews and agents.
+
+    Each row is one conversation; its customer rating and quality review (if
+    any) are folded into the row. String ids are integer codes into
+    vocabularies (see :meth:`vocabulary`); optional codes use -1 for "none";
+    timestamps are ``datetime64[us]`` UTC instants with NaT for "none";
+    enumerations are their ``code`` (``Channel.DM.code``).
+
+    Build one with :meth:`from_records` (value objects or plain mappings) or
+    :meth:`from_arrays` (numpy columns). Every input record either enters the
+    table or is listed in :attr:`rejects`.
+
+    Without a roster (``agents=()``) every agent id counts as a human
+    ``Role.AGENT``; pass the roster to measure bots and supervisors apart.
+    """
+
+    __slots__ = (
+        "_agent_role",
+        "_columns",
+        "_rejects",
+        "_roster",
+        "_scales",
+        "_tests",
+        "_vocabularies",
+    )
+
+    def __init__(
+        self,
+        *,
+        columns: Mapping[str, NDArray[Any]],
+        vocabularies: Mapping[str, NDArray[Any]],
+        scales: tuple[RatingScale, ...],
+        roster: tuple[Agent, ...],
+        agent_role: NDArray[np.int8],
+        tests: Mapping[str, NDArray[Any]],
+        rejects: tuple[Reject, ...] = (),
+    ) -> None:
+        """Assemble a table from validated parts; use the ``from_*`` constructors."""
+        self._columns = types.MappingProxyType(
+            {name: read_only(columns[name]) for name in COLUMNS}
+        )
+        self._vocabularies = types.MappingProxyType(
+            {name: read_only(vocabularies[name]) for name in VOCABULARIES}
+        )
+        self._scales = scales
+        self._roster = roster
+        self._agent_role = read_only(agent_role)
+        self._tests = types.MappingProxyType(
+            {name: read_only(tests[name]) for name in _TEST_COLUMNS}
+        )
+        self._rejects = rejects
+
+    def __len__(self) -> int:
+        return len(self._columns["opened_at"])
+
+    def __getitem__(self, name: str) -> NDArray[Any]:
+        """The read-only column ``name`` (see :attr:`column_names`).
+
+        Raises:
+            KeyError: naming the known columns.
+        """
+        try:
+            return self._columns[name]
+        except KeyError:
+            known = ", ".join(self._columns)
+            raise KeyError(f"no column {name!r}; columns: {known}") from None
+
+    def __repr__(self) -> str:
+        rated = int((self._columns["rating_scale"] >= 0).sum())
+        return (
+            f"<ConversationTable: {len(self)} conversations, "
+            f"{len(self._vocabularies['agent_id'])} agents, {rated} rated, "
+            f"{len(self._rejects)} rejected>"
+        )
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Names of the per-conversation columns, in a fixed order."""
+        return tuple(self._columns)
+
+    def vocabulary(self, name: str) -> NDArray[Any]:
+        """The ids that the codes of vocabulary ``name`` index.
+
+        ``name`` is one of ``conversation_id``, ``agent_id`` (also indexed by
+        ``transferred_to`` and the knowledge tests), ``customer_id``,
+        ``topic``, ``case_id``, ``reviewer_id`` or ``rating_comment``.
+
+        Raises:
+            KeyError: naming the known vocabularies.
+        """
+        try:
+            return self._vocabularies[name]
+        except KeyError:
+            known = ", ".join(VOCABULARIES)
+            raise KeyError(f"no vocabulary {name!r}; vocabularies: {known}") from None
+
+    @property
+    def agent_roles(self) -> NDArray[np.int8]:
+        """:class:`Role` code of each id in ``vocabulary("agent_id")``."""
+        return self._agent_role
+
+    @property
+    def agents(self) -> tuple[Agent, ...]:
+        """The roster the table was built with (empty if none was given)."""
+        return self._roster
+
+    @property
+    def rating_scales(self) -> tuple[RatingScale, ...]:
+        """The scales that the ``rating_scale`` codes index."""
+        return self._scales
+
+    @property
+    def knowledge_tests(self) -> Mapping[str, NDArray[Any]]:
+        """Knowledge-test columns.
+
+        ``agent_id`` (codes into ``vocabulary("agent_id")``), ``taken_at``
+        (``datetime64[us]`` UTC), ``score`` and ``max_score`` (float64).
+        """
+        return self._tests
+
+    @property
+    def rejects(self) -> tuple[Reject, ...]:
+        """Records left out of the table, by kind then input position."""
+        return self._rejects
+
+    @classmethod
+    def from_records(
+        cls,
+        conversations: Iterable[Conversation | Mapping[str, Any]],
+        *,
+        ratings: Iterable[Rating | Mapping[str, Any]] = (),
+        reviews: Iterable[QualityReview | Mapping[str, Any]] = (),
+        agents: Iterable[Agent | Mapping[str, Any]] = (),
+        knowledge_tests: Iterable[KnowledgeTest | Mapping[str, Any]] = (),
+        errors: Errors = "raise",
+    ) -> ConversationTable:
+        """Build a table from value objects or plain mappings (``to_dict`` form).
+
+        Rows keep the input order; vocabularies are sorted, so they depend on
+        the set of ids only. Rejected: a record that fails validation, a
+        repeated conversation id (the first is kept), an ``agent_id`` or
+        ``transferred_to`` missing from a non-empty roster, a hand-over to a
+        bot, a rating or review of an unknown (or rejected) conversation, a
+        second rating or review of one conversation, a repeated roster id, a
+        knowledge test of an agent missing from a non-empty roster.
+
+        Args:
+            conversations: The conversations.
+            ratings: At most one per conversation.
+            reviews: Quality reviews, at most one per conversation.
+            agents: The roster; empty means every id is a human agent.
+            knowledge_tests: Knowledge-test results of the agents.
+            errors: ``"raise"`` stops at the first bad record;
+                ``"collect"`` keeps going and lists every bad record in
+                :attr:`rejects`, so ``len(table) + rejected conversations``
+                equals the number of conversations given.
+
+        Raises:
+            ValidationError: with ``errors="raise"``, for the first bad
+                record, naming its class, field, value, rule and position.
+        """
+        return cls(
+            **_intake.from_records(
+                conversations,
+                ratings=ratings,
+                reviews=reviews,
+                agents=agents,
+                knowledge_tests=knowledge_tests,
+                errors=errors,
+            )
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        conversation_id: ArrayLike,
+        conversation_ids: Sequence[str] | NDArray[Any],
+        agent_id: ArrayLike,
+        agent_ids: Sequence[str] | NDArray[Any],
+        customer_id: ArrayLike,
+        customer_ids: Sequence[str] | NDArray[Any],
+        opened_at: ArrayLike,
+        channel: ArrayLike,
+        difficulty: ArrayLike,
+        resolved: ArrayLike,
+        escalated: ArrayLike,
+        rating_invited: ArrayLike,
+        closed_at: ArrayLike | None = None,
+        first_response_at: ArrayLike | None = None,
+        topic: ArrayLike | None = None,
+        topics: Sequence[str] | NDArray[Any] = (),
+        case_id: ArrayLike | None = None,
+        case_ids: Sequence[str] | NDArray[Any] = (),
+        transferred_to: ArrayLike | None = None,
+        sentiment_start: ArrayLike | None = None,
+        sentiment_end: ArrayLike | None = None,
+        rating_scale: ArrayLike | None = None,
+        rating_scales: Sequence[RatingScale] = (),
+        rating_score: ArrayLike | None = None,
+        rated_at: ArrayLike | None = None,
+        rating_comment: ArrayLike | None = None,
+        rating_comments: Sequence[str] | NDArray[Any] = (),
+        reviewer_id: ArrayLike | None = None,
+        reviewer_ids: Sequence[str] | NDArray[Any] = (),
+        review_accurate: ArrayLike | None = None,
+        review_script_compliant: ArrayLike | None = None,
+        review_empathy: ArrayLike | None = None,
+        agents: Sequence[Agent] = (),
+        knowledge_tests: Sequence[KnowledgeTest] = (),
+        errors: Errors = "raise",
+    ) -> ConversationTable:
+        """Build a table from numpy columns, checked without a Python row loop.
+
+        Ids are integer codes into code-to-id lists (``agent_id`` and
+        ``transferred_to`` both index ``agent_ids``); optional codes use -1
+        for "none". Enumerations are codes (``Channel.DM.code``) or value
+        strings (``"dm"``). Timestamps are ``datetime64`` UTC instants, NaT
+        for "none". A row is rated where ``rating_scale >= 0`` (a code into
+        ``rating_scales``; ``rating_score`` then required) and reviewed where
+        ``reviewer_id >= 0`` (the three ``review_*`` columns then required).
+
+        Columns are not copied when no row is rejected and timestamps are
+        already ``datetime64[us]``: the table holds read-only views of your
+        arrays, so do not modify them afterwards.
+
+        Rows are rejected for the same rules as :meth:`from_records`, plus a
+        code outside its list and a rating score off its scale.
+
+        Raises:
+            ValidationError: for a missing or mis-shaped column, a wrong dtype,
+                a blank or repeated id in a code-to-id list, and (with
+                ``errors="raise"``) for the first bad row, naming the row.
+        """
+        given = {
+            "conversation_id": conversation_id,
+            "agent_id": agent_id,
+            "customer_id": customer_id,
+            "opened_at": opened_at,
+            "closed_at": closed_at,
+            "first_response_at": first_response_at,
+            "channel": channel,
+            "topic": topic,
+            "difficulty": difficulty,
+            "resolved": resolved,
+            "escalated": escalated,
+            "case_id": case_id,
+            "transferred_to": transferred_to,
+            "rating_invited": rating_invited,
+            "sentiment_start": sentiment_start,
+            "sentiment_end": sentiment_end,
+            "rating_scale": rating_scale,
+            "rating_score": rating_score,
+            "rated_at": rated_at,
+            "rating_comment": rating_comment,
+            "reviewer_id": reviewer_id,
+            "review_accurate": review_accurate,
+            "review_script_compliant": review_script_compliant,
+            "review_empathy": review_empathy,
+        }
+        id_lists = {
+            "conversation_id": conversation_ids,
+            "agent_id": agent_ids,
+            "customer_id": customer_ids,
+            "topic": topics,
+            "case_id": case_ids,
+            "reviewer_id": reviewer_ids,
+            "rating_comment": rating_comments,
+        }
+        return cls(
+            **_arrays.from_arrays(
+                given,
+                id_lists,
+                rating_scales=rating_scales,
+                agents=agents,
+                knowledge_tests=knowledge_tests,
+                errors=errors,
+            )
+        )
+
+    def _parts(self) -> dict[str, Any]:
+        return {
+            "columns": self._columns,
+            "vocabularies": self._vocabularies,
+            "scales": self._scales,
+            "roster": self._roster,
+            "agent_role": self._agent_role,
+            "tests": self._tests,
+        }
+
+    def filter(self, mask: ArrayLike) -> ConversationTable:
+        """The rows where the boolean ``mask`` is true, in order.
+
+        Vocabularies, the roster and knowledge tests are kept whole; rejects
+        are not carried over.
+
+        Raises:
+            ValidationError: unless ``mask`` is a boolean array of ``len(self)``.
+        """
+        keep = np.asarray(mask)
+        if keep.dtype != np.bool_ or keep.shape != (len(self),):
+            raise ValidationError(
+                "ConversationTable",
+                "mask",
+                f"{keep.dtype}{keep.shape}",
+                f"must be a boolean array of shape ({len(self)},)",
+            )
+        columns = {name: array[keep] for name, array in self._columns.items()}
+        return ConversationTable(**{**self._parts(), "columns": columns})
+
+    @classmethod
+    def concat(cls, tables: Iterable[ConversationTable]) -> ConversationTable:
+        """One table with the rows of ``tables``, in order.
+
+        Vocabularies become sorted unions, rosters and rating scales unions;
+        knowledge tests are concatenated; rejects are not carried over.
+        ``a + b`` is ``ConversationTable.concat([a, b])``.
+
+        Raises:
+            ValidationError: for no tables, a conversation id in two tables,
+                or an agent with two different roster entries.
+        """
+        parts = list(tables)
+        if not parts:
+            raise ValidationError(
+                "ConversationTable", "tables", parts, "needs at least one table"
+            )
+        roster: dict[str, Agent] = {}
+        for table in parts:
+            for agent in table.agents:
+                if roster.setdefault(agent.id, agent) != agent:
+                    raise ValidationError(
+                        "ConversationTable",
+                        "agents",
+                        agent,
+                        f"conflicts with {roster[agent.id]!r}",
+                    )
+        scales = tuple(dict.fromkeys(s for t in parts for s in t.rating_scales))
+        vocabularies: dict[str, NDArray[Any]] = {}
+        remaps: list[dict[str, NDArray[Any]]] = [{} for _ in parts]
+        for name in VOCABULARIES:
+            pieces = [t.vocabulary(name) for t in parts]
+            if name == "agent_id":
+                pieces.append(np.array(list(roster), dtype=STRING))
+            union = np.unique(np.concatenate(pieces))
+            vocabularies[name] = union
+            for remap, table in zip(remaps, parts, strict=True):
+                positions = np.searchsorted(union, table.vocabulary(name))
+                remap[name] = positions.astype(code_dtype(len(union)))
+        for remap, table in zip(remaps, parts, strict=True):
+            remap["rating_scale"] = np.array(
+                [scales.index(s) for s in table.rating_scales], dtype=np.int8
+            )
+        columns = {
+            name: np.concatenate(
+                [
+                    _recode(t[name], remap.get(spec.vocabulary or ""))
+                    for remap, t in zip(remaps, parts, strict=True)
+                ]
+            )
+            for name, spec in COLUMNS.items()
+        }
+        ids = np.sort(columns["conversation_id"])
+        repeated = ids[1:][ids[1:] == ids[:-1]]
+        if len(repeated):
+            raise ValidationError(
+                "ConversationTable",
+                "conversation_id",
+                str(vocabularies["conversation_id"][repeated[0]]),
+                "occurs in more than one table",
+            )
+        tests = {
+            name: np.concatenate(
+                [
+                    _recode(t.knowledge_tests[name], r["agent_id"])
+                    if name == "agent_id"
+                    else t.knowledge_tests[name]
+                    for r, t in zip(remaps, parts, strict=True)
+                ]
+            )
+            for name in _TEST_COLUMNS
+        }
+        return cls(
+            columns=columns,
+            vocabularies=vocabularies,
+            scales=scales,
+            roster=tuple(roster.values()),
+            agent_role=agent_roles(vocabularies["agent_id"], roster),
+            tests=tests,
+        )
+
+    def __add__(self, other: object) -> ConversationTable:
+        if not isinstance(other, ConversationTable):
+            return NotImplemented
+        return ConversationTable.concat((self, other))
+
+    def to_records(self) -> TableRecords:
+        """The table as value objects, equal to the records it was built from.
+
+        Datetimes come back in UTC (equal instants compare equal). Ratings
+        and reviews come in table order.
+        """
+        c = self._columns
+        text: dict[str, list[Any]] = {
+            name: decode(self._vocabularies[spec.vocabulary or name], c[name])
+            for name, spec in COLUMNS.items()
+            if spec.kind == "code" and spec.vocabulary != "rating_scale"
+        }
+        times: dict[str, list[Any]] = {
+            name: from_instants(c[name])
+            for name, spec in COLUMNS.items()
+            if spec.kind == "time"
+        }
+        enums: dict[str, list[Any]] = {
+            name: [None if x < 0 else spec.enum.from_code(x) for x in c[name].tolist()]
+            for name, spec in COLUMNS.items()
+            if spec.enum is not None
+        }
+        flags = {
+            name: c[name].tolist()
+            for name, spec in COLUMNS.items()
+            if spec.kind in ("bool", "int")
+        }
+        conversations = tuple(
+            Conversation(
+                id=text["conversation_id"][row],
+                agent_id=text["agent_id"][row],
+                customer_id=text["customer_id"][row],
+                opened_at=times["opened_at"][row],
+                closed_at=times["closed_at"][row],
+                first_response_at=times["first_response_at"][row],
+                channel=enums["channel"][row],
+                topic=text["topic"][row],
+                difficulty=enums["difficulty"][row],
+                resolved=flags["resolved"][row],
+                escalated=flags["escalated"][row],
+                case_id=text["case_id"][row],
+                transferred_to=text["transferred_to"][row],
+                rating_invited=flags["rating_invited"][row],
+                sentiment_start=enums["sentiment_start"][row],
+                sentiment_end=enums["sentiment_end"][row],
+            )
+            for row in range(len(self))
+        )
+        ratings = tuple(
+            Rating(
+                conversation_id=text["conversation_id"][row],
+                score=flags["rating_score"][row],
+                scale=self._scales[code],
+                rated_at=times["rated_at"][row],
+                comment=text["rating_comment"][row],
+            )
+            for row, code in enumerate(c["rating_scale"].tolist())
+            if code >= 0
+        )
+        reviews = tuple(
+            QualityReview(
+                conversation_id=text["conversation_id"][row],
+                reviewer_id=reviewer,
+                accurate=flags["review_accurate"][row],
+                script_compliant=flags["review_script_compliant"][row],
+                empathy=flags["review_empathy"][row],
+            )
+            for row, reviewer in enumerate(text["reviewer_id"])
+            if reviewer is not None
+        )
+        tests: tuple[KnowledgeTest, ...] = tuple(
+            KnowledgeTest(agent_id=agent, taken_at=when, score=score, max_score=top)
+            for agent, when, score, top in zip(
+                cast(
+                    "list[Any]",
+                    decode(self._vocabularies["agent_id"], self._tests["agent_id"]),
+                ),
+                cast("list[Any]", from_instants(self._tests["taken_at"])),
+                self._tests["score"].tolist(),
+                self._tests["max_score"].tolist(),
+                strict=True,
+            )
+        )
+        return TableRecords(
+            conversations=conversations,
+            ratings=ratings,
+            reviews=reviews,
+            agents=self._roster,
+            knowledge_tests=tests,
+        )
+
+
+def _recode(codes: NDArray[Any], mapping: NDArray[Any] | None) -> NDArray[Any]:
+    """Codes translated through ``mapping``; -1 stays -1; no mapping: as is."""
+    if mapping is None:
+        return codes
+    if len(mapping) == 0:
+        return np.full(len(codes), MISSING, dtype=np.int32)
+    return np.where(codes >= 0, mapping[np.maximum(codes, 0)], MISSING)
