@@ -30,13 +30,14 @@ def encode_strings(
     """Codes and the sorted vocabulary of ``values``; ``None`` gets code -1.
 
     The vocabulary depends only on the set of values, never on their order.
+    (``np.searchsorted`` is avoided: on ``StringDType`` it misplaces some
+    non-ASCII strings in numpy 2.x.)
     """
-    filled = np.array(["" if x is None else x for x in values], dtype=STRING)
-    vocabulary, codes = np.unique(filled, return_inverse=True)
-    codes = codes.reshape(-1).astype(code_dtype(len(vocabulary)))
-    if len(vocabulary) and vocabulary[0] == "":
-        vocabulary = vocabulary[1:]
-        codes -= 1
+    missing = np.array([x is None for x in values], dtype=bool)
+    present = np.array([x for x in values if x is not None], dtype=STRING)
+    vocabulary, inverse = np.unique(present, return_inverse=True)
+    codes = np.full(len(values), MISSING, dtype=code_dtype(len(vocabulary)))
+    codes[~missing] = inverse.reshape(-1)
     return codes, vocabulary
 
 

@@ -25,6 +25,7 @@ from servicequality._schema import (
     display,
     enum_codes,
     row_problems,
+    sorted_scales,
     test_columns,
 )
 
@@ -251,7 +252,7 @@ def fold_ratings(
 ) -> tuple[Any, ...]:
     """Write the rating columns for rows ``ratings`` maps; return the scales."""
     size = len(columns["opened_at"])
-    scales = tuple(dict.fromkeys(r.scale for r in ratings.values()))
+    scales = sorted_scales(r.scale for r in ratings.values())
     scale_code = {scale: code for code, scale in enumerate(scales)}
     rows = np.fromiter(ratings, dtype=np.intp, count=len(ratings))
     values = list(ratings.values())

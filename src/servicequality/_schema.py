@@ -21,7 +21,7 @@ from servicequality._model import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from numpy.typing import ArrayLike, NDArray
 
@@ -77,6 +77,11 @@ RATING_PARTS = ("rating_score", "rated_at", "rating_comment")
 REVIEW_PARTS = ("review_accurate", "review_script_compliant", "review_empathy")
 RATING_COLUMNS = ("rating_scale", *RATING_PARTS)
 REVIEW_COLUMNS = ("reviewer_id", *REVIEW_PARTS)
+
+
+def sorted_scales(scales: Iterable[RatingScale]) -> tuple[RatingScale, ...]:
+    """Distinct scales in a fixed order (by name, then bounds)."""
+    return tuple(sorted(set(scales), key=attrs.astuple))
 
 
 def enum_codes(values: Sequence[_Coded | None]) -> NDArray[np.int8]:
@@ -269,7 +274,9 @@ def row_problems(
     )
     handed = valid["transferred_to"]
     if roster:
-        listed = np.isin(vocabularies["agent_id"], np.array(list(roster), dtype=STRING))
+        listed = np.array(
+            [x in roster for x in vocabularies["agent_id"].tolist()], dtype=bool
+        )
         for name in ("agent_id", "transferred_to"):
             codes = np.where(valid[name], columns[name], 0)
             checks.append(

@@ -26,7 +26,13 @@ from servicequality._model import (
     Rating,
     RatingScale,
 )
-from servicequality._schema import COLUMNS, VOCABULARIES, agent_roles, decode
+from servicequality._schema import (
+    COLUMNS,
+    VOCABULARIES,
+    agent_roles,
+    decode,
+    sorted_scales,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -395,18 +401,21 @@ class ConversationTable:
                         agent,
                         f"conflicts with {roster[agent.id]!r}",
                     )
-        scales = tuple(dict.fromkeys(s for t in parts for s in t.rating_scales))
+        scales = sorted_scales(s for t in parts for s in t.rating_scales)
         vocabularies: dict[str, NDArray[Any]] = {}
         remaps: list[dict[str, NDArray[Any]]] = [{} for _ in parts]
         for name in VOCABULARIES:
             pieces = [t.vocabulary(name) for t in parts]
             if name == "agent_id":
                 pieces.append(np.array(list(roster), dtype=STRING))
-            union = np.unique(np.concatenate(pieces))
+            union, inverse = np.unique(np.concatenate(pieces), return_inverse=True)
             vocabularies[name] = union
-            for remap, table in zip(remaps, parts, strict=True):
-                positions = np.searchsorted(union, table.vocabulary(name))
-                remap[name] = positions.astype(code_dtype(len(union)))
+            positions = inverse.reshape(-1).astype(code_dtype(len(union)))
+            ends = np.cumsum([len(piece) for piece in pieces])
+            for remap, piece in zip(
+                remaps, np.split(positions, ends[:-1]), strict=False
+            ):
+                remap[name] = piece
         for remap, table in zip(remaps, parts, strict=True):
             remap["rating_scale"] = np.array(
                 [scales.index(s) for s in table.rating_scales], dtype=np.int8

@@ -1,0 +1,205 @@
+"""Periods and calendars: boundaries, DST, vectorised assignment."""
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from servicequality import (
+    HourOfDay,
+    Monthly,
+    Period,
+    Quarterly,
+    ValidationError,
+    Weekly,
+    Yearly,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def instants(*texts):
+    return np.array(texts, dtype="datetime64[us]")
+
+
+class TestPeriod:
+    def test_half_open(self):
+        """The start is inside, the end is not."""
+        period = Period(
+            start=datetime(2025, 11, 1, tzinfo=UTC),
+            end=datetime(2025, 12, 1, tzinfo=UTC),
+        )
+        assert period.start in period
+        assert period.end not in period
+        assert period.end - timedelta(microseconds=1) in period
+
+    def test_naive_or_empty_periods_are_rejected(self):
+        """Periods are tz-aware and not empty."""
+        with pytest.raises(ValidationError, match=r"Period\.start"):
+            Period(start=datetime(2025, 1, 1), end=datetime(2025, 2, 1, tzinfo=UTC))
+        with pytest.raises(ValidationError, match=r"Period\.end"):
+            Period(
+                start=datetime(2025, 1, 1, tzinfo=UTC),
+                end=datetime(2025, 1, 1, tzinfo=UTC),
+            )
+
+    def test_equal_instants_in_other_zones_are_equal(self):
+        """Equality is by instant, not by wall clock."""
+        utc = Period(
+            start=datetime(2025, 1, 1, tzinfo=UTC), end=datetime(2025, 1, 2, tzinfo=UTC)
+        )
+        east = Period(
+            start=datetime(2025, 1, 1, 8, tzinfo=SHANGHAI),
+            end=datetime(2025, 1, 2, 8, tzinfo=SHANGHAI),
+        )
+        assert utc == east
+
+    def test_naive_instants_are_not_contained(self):
+        """A naive datetime is never inside a period."""
+        period = Monthly().period_of(datetime(2025, 1, 5, tzinfo=UTC))
+        assert datetime(2025, 1, 5) not in period
+
+    def test_dst_month_is_an_hour_short(self):
+        """March in Berlin lasts 31 days minus the hour clocks skip."""
+        march = Monthly(BERLIN).period_of(datetime(2025, 3, 15, tzinfo=UTC))
+        assert march.duration == timedelta(days=31) - timedelta(hours=1)
+
+
+class TestCalendars:
+    def test_weeks_start_on_monday_in_the_calendar_zone(self):
+        """Sunday 23:30 UTC is already Monday in Shanghai."""
+        codes, periods = Weekly(SHANGHAI).assign(instants("2025-11-09T23:30"))
+        assert codes.tolist() == [0]
+        assert periods[0].start == datetime(2025, 11, 10, tzinfo=SHANGHAI)
+        assert periods[0].end == datetime(2025, 11, 17, tzinfo=SHANGHAI)
+        _, (utc_week,) = Weekly().assign(instants("2025-11-09T23:30"))
+        assert utc_week.start == datetime(2025, 11, 3, tzinfo=UTC)
+
+    def test_month_quarter_year_boundaries(self):
+        """Each calendar cuts at local midnight of its first day."""
+        stamps = instants("2025-03-31T21:59", "2025-03-31T22:00", "2025-12-31T23:00")
+        months = Monthly(BERLIN).assign(stamps)
+        assert months[0].tolist() == [0, 1, 2]
+        assert months[1][1].start == datetime(2025, 4, 1, tzinfo=BERLIN)
+        quarters = Quarterly(BERLIN).assign(stamps)
+        assert quarters[0].tolist() == [0, 1, 2]
+        assert quarters[1][2].start == datetime(2026, 1, 1, tzinfo=BERLIN)
+        years = Yearly(BERLIN).assign(stamps)
+        assert years[0].tolist() == [0, 0, 1]
+
+    def test_periods_come_in_time_order(self):
+        """Codes index periods sorted by start, whatever the row order."""
+        codes, periods = Monthly().assign(
+            instants("2025-05-02", "2025-01-09", "2025-03-03")
+        )
+        assert codes.tolist() == [2, 0, 1]
+        assert [p.start.month for p in periods] == [1, 3, 5]
+
+    def test_calendars_accept_zone_names(self):
+        """An IANA name is as good as a tzinfo."""
+        assert Weekly("Asia/Shanghai") == Weekly(SHANGHAI)
+
+    def test_unknown_zone_is_rejected(self):
+        """A typo in a zone name is an error, not UTC."""
+        with pytest.raises(ValidationError, match="tz"):
+            Monthly("Asia/Shanghia")
+        with pytest.raises(ValidationError, match="tz"):
+            Monthly(8)
+
+    def test_nat_and_non_datetime_arrays_are_rejected(self):
+        """Only set datetime64 instants can be assigned."""
+        with pytest.raises(ValidationError, match="NaT"):
+            Monthly().assign(instants("2025-01-01", "NaT"))
+        with pytest.raises(ValidationError, match="datetime64"):
+            Monthly().assign(np.array([1, 2]))
+        with pytest.raises(ValidationError, match="timezone-aware"):
+            Monthly().period_of(datetime(2025, 1, 1))
+
+    def test_empty_input_gives_no_periods(self):
+        """Nothing in, nothing out."""
+        codes, periods = Weekly(BERLIN).assign(instants())
+        assert (codes.tolist(), periods) == ([], ())
+
+    def test_following_preceding_and_ranges(self):
+        """Neighbouring periods and the periods overlapping a span."""
+        months = Monthly(BERLIN)
+        november = months.period_of(datetime(2025, 11, 20, tzinfo=BERLIN))
+        assert months.following(november).start == datetime(2025, 12, 1, tzinfo=BERLIN)
+        assert months.preceding(november).start == datetime(2025, 10, 1, tzinfo=BERLIN)
+        year = months.periods_between(
+            datetime(2025, 1, 1, tzinfo=BERLIN), datetime(2026, 1, 1, tzinfo=BERLIN)
+        )
+        assert len(year) == 12
+        assert months.periods_between(november.end, november.start) == ()
+
+
+class TestHourOfDay:
+    def test_hours_follow_dst_changes(self):
+        """Berlin skips 02:00 in March and repeats 02:00 in October."""
+        stamps = instants(
+            "2025-03-30T00:30",
+            "2025-03-30T01:30",
+            "2025-10-26T00:30",
+            "2025-10-26T01:30",
+        )
+        assert HourOfDay(BERLIN).hours(stamps).tolist() == [1, 3, 2, 2]
+
+    def test_assign_gives_sorted_hours(self):
+        """Codes index the distinct hours in ascending order."""
+        codes, hours = HourOfDay(timezone(timedelta(hours=8))).assign(
+            instants("2025-01-01T15:00", "2025-01-01T01:00")
+        )
+        assert hours == (9, 23)
+        assert codes.tolist() == [1, 0]
+        assert HourOfDay().hour_of(datetime(2025, 1, 1, 7, tzinfo=UTC)) == 7
+
+
+ZONES = st.sampled_from(
+    [
+        UTC,
+        BERLIN,
+        SHANGHAI,
+        ZoneInfo("America/Santiago"),
+        ZoneInfo("Australia/Lord_Howe"),
+    ]
+)
+STAMPS = st.lists(
+    st.datetimes(datetime(2000, 1, 1), datetime(2040, 1, 1)), min_size=1, max_size=20
+)
+CALENDARS = st.sampled_from([Weekly, Monthly, Quarterly, Yearly])
+
+
+class TestProperties:
+    @given(CALENDARS, ZONES, STAMPS)
+    def test_every_instant_lies_in_its_period(self, calendar_type, zone, naive):
+        """assign() puts each instant inside the period its code names."""
+        codes, periods = calendar_type(zone).assign(
+            np.array(naive, dtype="datetime64[us]")
+        )
+        for stamp, code in zip(naive, codes.tolist(), strict=True):
+            assert stamp.replace(tzinfo=UTC) in periods[code]
+
+    @given(CALENDARS, ZONES, STAMPS)
+    def test_periods_are_contiguous_and_local_midnight(
+        self, calendar_type, zone, naive
+    ):
+        """Each period starts at local midnight and its successor starts at its end."""
+        calendar = calendar_type(zone)
+        _, periods = calendar.assign(np.array(naive, dtype="datetime64[us]"))
+        for period in periods:
+            local = period.start.astimezone(zone)
+            assert (local.hour, local.minute) == (0, 0) or local.utcoffset() != (
+                period.start - timedelta(microseconds=1)
+            ).astimezone(zone).utcoffset()
+            assert calendar.following(period).start == period.end
+
+    @given(ZONES, STAMPS)
+    def test_hour_matches_the_standard_library(self, zone, naive):
+        """The vectorised hour equals datetime.astimezone(zone).hour."""
+        hours = HourOfDay(zone).hours(np.array(naive, dtype="datetime64[us]"))
+        expected = [s.replace(tzinfo=UTC).astimezone(zone).hour for s in naive]
+        assert expected == hours.tolist()
