@@ -21,7 +21,6 @@ from servicequality import (
     ServiceQualityError,
     ValidationError,
 )
-from servicequality import strategies as sqst
 
 T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
 
