@@ -65,7 +65,7 @@ def as_vocabulary(
                     owner, f"{field}[{position}]", item, "must be a string id"
                 )
     strings = array.astype(STRING)
-    blank = np.strings.str_len(np.strings.strip(strings)) == 0
+    blank = (np.strings.str_len(strings) == 0) | np.strings.isspace(strings)
     if blank.any():
         position = int(np.flatnonzero(blank)[0])
         raise ValidationError(

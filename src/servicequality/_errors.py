@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 __all__ = ["PolicyError", "ServiceQualityError", "ValidationError"]
 
 
@@ -35,7 +37,8 @@ class ValidationError(ServiceQualityError, ValueError):
         self.rule = rule
         self.index = index
         where = f" (row {index})" if index is not None else ""
-        super().__init__(f"{owner}.{field}{where} = {value!r}: {rule}")
+        shown = value.isoformat() if isinstance(value, datetime) else repr(value)
+        super().__init__(f"{owner}.{field}{where} = {shown}: {rule}")
 
     def __reduce__(
         self,
