@@ -4,8 +4,10 @@ Everything a user needs is importable from here; implementation modules
 start with ``_`` and may move without notice.
 """
 
+from servicequality._coefficients import DifficultyCoefficients
 from servicequality._errors import PolicyError, ServiceQualityError, ValidationError
 from servicequality._intake import Reject
+from servicequality._measure import Accumulator, Measurement, Measurements, measure
 from servicequality._model import (
     Agent,
     Channel,
@@ -32,14 +34,18 @@ from servicequality._table import ConversationTable, TableRecords
 from servicequality._version import __version__
 
 __all__ = [
+    "Accumulator",
     "Agent",
     "Calendar",
     "Channel",
     "Conversation",
     "ConversationTable",
     "Difficulty",
+    "DifficultyCoefficients",
     "HourOfDay",
     "KnowledgeTest",
+    "Measurement",
+    "Measurements",
     "Monthly",
     "Period",
     "PolicyError",
@@ -57,4 +63,5 @@ __all__ = [
     "Weekly",
     "Yearly",
     "__version__",
+    "measure",
 ]

@@ -82,6 +82,7 @@ class ConversationTable:
 
     __slots__ = (
         "_agent_role",
+        "_cache",
         "_columns",
         "_rejects",
         "_roster",
@@ -115,6 +116,7 @@ class ConversationTable:
             {name: read_only(tests[name]) for name in _TEST_COLUMNS}
         )
         self._rejects = rejects
+        self._cache: dict[object, Any] = {}
 
     def __len__(self) -> int:
         return len(self._columns["opened_at"])

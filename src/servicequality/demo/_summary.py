@@ -2,64 +2,81 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import math
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from servicequality._model import Channel, Difficulty, Role
+from servicequality._measure import measure
+from servicequality._model import Role
+from servicequality.metrics._catalogue import (
+    conversation_count,
+    first_contact_resolution,
+    first_response_time,
+    standard_catalogue,
+)
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
-
+    from servicequality._measure import Measurement
     from servicequality._table import ConversationTable
 
-__all__ = ["summary"]
+__all__ = ["format_value", "summary"]
 
 
-def _share(part: int, whole: int) -> str:
-    return "n/a" if whole == 0 else f"{100 * part / whole:.1f} %"
+def format_value(unit: str, value: float) -> str:
+    """A value for people: shares as percents, seconds, scores, counts; NaN as n/a."""
+    if math.isnan(value):
+        return "n/a"
+    if unit == "share":
+        return f"{100 * value:.1f} %"
+    if unit == "seconds":
+        return f"{value:,.0f} s"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "points":
+        return f"{value:,.1f}"
+    return f"{value:.2f}"
 
 
-def _counts(codes: NDArray[Any], names: list[str]) -> str:
-    counts = np.bincount(codes[codes >= 0], minlength=len(names))
-    return " · ".join(
-        f"{name} {count:,}" for name, count in zip(names, counts, strict=True)
-    )
+def _line(m: Measurement) -> str:
+    value = format_value(m.unit, m.value)
+    if m.unit in ("count", "points") or math.isnan(m.low):
+        return f"  {m.metric:<26} {value:>10}   (n = {m.n:,})"
+    interval = f"{format_value(m.unit, m.low)} – {format_value(m.unit, m.high)}"
+    return f"  {m.metric:<26} {value:>10}   (n = {m.n:,}, 95 % CI {interval})"
 
 
 def summary(table: ConversationTable) -> str:
-    """What the table holds, in a few readable lines (counts and shares).
+    """Every built-in metric for the whole table, then a line per human agent.
 
-    Shares are of all conversations unless stated; an empty table says
-    ``n/a`` rather than 0 %.
+    Values rest on the numbers shown (n); an empty table reads ``n/a``.
     """
-    n = len(table)
-    roles = table.agent_roles
-    humans = int((roles == Role.AGENT.code).sum())
+    roles = table.agent_roles.tolist()
     teams = {a.team for a in table.agents if a.team is not None}
-    bot_codes = np.flatnonzero(roles == Role.BOT.code)
-    by_bot = np.isin(table["agent_id"], bot_codes)
-    handed = by_bot & (table["transferred_to"] >= 0)
-    rated = table["rating_scale"] >= 0
-    satisfied = dissatisfied = 0
-    for code, scale in enumerate(table.rating_scales):
-        scores = table["rating_score"][table["rating_scale"] == code]
-        satisfied += int((scores >= scale.satisfied_from).sum())
-        dissatisfied += int((scores <= scale.dissatisfied_to).sum())
-    n_rated = int(rated.sum())
     lines = [
-        f"{n:,} conversations · {humans} agents in {len(teams)} teams · "
-        f"{int((roles == Role.SUPERVISOR.code).sum())} supervisor(s) · "
-        f"{len(bot_codes)} bot(s)",
-        "Channels: " + _counts(table["channel"], [c.value for c in Channel]),
-        "Difficulty: " + _counts(table["difficulty"], [d.value for d in Difficulty]),
-        f"Bot: answered {int(by_bot.sum()):,}, handed over {int(handed.sum()):,} "
-        f"({_share(int(handed.sum()), int(by_bot.sum()))} of its conversations)",
-        f"Ratings: {n_rated:,} conversations rated ({_share(n_rated, n)}); "
-        f"satisfied {satisfied:,} · neutral {n_rated - satisfied - dissatisfied:,} "
-        f"· dissatisfied {dissatisfied:,}",
-        f"Satisfaction rate: {_share(satisfied, n_rated)} of ratings",
-        f"Resolved: {_share(int(table['resolved'].sum()), n)} · "
-        f"escalated: {_share(int(table['escalated'].sum()), n)}",
+        f"{len(table):,} conversations · {roles.count(Role.AGENT.code)} agents in "
+        f"{len(teams)} teams · {roles.count(Role.SUPERVISOR.code)} supervisor(s) · "
+        f"{roles.count(Role.BOT.code)} bot(s)",
+        "",
+        "Whole shop (human agents; bot metrics for the bot's own conversations)",
     ]
+    whole = measure(table, standard_catalogue())
+    lines += [_line(whole.get(name)) for name in whole.metric_names]
+    per_agent = measure(
+        table,
+        [
+            conversation_count(),
+            "satisfaction_rate",
+            first_contact_resolution(),
+            first_response_time(statistic="median"),
+        ],
+        by="agent",
+    )
+    lines += [
+        "",
+        "By agent: conversations · satisfaction · first-contact resolution"
+        " · median first reply",
+    ]
+    for (agent,) in per_agent.keys:
+        cells = [per_agent.get(name, agent=agent) for name in per_agent.metric_names]
+        shown = " · ".join(format_value(c.unit, c.value) for c in cells)
+        lines.append(f"  {agent:<6} {shown}")
     return "\n".join(lines)

@@ -1,0 +1,468 @@
+"""The metric protocol, group index, and the reusable metric shapes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
+
+import attrs
+import numpy as np
+
+from servicequality._errors import ValidationError
+from servicequality.metrics._rows import Rows
+from servicequality.stats._intervals import (
+    mean_interval,
+    normal_quantile,
+    wilson_interval,
+)
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from servicequality._table import ConversationTable
+
+__all__ = [
+    "Groups",
+    "MeanMetric",
+    "Metric",
+    "MetricValues",
+    "Population",
+    "QuantileMetric",
+    "RateMetric",
+    "RowKind",
+    "SumMetric",
+]
+
+Population = Literal["humans", "bots", "all"]
+RowKind = Literal["conversations", "knowledge_tests"]
+Mask = Callable[[Rows], "NDArray[np.bool_]"]
+Values = Callable[[Rows], "NDArray[np.float64]"]
+
+
+class Groups:
+    """Which group each row adds to: ``index[i]`` in ``0..count-1``, or -1 to skip.
+
+    ``sum`` and ``count`` are ``np.bincount`` over the index, so states are
+    plain per-group sums whatever the metric.
+    """
+
+    __slots__ = ("_shifted", "count", "index")
+
+    def __init__(self, index: NDArray[np.intp], count: int) -> None:
+        self.index = index
+        self.count = count
+        self._shifted = index + 1
+
+    def sum(self, weights: NDArray[Any]) -> NDArray[np.float64]:
+        """Per-group sum of ``weights`` over counted rows (length ``count``)."""
+        totals = np.bincount(self._shifted, weights=weights, minlength=self.count + 1)
+        return totals[1:].astype(np.float64, copy=False)
+
+    def count_where(self, mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """Per-group number of counted rows where ``mask`` holds."""
+        counts = np.bincount(np.where(mask, self._shifted, 0), minlength=self.count + 1)
+        return counts[1:].astype(np.float64)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class MetricValues:
+    """Finalized per-group results of one metric (arrays of equal length).
+
+    Attributes:
+        value: The metric's value; NaN where undefined.
+        numerator: Rates: qualifying count; means and sums: the total.
+        denominator: Rates: eligible count; means: observations; else NaN.
+        n: Observations the value rests on.
+        low: Lower confidence bound (NaN where undefined).
+        high: Upper confidence bound (NaN where undefined).
+    """
+
+    value: NDArray[np.float64]
+    numerator: NDArray[np.float64]
+    denominator: NDArray[np.float64]
+    n: NDArray[np.float64]
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
+
+
+@runtime_checkable
+class Metric(Protocol):
+    """What ``measure`` needs of a metric.
+
+    A metric turns the rows of one group into a fixed-width vector of sums
+    (its *state*); two states of the same group merge by ``+``. Rows are
+    conversations (grouped by who they count for) or knowledge tests
+    (grouped by the agent tested).
+    """
+
+    @property
+    def name(self) -> str:
+        """Stable name, the key in results and in the registry."""
+        ...
+
+    @property
+    def higher_is_better(self) -> bool:
+        """Direction: whether a larger value is the better one."""
+        ...
+
+    @property
+    def unit(self) -> str:
+        """Unit of the value: share, seconds, score, count or points."""
+        ...
+
+    @property
+    def rows(self) -> RowKind:
+        """Which rows it reads: ``"conversations"`` or ``"knowledge_tests"``."""
+        ...
+
+    @property
+    def population(self) -> Population:
+        """Whose conversations count: ``"humans"``, ``"bots"`` or ``"all"``."""
+        ...
+
+    @property
+    def width(self) -> int:
+        """Number of sums in the state of one group."""
+        ...
+
+    def accumulate(
+        self, table: ConversationTable, groups: Groups
+    ) -> NDArray[np.float64]:
+        """The state: an array of shape ``(groups.count, width)`` of sums."""
+        ...
+
+    def finalize(self, state: NDArray[np.float64]) -> MetricValues:
+        """Per-group values, counts and intervals from a state."""
+        ...
+
+
+def _check_confidence(
+    instance: Any, attribute: attrs.Attribute[Any], value: Any
+) -> None:
+    if not (isinstance(value, float) and 0.0 < value < 1.0):
+        raise ValidationError(
+            type(instance).__name__, attribute.name, value, "must be a float in (0, 1)"
+        )
+
+
+def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not (isinstance(value, str) and value.isidentifier()):
+        raise ValidationError(
+            type(instance).__name__,
+            attribute.name,
+            value,
+            "must be an identifier such as 'my_rate'",
+        )
+
+
+def _check_choice(*choices: str) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value not in choices:
+            raise ValidationError(
+                type(instance).__name__,
+                attribute.name,
+                value,
+                f"must be one of {', '.join(choices)}",
+            )
+
+    return check
+
+
+def _undefined(size: int) -> NDArray[np.float64]:
+    return np.full(size, np.nan)
+
+
+@attrs.frozen(kw_only=True)
+class RateMetric:
+    """A share: rows where ``numerator`` holds among rows where ``denominator`` holds.
+
+    The numerator is always taken within the denominator. State: (numerator
+    count, denominator count). Value NaN where the denominator is 0; Wilson
+    score interval.
+
+    Attributes:
+        name: Stable metric name.
+        numerator: ``Rows -> bool array``: the qualifying rows.
+        denominator: ``Rows -> bool array``: the eligible rows.
+        higher_is_better: Direction of the metric.
+        population: Whose conversations count (``"humans"`` by default).
+        confidence: Confidence level of the interval (0.95).
+        description: One sentence for people.
+    """
+
+    rows: ClassVar[RowKind] = "conversations"
+    width: ClassVar[int] = 2
+    unit: ClassVar[str] = "share"
+    name: str = attrs.field(validator=_check_name)
+    numerator: Mask
+    denominator: Mask
+    higher_is_better: bool = True
+    population: Population = attrs.field(
+        default="humans", validator=_check_choice("humans", "bots", "all")
+    )
+    confidence: float = attrs.field(default=0.95, validator=_check_confidence)
+    description: str = ""
+
+    def accumulate(
+        self, table: ConversationTable, groups: Groups
+    ) -> NDArray[np.float64]:
+        """Counts of numerator and denominator rows per group."""
+        rows = Rows.of(table)
+        eligible = self.denominator(rows)
+        qualifying = self.numerator(rows) & eligible
+        return np.column_stack(
+            [groups.count_where(qualifying), groups.count_where(eligible)]
+        )
+
+    def finalize(self, state: NDArray[np.float64]) -> MetricValues:
+        """Share, counts and Wilson interval per group."""
+        numerator, denominator = state[:, 0], state[:, 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(denominator > 0, numerator / denominator, np.nan)
+        low, high = wilson_interval(numerator, denominator, confidence=self.confidence)
+        return MetricValues(
+            value=value,
+            numerator=numerator,
+            denominator=denominator,
+            n=denominator,
+            low=low,
+            high=high,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class MeanMetric:
+    """A mean of ``values`` over rows where ``where`` holds.
+
+    State: (n, sum, sum of squares). Value NaN where n is 0; Student t
+    interval (NaN bounds below 2 observations).
+
+    Attributes:
+        name: Stable metric name.
+        values: ``Rows -> float array`` (aligned with ``rows``).
+        where: ``Rows -> bool array``: the rows to average; values there
+            must be finite.
+        unit: Unit of the values.
+        higher_is_better: Direction of the metric.
+        rows: ``"conversations"`` or ``"knowledge_tests"``.
+        population: Whose conversations count (``"humans"`` by default).
+        confidence: Confidence level of the interval (0.95).
+        description: One sentence for people.
+    """
+
+    width: ClassVar[int] = 3
+    name: str = attrs.field(validator=_check_name)
+    values: Values
+    where: Mask
+    unit: str = "score"
+    higher_is_better: bool = True
+    rows: RowKind = attrs.field(
+        default="conversations",
+        validator=_check_choice("conversations", "knowledge_tests"),
+    )
+    population: Population = attrs.field(
+        default="humans", validator=_check_choice("humans", "bots", "all")
+    )
+    confidence: float = attrs.field(default=0.95, validator=_check_confidence)
+    description: str = ""
+
+    def _observed(
+        self, table: ConversationTable
+    ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        rows = Rows.of(table)
+        where = self.where(rows)
+        values = np.where(where, self.values(rows), 0.0)
+        if not np.isfinite(values).all():
+            raise ValidationError(
+                self.name,
+                "values",
+                "NaN or infinity",
+                "must be finite on every counted row",
+            )
+        return where, values
+
+    def accumulate(
+        self, table: ConversationTable, groups: Groups
+    ) -> NDArray[np.float64]:
+        """Count, sum and sum of squares per group."""
+        where, values = self._observed(table)
+        return np.column_stack(
+            [groups.count_where(where), groups.sum(values), groups.sum(values * values)]
+        )
+
+    def finalize(self, state: NDArray[np.float64]) -> MetricValues:
+        """Mean, count and t interval per group."""
+        n, total, squares = state[:, 0], state[:, 1], state[:, 2]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(n > 0, total / n, np.nan)
+        low, high = mean_interval(n, total, squares, confidence=self.confidence)
+        return MetricValues(
+            value=value, numerator=total, denominator=n, n=n, low=low, high=high
+        )
+
+
+@attrs.frozen(kw_only=True)
+class SumMetric:
+    """A total of ``values`` over rows where ``where`` holds (a count or workload).
+
+    State: (n, sum). An exact total has no sampling interval: both bounds
+    equal the value. A group with no rows totals 0, which is a real value.
+
+    Attributes:
+        name: Stable metric name.
+        values: ``Rows -> float array``.
+        where: ``Rows -> bool array``.
+        unit: Unit of the total.
+        population: Whose conversations count (``"humans"`` by default).
+        description: One sentence for people.
+    """
+
+    rows: ClassVar[RowKind] = "conversations"
+    width: ClassVar[int] = 2
+    higher_is_better: ClassVar[bool] = True
+    name: str = attrs.field(validator=_check_name)
+    values: Values
+    where: Mask
+    unit: str = "count"
+    population: Population = attrs.field(
+        default="humans", validator=_check_choice("humans", "bots", "all")
+    )
+    description: str = ""
+
+    def accumulate(
+        self, table: ConversationTable, groups: Groups
+    ) -> NDArray[np.float64]:
+        """Row count and total per group."""
+        rows = Rows.of(table)
+        where = self.where(rows)
+        values = np.where(where, self.values(rows), 0.0)
+        return np.column_stack([groups.count_where(where), groups.sum(values)])
+
+    def finalize(self, state: NDArray[np.float64]) -> MetricValues:
+        """Totals per group."""
+        n, total = state[:, 0], state[:, 1]
+        return MetricValues(
+            value=total.copy(),
+            numerator=total,
+            denominator=_undefined(len(n)),
+            n=n,
+            low=total,
+            high=total,
+        )
+
+
+LOWEST_BUCKET = 0.1
+"""Seconds: values below fall in one bucket represented by half of it."""
+HIGHEST_BUCKET = 1e8
+"""Seconds: values at or above fall in one overflow bucket."""
+BUCKET_RATIO = 1.04
+"""Each bucket is 4 % wider than the previous one."""
+_BUCKETS = math.ceil(math.log(HIGHEST_BUCKET / LOWEST_BUCKET) / math.log(BUCKET_RATIO))
+QUANTILE_RELATIVE_ERROR = math.sqrt(BUCKET_RATIO) - 1
+"""Largest relative error (about 1.98 %) of a histogram quantile in range."""
+_REPRESENTATIVE = np.concatenate(
+    [
+        [LOWEST_BUCKET / 2],
+        LOWEST_BUCKET * BUCKET_RATIO ** (np.arange(_BUCKETS) + 0.5),
+        [HIGHEST_BUCKET],
+    ]
+)
+
+
+def bucket_of(values: NDArray[np.float64]) -> NDArray[np.intp]:
+    """Histogram bucket of non-negative seconds (0 below 0.1 s, last from 1e8 s)."""
+    with np.errstate(divide="ignore"):
+        position = np.floor(
+            np.log(np.maximum(values, 1e-300) / LOWEST_BUCKET) / math.log(BUCKET_RATIO)
+        )
+    return np.asarray(
+        np.clip(position + 1, 0, _BUCKETS + 1).astype(np.intp), dtype=np.intp
+    )
+
+
+@attrs.frozen(kw_only=True)
+class QuantileMetric:
+    """A quantile of non-negative ``values`` from a fixed log-spaced histogram.
+
+    The state is additive: (n, count per bucket). Buckets are 4 % wide from
+    0.1 to 1e8 (seconds, for example), so the estimate of the order statistic
+    ``ceil(q·n)`` is within :data:`QUANTILE_RELATIVE_ERROR` (about 2 %) of the
+    true value in that range, and within 0.05 below it. The interval is the
+    distribution-free binomial interval on ranks.
+
+    Attributes:
+        name: Stable metric name.
+        values: ``Rows -> float array`` of non-negative values.
+        where: ``Rows -> bool array``.
+        q: The quantile, strictly between 0 and 1 (0.5 is the median).
+        unit: Unit of the values.
+        higher_is_better: Direction of the metric.
+        population: Whose conversations count (``"humans"`` by default).
+        confidence: Confidence level of the interval (0.95).
+        description: One sentence for people.
+    """
+
+    rows: ClassVar[RowKind] = "conversations"
+    width: ClassVar[int] = _BUCKETS + 3
+    name: str = attrs.field(validator=_check_name)
+    values: Values
+    where: Mask
+    q: float = 0.5
+    unit: str = "seconds"
+    higher_is_better: bool = False
+    population: Population = attrs.field(
+        default="humans", validator=_check_choice("humans", "bots", "all")
+    )
+    confidence: float = attrs.field(default=0.95, validator=_check_confidence)
+    description: str = ""
+
+    def accumulate(
+        self, table: ConversationTable, groups: Groups
+    ) -> NDArray[np.float64]:
+        """Observation count and bucket counts per group."""
+        rows = Rows.of(table)
+        where = self.where(rows)
+        values = np.where(where, self.values(rows), 0.0)
+        if not np.isfinite(values).all() or (values < 0).any():
+            raise ValidationError(
+                self.name, "values", "…", "must be finite and >= 0 on counted rows"
+            )
+        width = self.width - 1
+        cell = np.where(where, groups.index * width + bucket_of(values), -1)
+        counted = cell[(cell >= 0) & (groups.index >= 0)]
+        histogram = np.bincount(counted, minlength=groups.count * width).reshape(
+            groups.count, width
+        )
+        return np.column_stack([histogram.sum(axis=1), histogram]).astype(np.float64)
+
+    def _at_rank(
+        self, cumulative: NDArray[np.float64], rank: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        bucket = (cumulative < rank[:, None]).sum(axis=1)
+        return np.asarray(
+            _REPRESENTATIVE[np.minimum(bucket, len(_REPRESENTATIVE) - 1)],
+            dtype=np.float64,
+        )
+
+    def finalize(self, state: NDArray[np.float64]) -> MetricValues:
+        """Quantile estimate, count and rank interval per group."""
+        n = state[:, 0]
+        cumulative = np.cumsum(state[:, 1:], axis=1)
+        z = normal_quantile(1 - (1 - self.confidence) / 2)
+        spread = z * np.sqrt(n * self.q * (1 - self.q))
+        rank = np.clip(np.ceil(self.q * n), 1, np.maximum(n, 1))
+        low_rank = np.clip(np.floor(self.q * n - spread), 1, np.maximum(n, 1))
+        high_rank = np.clip(np.ceil(self.q * n + spread) + 1, 1, np.maximum(n, 1))
+        empty = n == 0
+        value = np.where(empty, np.nan, self._at_rank(cumulative, rank))
+        low = np.where(empty, np.nan, self._at_rank(cumulative, low_rank))
+        high = np.where(empty, np.nan, self._at_rank(cumulative, high_rank))
+        return MetricValues(
+            value=value,
+            numerator=_undefined(len(n)),
+            denominator=n,
+            n=n,
+            low=low,
+            high=high,
+        )

@@ -1,0 +1,136 @@
+"""Derived per-row facts that metrics share, computed once per table."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from servicequality._cases import Cases, derive_cases
+from servicequality._model import Role
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from numpy.typing import NDArray
+
+    from servicequality._table import ConversationTable
+
+__all__ = ["Rows"]
+
+_SECOND = np.timedelta64(1_000_000, "us")
+
+
+def _seconds(later: NDArray[Any], earlier: NDArray[Any]) -> NDArray[np.float64]:
+    """Elapsed seconds, NaN where either end is NaT."""
+    with np.errstate(invalid="ignore"):
+        elapsed = (later - earlier).astype(np.int64) / 1e6
+    return np.where(np.isnat(later) | np.isnat(earlier), np.nan, elapsed)
+
+
+class Rows:
+    """A table's columns plus the derived facts metrics are written in.
+
+    ``rows["resolved"]`` is the table column; attributes such as
+    :attr:`satisfied` or :attr:`first_response_seconds` are derived once and
+    cached. Obtain one with :meth:`of`.
+    """
+
+    def __init__(self, table: ConversationTable) -> None:
+        self.table = table
+
+    @classmethod
+    def of(cls, table: ConversationTable) -> Rows:
+        """The (cached) derived view of ``table``."""
+        cache = table._cache  # the table owns the cache slot
+        if "rows" not in cache:
+            cache["rows"] = cls(table)
+        rows: Rows = cache["rows"]
+        return rows
+
+    def __getitem__(self, name: str) -> NDArray[Any]:
+        return self.table[name]
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @functools.cached_property
+    def handler(self) -> NDArray[np.int64]:
+        """Agent code each row counts for: ``transferred_to``, else ``agent_id``."""
+        handed = self.table["transferred_to"]
+        return np.where(handed >= 0, handed, self.table["agent_id"]).astype(np.int64)
+
+    @functools.cached_property
+    def handler_role(self) -> NDArray[np.int8]:
+        """:class:`Role` code of :attr:`handler`."""
+        return self.table.agent_roles[self.handler]
+
+    @functools.cached_property
+    def agent_role(self) -> NDArray[np.int8]:
+        """:class:`Role` code of ``agent_id`` (who took the conversation first)."""
+        return np.asarray(self.table.agent_roles[self.table["agent_id"]], dtype=np.int8)
+
+    @functools.cached_property
+    def by_bot(self) -> NDArray[np.bool_]:
+        """Conversations a bot took first."""
+        return np.asarray(self.agent_role == Role.BOT.code, dtype=bool)
+
+    @functools.cached_property
+    def handled_by_bot(self) -> NDArray[np.bool_]:
+        """Conversations that count for a bot (taken by it and not handed over)."""
+        return np.asarray(self.handler_role == Role.BOT.code, dtype=bool)
+
+    @functools.cached_property
+    def rated(self) -> NDArray[np.bool_]:
+        """Conversations with a customer rating."""
+        return self.table["rating_scale"] >= 0
+
+    def _scale_bound(self, name: str) -> NDArray[np.int64]:
+        bounds = np.array([getattr(s, name) for s in self.table.rating_scales] or [0])
+        return np.asarray(
+            bounds[np.maximum(self.table["rating_scale"], 0)], dtype=np.int64
+        )
+
+    @functools.cached_property
+    def satisfied(self) -> NDArray[np.bool_]:
+        """Rated conversations whose score counts as satisfied on its scale."""
+        return self.rated & (
+            self.table["rating_score"] >= self._scale_bound("satisfied_from")
+        )
+
+    @functools.cached_property
+    def dissatisfied(self) -> NDArray[np.bool_]:
+        """Rated conversations whose score counts as dissatisfied on its scale."""
+        return self.rated & (
+            self.table["rating_score"] <= self._scale_bound("dissatisfied_to")
+        )
+
+    @functools.cached_property
+    def neutral(self) -> NDArray[np.bool_]:
+        """Rated conversations neither satisfied nor dissatisfied."""
+        return self.rated & ~self.satisfied & ~self.dissatisfied
+
+    @functools.cached_property
+    def reviewed(self) -> NDArray[np.bool_]:
+        """Conversations with a quality review."""
+        return self.table["reviewer_id"] >= 0
+
+    @functools.cached_property
+    def first_response_seconds(self) -> NDArray[np.float64]:
+        """Seconds from opening to the first reply; NaN without a reply."""
+        return _seconds(self.table["first_response_at"], self.table["opened_at"])
+
+    @functools.cached_property
+    def resolution_seconds(self) -> NDArray[np.float64]:
+        """Seconds from opening to closing; NaN while open."""
+        return _seconds(self.table["closed_at"], self.table["opened_at"])
+
+    def cases(self, window: timedelta) -> Cases:
+        """Case facts for chains within ``window`` (cached per window)."""
+        cache = self.table._cache
+        key = ("cases", window)
+        if key not in cache:
+            cache[key] = derive_cases(self.table, window)
+        cases: Cases = cache[key]
+        return cases
