@@ -1,0 +1,115 @@
+"""Case derivation against a plain-Python oracle."""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from servicequality import Channel, Conversation, ConversationTable, Difficulty
+from servicequality._cases import derive_cases
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def conversation(cid, customer, at, topic="sizing", case_id=None):
+    return Conversation(
+        id=cid,
+        agent_id="a1",
+        customer_id=customer,
+        opened_at=at,
+        channel=Channel.DM,
+        topic=topic,
+        difficulty=Difficulty.BASIC,
+        resolved=True,
+        escalated=False,
+        case_id=case_id,
+        rating_invited=False,
+    )
+
+
+def oracle(conversations, window):
+    """Cases the slow, obvious way: group, sort, walk."""
+    groups = {}
+    for c in conversations:
+        key = ("case", c.case_id) if c.case_id else ("chain", c.customer_id, c.topic)
+        groups.setdefault(key, []).append(c)
+    first, size = {}, {}
+    for key, members in groups.items():
+        members.sort(key=lambda c: (c.opened_at, c.id))
+        chains = [[members[0]]]
+        for previous, current in itertools.pairwise(members):
+            if key[0] == "chain" and current.opened_at - previous.opened_at > window:
+                chains.append([])
+            chains[-1].append(current)
+        for chain in chains:
+            for position, c in enumerate(chain):
+                first[c.id] = position == 0
+                size[c.id] = len(chain)
+    return first, size
+
+
+TIMES = st.integers(0, 40).map(lambda h: T0 + timedelta(hours=h * 7))
+WIDE_TIMES = st.integers(-3_000_000, 3_000_000).map(lambda d: T0 + timedelta(hours=d))
+
+
+@st.composite
+def histories(draw, times=TIMES):
+    count = draw(st.integers(0, 25))
+    return [
+        conversation(
+            f"c{i}",
+            draw(st.sampled_from(["u1", "u2", "u3"])),
+            draw(times),
+            topic=draw(st.sampled_from(["sizing", "returns", None])),
+            case_id=draw(st.none() | st.sampled_from(["k1", "k2"])),
+        )
+        for i in range(count)
+    ]
+
+
+class TestCases:
+    @given(histories(), st.sampled_from([timedelta(days=1), timedelta(days=7)]))
+    def test_equals_the_oracle(self, conversations, window):
+        """Vectorised cases match the walk over sorted histories."""
+        table = ConversationTable.from_records(conversations)
+        cases = derive_cases(table, window)
+        first, size = oracle(conversations, window)
+        ids = [c.id for c in table.to_records().conversations]
+        assert [first[i] for i in ids] == cases.first.tolist()
+        assert [size[i] for i in ids] == cases.size.tolist()
+
+    @given(histories(WIDE_TIMES))
+    def test_wide_time_spans_fall_back_to_lexsort(self, conversations):
+        """Spans too wide to pack still give the oracle's answer."""
+        table = ConversationTable.from_records(conversations)
+        cases = derive_cases(table, timedelta(days=7))
+        first, _ = oracle(conversations, timedelta(days=7))
+        assert [
+            first[c.id] for c in table.to_records().conversations
+        ] == cases.first.tolist()
+
+    def test_same_instant_ties_go_to_the_smaller_id(self):
+        """Two conversations opened at once: the smaller id is first, in any order."""
+        a, b = conversation("c2", "u1", T0), conversation("c1", "u1", T0)
+        for order in ([a, b], [b, a]):
+            table = ConversationTable.from_records(order)
+            cases = derive_cases(table, timedelta(days=7))
+            firsts = {
+                c.id
+                for c, f in zip(
+                    table.to_records().conversations, cases.first, strict=True
+                )
+                if f
+            }
+            assert firsts == {"c1"}
+
+    def test_case_id_ignores_the_window(self):
+        """A case id keeps a month-later follow-up in the same case."""
+        table = ConversationTable.from_records(
+            [
+                conversation("c1", "u1", T0, case_id="k1"),
+                conversation("c2", "u1", T0 + timedelta(days=30), case_id="k1"),
+            ]
+        )
+        assert derive_cases(table, timedelta(days=7)).first.tolist() == [True, False]
