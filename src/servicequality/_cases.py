@@ -33,9 +33,9 @@ class Cases:
         size: Number of conversations in the row's case.
     """
 
-    case: NDArray[np.int64]
+    case: NDArray[np.integer[Any]]
     first: NDArray[np.bool_]
-    size: NDArray[np.int64]
+    size: NDArray[np.integer[Any]]
 
 
 def _pack(
@@ -61,7 +61,7 @@ def _order(
     packed = _pack(keys, times)
     if packed is None:
         return np.lexsort((ids, times, keys))
-    order = np.argsort(packed, kind="stable")
+    order = np.argsort(packed)
     ordered = packed[order]
     if (ordered[1:] == ordered[:-1]).any():
         return np.lexsort((ids, times, keys))
@@ -89,18 +89,24 @@ def derive_cases(table: ConversationTable, window: timedelta) -> Cases:
     keys = np.where(case_id >= 0, case_id, cases_given + chained)
     times = table["opened_at"].view(np.int64)
     order = _order(keys, times, table["conversation_id"])
-    sorted_keys, sorted_times = keys[order], times[order]
     new = np.ones(n, dtype=bool)
     if n:
         limit = window // timedelta(microseconds=1)
-        same_key = sorted_keys[1:] == sorted_keys[:-1]
-        gap = sorted_times[1:] - sorted_times[:-1]
+        sorted_keys = keys[order]
+        del keys
+        new[1:] = sorted_keys[1:] != sorted_keys[:-1]
         derived = sorted_keys[1:] >= cases_given
-        new[1:] = ~same_key | (derived & (gap > limit))
-    number = np.cumsum(new) - 1
-    sizes = np.bincount(number, minlength=int(number[-1]) + 1 if n else 0)
-    case = np.empty(n, dtype=np.int64)
+        del sorted_keys
+        sorted_times = times[order]
+        new[1:] |= derived & (sorted_times[1:] - sorted_times[:-1] > limit)
+        del sorted_times, derived
+    number = np.cumsum(new, dtype=np.int64) - 1
+    count = int(number[-1]) + 1 if n else 0
+    small: type[np.integer[Any]] = np.int32 if count < 2**31 else np.int64
+    sizes = np.bincount(number, minlength=count).astype(small)
+    case = np.empty(n, dtype=small)
     case[order] = number
+    del number
     first = np.empty(n, dtype=bool)
     first[order] = new
     return Cases(case=case, first=first, size=sizes[case])

@@ -97,6 +97,27 @@ def from_instants(values: NDArray[np.datetime64]) -> list[datetime | None]:
     return [None if x is None else x.replace(tzinfo=UTC) for x in naive]
 
 
+def dense_codes(
+    values: NDArray[np.int64],
+) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+    """Codes into the sorted distinct ``values``, without sorting the rows.
+
+    Values spanning a small range (the usual case: days, hours) are counted
+    with ``np.bincount``; a wide range falls back to ``np.unique``.
+    """
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.intp), values[:0]
+    lowest = int(values.min())
+    span = int(values.max()) - lowest + 1
+    if span > 4 * len(values) + 1024:
+        distinct, inverse = np.unique(values, return_inverse=True)
+        return inverse.reshape(-1).astype(np.intp), distinct
+    offset = values - lowest
+    present = np.bincount(offset, minlength=span) > 0
+    codes = (np.cumsum(present) - 1)[offset]
+    return codes.astype(np.intp), np.flatnonzero(present) + lowest
+
+
 def read_only(array: NDArray[Any]) -> NDArray[Any]:
     """A read-only view of ``array`` (the caller's own array keeps its flags)."""
     view = array.view()

@@ -15,6 +15,7 @@ import numpy as np
 from servicequality._errors import ValidationError
 from servicequality._model import Channel, Difficulty, Role
 from servicequality._periods import HourOfDay, TimeGrouping
+from servicequality.metrics._base import Groups
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -71,10 +72,19 @@ def _spec(metric: Metric) -> Spec:
     return metric.rows, subject
 
 
-def _population_mask(metric: Metric, rows: Rows) -> NDArray[np.bool_] | None:
-    if metric.rows == "knowledge_tests" or metric.population == "all":
+Selection = tuple[Spec, str]
+
+
+def _selection(metric: Metric) -> Selection:
+    population = "all" if metric.rows == "knowledge_tests" else metric.population
+    return _spec(metric), population
+
+
+def _population_mask(selection: Selection, rows: Rows) -> NDArray[np.bool_] | None:
+    population = selection[1]
+    if population == "all":
         return None
-    if metric.population == "bots":
+    if population == "bots":
         return rows.by_bot
     return ~rows.handled_by_bot
 
@@ -106,18 +116,17 @@ class GroupIndex:
         self._combined = {
             spec: self._combine(self._codes[spec], sizes) for spec in specs
         }
-        masks = [(self._combined[_spec(m)], _population_mask(m, rows)) for m in metrics]
-        self.keys = self._dense(masks, sizes)
-        self._metric_masks = {
-            id(m): mask for m, (_, mask) in zip(metrics, masks, strict=True)
-        }
+        selections = sorted({_selection(m) for m in metrics})
+        self._masks = {s: _population_mask(s, rows) for s in selections}
+        self.keys = self._dense(selections, sizes)
+        self._groups: dict[Selection, Groups] = {}
 
     def _subject(self, spec: Spec) -> NDArray[np.int64]:
         if spec[0] == "knowledge_tests":
             return self._table.knowledge_tests["agent_id"].astype(np.int64)
         if spec[1] == "agent":
             return self._table["agent_id"].astype(np.int64)
-        return self._rows.handler
+        return self._rows.handler.astype(np.int64)
 
     def _dimension(
         self, item: Dimension, specs: Sequence[Spec]
@@ -188,27 +197,29 @@ class GroupIndex:
         return combined
 
     def _dense(
-        self,
-        masks: Sequence[tuple[NDArray[np.int64] | None, NDArray[np.bool_] | None]],
-        sizes: Sequence[int],
+        self, selections: Sequence[Selection], sizes: Sequence[int]
     ) -> tuple[tuple[Any, ...], ...]:
         self._lookup: NDArray[np.int64] | None = None
         self._distinct = np.array([], dtype=np.int64)
         if not self._by:
             return ((),)
         capacity = int(np.prod(sizes, dtype=object))
-        pieces = [
+        used = [
             combined if mask is None else combined[mask]
-            for combined, mask in masks
+            for combined, mask in (
+                (self._combined[spec], self._masks[(spec, population)])
+                for spec, population in selections
+            )
             if combined is not None
         ]
-        used = np.concatenate(pieces) if pieces else np.array([], dtype=np.int64)
         if capacity <= 1 << 26:
-            present = np.bincount(used, minlength=capacity) > 0
+            present = np.zeros(capacity, dtype=bool)
+            for codes in used:
+                present |= np.bincount(codes, minlength=capacity) > 0
             self._distinct = np.flatnonzero(present)
             self._lookup = np.cumsum(present) - 1
         else:
-            self._distinct = np.unique(used)
+            self._distinct = np.unique(np.concatenate(used))
         remainders = self._distinct.copy()
         columns = []
         for size in reversed(sizes):
@@ -220,14 +231,21 @@ class GroupIndex:
             for row in zip(*(c.tolist() for c in columns), strict=True)
         )
 
-    def groups_of(self, metric: Metric) -> NDArray[np.intp]:
-        """Group number of each of ``metric``'s rows, -1 for rows it skips."""
-        combined = self._combined[_spec(metric)]
-        mask = self._metric_masks[id(metric)]
+    def groups(self, metric: Metric) -> Groups:
+        """The group of each of ``metric``'s rows (shared by alike metrics)."""
+        selection = _selection(metric)
+        if selection not in self._groups:
+            self._groups[selection] = Groups(self._index(selection), len(self.keys))
+        return self._groups[selection]
+
+    def _index(self, selection: Selection) -> NDArray[np.intp]:
+        spec = selection[0]
+        combined = self._combined[spec]
+        mask = self._masks[selection]
         if combined is None:
             size = (
                 len(self._table.knowledge_tests["agent_id"])
-                if metric.rows == "knowledge_tests"
+                if spec[0] == "knowledge_tests"
                 else len(self._table)
             )
             index = np.zeros(size, dtype=np.intp)
@@ -236,5 +254,5 @@ class GroupIndex:
         else:
             index = np.searchsorted(self._distinct, combined).astype(np.intp)
         if mask is not None:
-            index = np.where(mask, index, -1)
+            index[~mask] = -1
         return index

@@ -12,7 +12,7 @@ import numpy as np
 from servicequality._errors import ValidationError
 from servicequality._grouping import GroupIndex, key_names, resolve_by
 from servicequality._periods import Period
-from servicequality.metrics._base import Groups, Metric, MetricValues
+from servicequality.metrics._base import Metric, MetricValues
 from servicequality.metrics._catalogue import get_metric
 from servicequality.metrics._rows import Rows
 
@@ -356,10 +356,7 @@ def measure(
     dimensions = resolve_by(by)
     rows = Rows.of(table)
     index = GroupIndex(table, rows, dimensions, chosen)
-    count = len(index.keys)
-    states = {
-        m.name: m.accumulate(table, Groups(index.groups_of(m), count)) for m in chosen
-    }
+    states = {m.name: m.accumulate(table, index.groups(m)) for m in chosen}
     return Measurements(
         key_names=key_names(dimensions),
         keys=index.keys,

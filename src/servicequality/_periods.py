@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 
 from servicequality import _validators as v
+from servicequality._columns import dense_codes
 from servicequality._errors import ValidationError
 
 if TYPE_CHECKING:
@@ -212,9 +213,12 @@ class _Calendar:
             ValidationError: if an instant is NaT or the array is not datetime64.
         """
         floors = self._floor(local_wall_times(_as_instants(timestamps), self.tz))
-        starts, codes = np.unique(floors, return_inverse=True)
-        periods = tuple(self._period_from_wall(start) for start in starts)
-        return codes.astype(np.intp).reshape(-1), periods
+        days = floors.astype("datetime64[D]").astype(np.int64)
+        codes, starts = dense_codes(days)
+        periods = tuple(
+            self._period_from_wall(np.datetime64(int(day), "D")) for day in starts
+        )
+        return codes, periods
 
     def _period_from_wall(self, start: np.datetime64) -> Period:
         return Period(
@@ -347,9 +351,8 @@ class HourOfDay:
             An ``intp`` code per timestamp and the distinct hours, ascending,
             that the codes index.
         """
-        hours = self.hours(timestamps)
-        present, codes = np.unique(hours, return_inverse=True)
-        return codes.astype(np.intp).reshape(-1), tuple(int(h) for h in present)
+        codes, present = dense_codes(self.hours(timestamps))
+        return codes, tuple(int(h) for h in present)
 
     def hours(self, timestamps: NDArray[Any]) -> NDArray[Any]:
         """The local hour, 0 to 23, of each UTC timestamp."""

@@ -56,15 +56,15 @@ class Rows:
         return len(self.table)
 
     @functools.cached_property
-    def handler(self) -> NDArray[np.int64]:
+    def handler(self) -> NDArray[np.integer[Any]]:
         """Agent code each row counts for: ``transferred_to``, else ``agent_id``."""
         handed = self.table["transferred_to"]
-        return np.where(handed >= 0, handed, self.table["agent_id"]).astype(np.int64)
+        return np.where(handed >= 0, handed, self.table["agent_id"])
 
     @functools.cached_property
     def handler_role(self) -> NDArray[np.int8]:
         """:class:`Role` code of :attr:`handler`."""
-        return self.table.agent_roles[self.handler]
+        return np.asarray(self.table.agent_roles[self.handler], dtype=np.int8)
 
     @functools.cached_property
     def agent_role(self) -> NDArray[np.int8]:
