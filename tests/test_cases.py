@@ -3,11 +3,12 @@
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from servicequality import Channel, Conversation, ConversationTable, Difficulty
-from servicequality._cases import derive_cases
+from servicequality._cases import _boundaries, _pack, derive_cases
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -113,3 +114,64 @@ class TestCases:
             ]
         )
         assert derive_cases(table, timedelta(days=7)).first.tolist() == [True, False]
+
+
+class TestTies:
+    @given(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["u1", "u2"]),
+                st.sampled_from(["sizing", "returns"]),
+                st.integers(0, 3),
+            ),
+            max_size=30,
+        )
+    )
+    def test_many_ties_in_adjacent_keys(self, draws):
+        """Runs of equal instants next to each other still order by key, time, id."""
+        conversations = [
+            conversation(
+                f"c{i:02d}", customer, T0 + timedelta(minutes=minute), topic=topic
+            )
+            for i, (customer, topic, minute) in enumerate(draws)
+        ]
+        table = ConversationTable.from_records(conversations)
+        cases = derive_cases(table, timedelta(minutes=1))
+        first, size = oracle(conversations, timedelta(minutes=1))
+        ids = [c.id for c in table.to_records().conversations]
+        assert [first[i] for i in ids] == cases.first.tolist()
+        assert [size[i] for i in ids] == cases.size.tolist()
+
+
+class TestCoarsePacking:
+    @given(
+        st.lists(
+            st.tuples(
+                st.sampled_from([0, 1, 2**21]),
+                st.integers(-3, 3).map(
+                    lambda micros: 2**44 + 7 * 86_400_000_000 + micros
+                ),
+                st.booleans(),
+            ),
+            min_size=1,
+            max_size=20,
+        )
+    )
+    def test_gaps_a_hair_from_the_window_are_exact(self, rows):
+        """Packed at millisecond resolution, gaps near the window stay exact."""
+        keys = np.array([k for k, _, _ in rows] + [2**21], dtype=np.int64)
+        times = np.array(
+            [t if late else t - 7 * 86_400_000_000 for _, t, late in rows] + [0],
+            dtype=np.int64,
+        )
+        ids = np.arange(len(keys))
+        limit = 7 * 86_400_000_000
+        assert _pack(keys, times)[2] == 1_000
+        order, new = _boundaries(keys, times, ids, 0, limit)
+        expected = np.lexsort((ids, times, keys))
+        assert order.tolist() == expected.tolist()
+        k, t = keys[expected], times[expected]
+        starts = [True] + [
+            bool(k[i] != k[i - 1] or t[i] - t[i - 1] > limit) for i in range(1, len(k))
+        ]
+        assert starts == new.tolist()

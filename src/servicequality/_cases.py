@@ -28,44 +28,81 @@ class Cases:
     """Per-conversation case facts, aligned with the table rows.
 
     Attributes:
-        case: Dense case number of each row.
         first: Whether the row is the first conversation of its case.
         size: Number of conversations in the row's case.
     """
 
-    case: NDArray[np.integer[Any]]
     first: NDArray[np.bool_]
     size: NDArray[np.integer[Any]]
 
 
-def _pack(
-    keys: NDArray[np.int64], times: NDArray[np.int64]
-) -> NDArray[np.int64] | None:
-    """``key << bits | time`` when both fit in 63 bits, at the finest time unit."""
-    if len(keys) == 0:
-        return keys
+_Packed = tuple["NDArray[np.int64]", int, int]
+
+
+def _pack(keys: NDArray[np.int64], times: NDArray[np.int64]) -> _Packed | None:
+    """``key << bits | coarse time`` when both fit in 62 bits, with the time unit.
+
+    Returns the packed keys, the number of time bits and the time unit (µs
+    per step), or ``None`` when no unit up to a second fits.
+    """
     key_bits = int(keys.max()).bit_length()
     span = times - times.min()
     for unit in (1, 1_000, 1_000_000):
-        coarse = span // unit
-        if key_bits + int(coarse.max()).bit_length() <= 62:
-            return np.asarray(
-                (keys << int(coarse.max()).bit_length()) | coarse, dtype=np.int64
-            )
+        bits = int((span // unit).max()).bit_length()
+        if key_bits + bits <= 62:
+            return (keys << bits) | (span // unit), bits, unit
     return None
 
 
-def _order(
-    keys: NDArray[np.int64], times: NDArray[np.int64], ids: NDArray[Any]
-) -> NDArray[np.intp]:
+def _boundaries(
+    keys: NDArray[np.int64],
+    times: NDArray[np.int64],
+    ids: NDArray[Any],
+    chained_from: int,
+    limit: int,
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Rows in (key, time, id) order and where a new case starts in that order.
+
+    One int64 argsort of packed (key, coarse time) does the ordering; rows
+    tied at the coarse unit are re-sorted exactly, and exact times are read
+    only where a coarse gap is too close to ``limit`` to decide.
+    """
     packed = _pack(keys, times)
     if packed is None:
-        return np.lexsort((ids, times, keys))
-    order = np.argsort(packed)
-    ordered = packed[order]
-    if (ordered[1:] == ordered[:-1]).any():
-        return np.lexsort((ids, times, keys))
-    return order
+        order = np.lexsort((ids, times, keys))
+        sorted_keys, sorted_times = keys[order], times[order]
+        new = np.ones(len(keys), dtype=bool)
+        new[1:] = (sorted_keys[1:] != sorted_keys[:-1]) | (
+            (sorted_keys[1:] >= chained_from)
+            & (sorted_times[1:] - sorted_times[:-1] > limit)
+        )
+        return order, new
+    code, bits, unit = packed
+    order = np.argsort(code)
+    ordered = code[order]
+    del code
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if len(tied):
+        positions = np.unique(np.concatenate([tied, tied + 1]))
+        run = np.cumsum(np.diff(positions, prepend=-2) > 1)
+        rows = order[positions]
+        order[positions] = rows[np.lexsort((ids[rows], times[rows], keys[rows], run))]
+    sorted_keys = ordered >> bits
+    coarse = ordered & ((1 << bits) - 1)
+    del ordered
+    new = np.ones(len(keys), dtype=bool)
+    same = sorted_keys[1:] == sorted_keys[:-1]
+    chained = sorted_keys[1:] >= chained_from
+    del sorted_keys
+    gap = coarse[1:] - coarse[:-1]
+    del coarse
+    # a coarse gap of g units is an exact gap in ((g - 1)·unit, (g + 1)·unit)
+    far = gap * unit > limit + unit
+    near = ~far & ((gap + 1) * unit > limit)
+    exact = np.flatnonzero(near & same & chained)
+    far[exact] = times[order[exact + 1]] - times[order[exact]] > limit
+    new[1:] = ~same | (chained & far)
+    return order, new
 
 
 def derive_cases(table: ConversationTable, window: timedelta) -> Cases:
@@ -82,31 +119,25 @@ def derive_cases(table: ConversationTable, window: timedelta) -> Cases:
     if not isinstance(window, timedelta) or window <= timedelta(0):
         raise ValidationError("cases", "window", window, "must be a positive timedelta")
     n = len(table)
-    case_id = table["case_id"].astype(np.int64)
+    if n == 0:
+        return Cases(first=np.zeros(0, dtype=bool), size=np.zeros(0, dtype=np.int64))
     topics = len(table.vocabulary("topic")) + 1
     cases_given = len(table.vocabulary("case_id"))
-    chained = table["customer_id"].astype(np.int64) * topics + table["topic"] + 1
-    keys = np.where(case_id >= 0, case_id, cases_given + chained)
+    case_id = table["case_id"]
+    keys = table["customer_id"].astype(np.int64) * topics
+    keys += table["topic"]
+    keys += cases_given + 1
+    given = case_id >= 0
+    keys[given] = case_id[given]
     times = table["opened_at"].view(np.int64)
-    order = _order(keys, times, table["conversation_id"])
-    new = np.ones(n, dtype=bool)
-    if n:
-        limit = window // timedelta(microseconds=1)
-        sorted_keys = keys[order]
-        del keys
-        new[1:] = sorted_keys[1:] != sorted_keys[:-1]
-        derived = sorted_keys[1:] >= cases_given
-        del sorted_keys
-        sorted_times = times[order]
-        new[1:] |= derived & (sorted_times[1:] - sorted_times[:-1] > limit)
-        del sorted_times, derived
-    number = np.cumsum(new, dtype=np.int64) - 1
-    count = int(number[-1]) + 1 if n else 0
-    small: type[np.integer[Any]] = np.int32 if count < 2**31 else np.int64
-    sizes = np.bincount(number, minlength=count).astype(small)
-    case = np.empty(n, dtype=small)
-    case[order] = number
-    del number
+    limit = window // timedelta(microseconds=1)
+    order, new = _boundaries(keys, times, table["conversation_id"], cases_given, limit)
+    del keys
+    number = np.cumsum(new) - 1
+    sizes = np.bincount(number)
+    small: type[np.integer[Any]] = np.int32 if len(sizes) < 2**31 else np.int64
+    size = np.empty(n, dtype=small)
+    size[order] = sizes[number]
     first = np.empty(n, dtype=bool)
     first[order] = new
-    return Cases(case=case, first=first, size=sizes[case])
+    return Cases(first=first, size=size)
