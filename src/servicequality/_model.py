@@ -93,10 +93,6 @@ class Sentiment(_Coded):
     POSITIVE = "positive"
 
 
-def _scale_bounds(instance: RatingScale, attribute: Any, value: int) -> None:
-    v.integer(instance, attribute, value)
-
-
 @attrs.frozen(kw_only=True)
 class RatingScale:
     """A customer rating scale: whole-number scores from ``low`` to ``high``.
@@ -121,10 +117,10 @@ class RatingScale:
     """1 to 5 stars; 4 and 5 are satisfied, 1 and 2 dissatisfied, 3 neutral."""
 
     name: str = attrs.field(validator=v.identifier)
-    low: int = attrs.field(validator=_scale_bounds)
-    high: int = attrs.field(validator=_scale_bounds)
-    satisfied_from: int = attrs.field(validator=_scale_bounds)
-    dissatisfied_to: int = attrs.field(validator=_scale_bounds)
+    low: int = attrs.field(validator=v.integer)
+    high: int = attrs.field(validator=v.integer)
+    satisfied_from: int = attrs.field(validator=v.integer)
+    dissatisfied_to: int = attrs.field(validator=v.integer)
 
     def __attrs_post_init__(self) -> None:
         if self.high <= self.low:
