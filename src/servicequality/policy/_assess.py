@@ -1,0 +1,386 @@
+"""Classifying measurements: tiers and composite scores, group by group."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from servicequality._errors import PolicyError
+from servicequality.policy._plain import expect_keys, when
+from servicequality.policy._scorecard import Scorecard, ScoreLine
+from servicequality.policy._tiers import TierPolicy
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+    from datetime import datetime
+
+    from servicequality._measure import Measurements
+    from servicequality._periods import Period
+
+__all__ = ["Assessment", "Judgement", "PolicySchedule", "PolicyVersion", "classify"]
+
+
+@attrs.frozen(kw_only=True)
+class Judgement:
+    """The tier of one metric for one group, and why.
+
+    Attributes:
+        metric: Metric name.
+        key: The group, as ``{key name: label}``.
+        tier: The tier name, or ``"insufficient_data"``.
+        value: The measured value.
+        n: Observations it rests on.
+        low: Lower bound of its confidence interval.
+        high: Upper bound of its confidence interval.
+        basis: ``"value"`` or ``"interval"``: what was compared.
+        reason: One sentence, e.g. ``satisfaction_rate 0.912 ≥ 0.9 → excellent
+            (n = 213, 95 % CI 0.870–0.940)``.
+    """
+
+    metric: str
+    key: Mapping[str, Any]
+    tier: str
+    value: float
+    n: int
+    low: float
+    high: float
+    basis: str
+    reason: str
+
+
+def _check_policies(policies: Sequence[TierPolicy]) -> tuple[TierPolicy, ...]:
+    chosen = tuple(policies)
+    for policy in chosen:
+        if not isinstance(policy, TierPolicy):
+            msg = f"expected TierPolicy values, got {policy!r}"
+            raise PolicyError(msg)
+    metrics = [p.metric for p in chosen]
+    if len(set(metrics)) != len(metrics):
+        repeated = next(m for m in metrics if metrics.count(m) > 1)
+        msg = f"two tier policies for {repeated!r}"
+        raise PolicyError(msg)
+    return chosen
+
+
+@attrs.frozen(kw_only=True)
+class PolicyVersion:
+    """The tier policies (and scorecard) in force from one moment on.
+
+    Attributes:
+        effective_from: First instant the version applies to (timezone-aware).
+        policies: Tier policies, one per metric.
+        scorecard: The scorecard, if any.
+    """
+
+    effective_from: datetime
+    policies: tuple[TierPolicy, ...] = attrs.field(converter=_check_policies)
+    scorecard: Scorecard | None = None
+
+    def __attrs_post_init__(self) -> None:
+        when("PolicyVersion", "effective_from", self.effective_from)
+        if self.scorecard is not None and not isinstance(self.scorecard, Scorecard):
+            msg = f"PolicyVersion.scorecard = {self.scorecard!r}: must be a Scorecard"
+            raise PolicyError(msg)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, accepted by :meth:`from_dict`."""
+        return {
+            "effective_from": self.effective_from.isoformat(),
+            "policies": [p.to_dict() for p in self.policies],
+            "scorecard": None if self.scorecard is None else self.scorecard.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> PolicyVersion:
+        """Read :meth:`to_dict` output (``scorecard`` optional).
+
+        Raises:
+            PolicyError: naming the key and the rule for any bad entry.
+        """
+        plain = expect_keys(
+            "PolicyVersion", data, ("effective_from", "policies"), ("scorecard",)
+        )
+        if not isinstance(plain["policies"], list):
+            msg = f"PolicyVersion.policies = {plain['policies']!r}: must be a list"
+            raise PolicyError(msg)
+        scorecard = plain.get("scorecard")
+        return cls(
+            effective_from=when(
+                "PolicyVersion", "effective_from", plain["effective_from"]
+            ),
+            policies=tuple(TierPolicy.from_dict(p) for p in plain["policies"]),
+            scorecard=None if scorecard is None else Scorecard.from_dict(scorecard),
+        )
+
+
+def _ordered_versions(versions: Sequence[PolicyVersion]) -> tuple[PolicyVersion, ...]:
+    chosen = tuple(versions)
+    if not chosen or not all(isinstance(v, PolicyVersion) for v in chosen):
+        msg = "PolicySchedule.versions must be a non-empty sequence of PolicyVersion"
+        raise PolicyError(msg)
+    starts = [v.effective_from for v in chosen]
+    if any(b <= a for a, b in itertools.pairwise(starts)):
+        msg = "PolicySchedule.versions must have strictly increasing effective_from"
+        raise PolicyError(msg)
+    return chosen
+
+
+@attrs.frozen(kw_only=True)
+class PolicySchedule:
+    """Policy versions over time, so every period is judged by its own rules.
+
+    A quarterly revision applies from its ``effective_from`` on; history keeps
+    the version that was in force then. A period is judged by the version in
+    force at its start.
+
+    Attributes:
+        versions: In strictly increasing ``effective_from`` order.
+    """
+
+    versions: tuple[PolicyVersion, ...] = attrs.field(converter=_ordered_versions)
+
+    def in_force(self, at: datetime) -> PolicyVersion:
+        """The version in force at ``at`` (timezone-aware).
+
+        Raises:
+            PolicyError: if ``at`` is before the first version.
+        """
+        moment = when("PolicySchedule", "at", at)
+        chosen = [v for v in self.versions if v.effective_from <= moment]
+        if not chosen:
+            msg = f"no policy version in force at {moment.isoformat()}"
+            raise PolicyError(msg)
+        return chosen[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, accepted by :meth:`from_dict`."""
+        return {"versions": [v.to_dict() for v in self.versions]}
+
+    @classmethod
+    def from_dict(cls, data: object) -> PolicySchedule:
+        """Read :meth:`to_dict` output.
+
+        Raises:
+            PolicyError: naming the key and the rule for any bad entry.
+        """
+        plain = expect_keys("PolicySchedule", data, ("versions",))
+        if not isinstance(plain["versions"], list):
+            msg = f"PolicySchedule.versions = {plain['versions']!r}: must be a list"
+            raise PolicyError(msg)
+        return cls(
+            versions=tuple(PolicyVersion.from_dict(v) for v in plain["versions"])
+        )
+
+
+class Assessment:
+    """Tiers (and composite scores) for every group of some measurements."""
+
+    __slots__ = ("_index", "_judgements", "_key_names", "_keys", "_metrics", "_scores")
+
+    def __init__(
+        self,
+        *,
+        key_names: tuple[str, ...],
+        keys: Sequence[tuple[Any, ...]],
+        metrics: tuple[str, ...],
+        judgements: Mapping[tuple[int, str], Judgement],
+        scores: Sequence[ScoreLine | None],
+    ) -> None:
+        """Hold the results of :func:`classify`."""
+        self._key_names = key_names
+        self._keys = tuple(keys)
+        self._metrics = metrics
+        self._judgements = dict(judgements)
+        self._scores = tuple(scores)
+        self._index = {k: i for i, k in enumerate(self._keys)}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[Judgement]:
+        for row in range(len(self._keys)):
+            for metric in self._metrics:
+                judgement = self._judgements.get((row, metric))
+                if judgement is not None:
+                    yield judgement
+
+    def __repr__(self) -> str:
+        return (
+            f"<Assessment: {len(self)} groups by ({', '.join(self._key_names)}), "
+            f"tiers for {', '.join(self._metrics)}>"
+        )
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        """Names of the group keys."""
+        return self._key_names
+
+    @property
+    def keys(self) -> tuple[tuple[Any, ...], ...]:
+        """One tuple of labels per group, as in the measurements."""
+        return self._keys
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Metrics that have a tier policy."""
+        return self._metrics
+
+    def _row(self, key: Mapping[str, Any]) -> int:
+        if set(key) != set(self._key_names):
+            msg = (
+                f"name exactly the keys {', '.join(self._key_names)}; got {dict(key)!r}"
+            )
+            raise PolicyError(msg)
+        wanted = tuple(key[name] for name in self._key_names)
+        if wanted not in self._index:
+            msg = f"no group {dict(key)!r} in this assessment"
+            raise PolicyError(msg)
+        return self._index[wanted]
+
+    def get(self, metric: str, **key: Any) -> Judgement:
+        """The judgement of ``metric`` for the group ``key``.
+
+        Raises:
+            PolicyError: for an unknown metric or group.
+        """
+        row = self._row(key)
+        if (row, metric) not in self._judgements:
+            known = ", ".join(self._metrics)
+            msg = f"no tier policy for {metric!r} here; policies: {known}"
+            raise PolicyError(msg)
+        return self._judgements[(row, metric)]
+
+    def tier(self, metric: str, **key: Any) -> str:
+        """The tier name of ``metric`` for the group ``key``."""
+        return self.get(metric, **key).tier
+
+    def score(self, **key: Any) -> ScoreLine:
+        """The composite score of the group ``key``.
+
+        Raises:
+            PolicyError: if no scorecard applied to the group.
+        """
+        line = self._scores[self._row(key)]
+        if line is None:
+            msg = f"no scorecard applied to {dict(key)!r}"
+            raise PolicyError(msg)
+        return line
+
+    @property
+    def scores(self) -> tuple[ScoreLine | None, ...]:
+        """The composite score of each group (``None`` without a scorecard)."""
+        return self._scores
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per group and metric: keys, metric, tier, numbers, reason."""
+        return [
+            {
+                **j.key,
+                "metric": j.metric,
+                "tier": j.tier,
+                "value": j.value,
+                "n": j.n,
+                "low": j.low,
+                "high": j.high,
+                "reason": j.reason,
+            }
+            for j in self
+        ]
+
+
+def _judge(
+    measurements: Measurements, policies: Sequence[TierPolicy], rows: Sequence[int]
+) -> dict[tuple[int, str], Judgement]:
+    judgements = {}
+    for policy in policies:
+        if policy.metric not in measurements.metric_names:
+            msg = f"tier policy for {policy.metric!r}, which was not measured"
+            raise PolicyError(msg)
+        unit = measurements.metric(policy.metric).unit
+        columns = {
+            f: measurements.column(policy.metric, f).tolist()
+            for f in ("value", "n", "low", "high")
+        }
+        for row in rows:
+            value, n = columns["value"][row], int(columns["n"][row])
+            low, high = columns["low"][row], columns["high"][row]
+            tier, reason = policy.classify(value, n=n, low=low, high=high, unit=unit)
+            judgements[(row, policy.metric)] = Judgement(
+                metric=policy.metric,
+                key=dict(
+                    zip(measurements.key_names, measurements.keys[row], strict=True)
+                ),
+                tier=tier,
+                value=value,
+                n=n,
+                low=low,
+                high=high,
+                basis=policy.basis,
+                reason=reason,
+            )
+    return judgements
+
+
+def classify(
+    measurements: Measurements,
+    policies: Sequence[TierPolicy] | PolicySchedule,
+    *,
+    scorecard: Scorecard | None = None,
+) -> Assessment:
+    """Judge every group of ``measurements`` by ``policies`` (and ``scorecard``).
+
+    Args:
+        measurements: From :func:`servicequality.measure`.
+        policies: Tier policies, one per metric, or a :class:`PolicySchedule`;
+            a schedule needs measurements grouped by a calendar (key
+            ``period``) and judges each period by the version in force at its
+            start, with that version's scorecard.
+        scorecard: A scorecard for all groups (not with a schedule).
+
+    Raises:
+        PolicyError: for a policy of an unmeasured metric, two policies of one
+            metric, a schedule without periods, or a period before the schedule.
+    """
+    rows = range(len(measurements))
+    if isinstance(policies, PolicySchedule):
+        if scorecard is not None:
+            msg = "with a PolicySchedule the scorecard comes from each version"
+            raise PolicyError(msg)
+        if "period" not in measurements.key_names:
+            msg = "a PolicySchedule needs measurements by a calendar (a 'period' key)"
+            raise PolicyError(msg)
+        periods: Sequence[Period] = measurements.key_column("period")
+        versions = [policies.in_force(p.start) for p in periods]
+        judgements: dict[tuple[int, str], Judgement] = {}
+        lines: list[ScoreLine | None] = [None] * len(measurements)
+        metrics: dict[str, None] = {}
+        for version in dict.fromkeys(versions):
+            chosen = [row for row in rows if versions[row] is version]
+            judgements.update(_judge(measurements, version.policies, chosen))
+            metrics.update(dict.fromkeys(p.metric for p in version.policies))
+            if version.scorecard is not None:
+                scored = version.scorecard.score(measurements)
+                for row in chosen:
+                    lines[row] = scored[row]
+        return Assessment(
+            key_names=measurements.key_names,
+            keys=measurements.keys,
+            metrics=tuple(metrics),
+            judgements=judgements,
+            scores=lines,
+        )
+    chosen_policies = _check_policies(policies)
+    scores: Sequence[ScoreLine | None] = (
+        scorecard.score(measurements)
+        if scorecard is not None
+        else [None] * len(measurements)
+    )
+    return Assessment(
+        key_names=measurements.key_names,
+        keys=measurements.keys,
+        metrics=tuple(p.metric for p in chosen_policies),
+        judgements=_judge(measurements, chosen_policies, rows),
+        scores=scores,
+    )

@@ -1,0 +1,296 @@
+"""Tiers and tier policies: a value, its sample and interval, to a named tier."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from servicequality._errors import PolicyError
+from servicequality.metrics._catalogue import _REGISTRY
+from servicequality.policy._plain import expect_keys, optional_number, text
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["INSUFFICIENT_DATA", "Tier", "TierPolicy"]
+
+INSUFFICIENT_DATA = "insufficient_data"
+"""The tier of a value resting on fewer observations than the policy asks."""
+
+Basis = Literal["value", "interval"]
+
+
+def _unit_of(metric: str) -> str | None:
+    factory = _REGISTRY.get(metric)
+    return None if factory is None else str(factory().unit)
+
+
+@attrs.frozen
+class Tier:
+    """A named band of a metric, bounded below (``at_least``) or above (``at_most``).
+
+    Bounds are inclusive: a satisfaction rate of exactly 0.90 reaches
+    ``Tier("excellent", at_least=0.90)``. A tier with neither bound is the
+    catch-all for everything below (or above) the other tiers.
+
+    Raises:
+        PolicyError: for a blank or reserved name, a non-finite bound, or both
+            bounds at once.
+    """
+
+    name: str
+    at_least: float | None = attrs.field(default=None, kw_only=True)
+    at_most: float | None = attrs.field(default=None, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        text("Tier", "name", self.name)
+        if self.name == INSUFFICIENT_DATA:
+            msg = f"Tier.name = {self.name!r}: is reserved for too-small samples"
+            raise PolicyError(msg)
+        optional_number(f"Tier {self.name!r}", "at_least", self.at_least)
+        optional_number(f"Tier {self.name!r}", "at_most", self.at_most)
+        if self.at_least is not None and self.at_most is not None:
+            msg = f"Tier {self.name!r}: give at_least or at_most, not both"
+            raise PolicyError(msg)
+
+    @property
+    def bound(self) -> float | None:
+        """The tier's threshold, whichever side it is on."""
+        return self.at_least if self.at_least is not None else self.at_most
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: ``{"name": ..., "at_least": ...}`` (absent bounds left out)."""
+        data: dict[str, Any] = {"name": self.name}
+        if self.at_least is not None:
+            data["at_least"] = self.at_least
+        if self.at_most is not None:
+            data["at_most"] = self.at_most
+        return data
+
+    @classmethod
+    def from_dict(cls, data: object) -> Tier:
+        """Read :meth:`to_dict` output.
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad values.
+        """
+        plain = expect_keys("Tier", data, ("name",), ("at_least", "at_most"))
+        return cls(
+            text("Tier", "name", plain["name"]),
+            at_least=optional_number("Tier", "at_least", plain.get("at_least")),
+            at_most=optional_number("Tier", "at_most", plain.get("at_most")),
+        )
+
+
+def _as_tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
+    return tuple(value)
+
+
+def _format(value: float, unit: str | None) -> str:
+    if unit in ("seconds", "count", "points"):
+        return f"{value:,.1f}"
+    return f"{value:.3f}"
+
+
+@attrs.frozen
+class TierPolicy:
+    """How one metric is judged: tiers from best to worst, a sample floor, a basis.
+
+    Higher-is-better metrics use ``at_least`` bounds, lower-is-better ones
+    ``at_most``; the direction is read from the tiers. The last tier is the
+    unbounded catch-all.
+
+    ``basis="value"`` classifies the point value. ``basis="interval"``
+    classifies the conservative end of the confidence interval (the lower
+    bound when higher is better), so a tier is only claimed when the data
+    supports it; use it where a tier carries money or consequences and
+    samples are small.
+
+    Attributes:
+        metric: Name of the measured metric.
+        tiers: Best to worst; bounds strictly ordered; the last unbounded.
+        min_sample: Fewest observations for a real tier (default 30); fewer
+            gives :data:`INSUFFICIENT_DATA`.
+        basis: ``"value"`` or ``"interval"``.
+
+    Raises:
+        PolicyError: for duplicate names, mixed directions, unordered or
+            overlapping bounds, a bounded last tier, an unbounded tier before
+            it, a share bound outside 0..1, a negative time or count bound, or a
+            bad ``min_sample`` or ``basis``.
+    """
+
+    metric: str
+    tiers: tuple[Tier, ...] = attrs.field(converter=_as_tiers)
+    min_sample: int = attrs.field(default=30, kw_only=True)
+    basis: Basis = attrs.field(default="value", kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        owner = f"TierPolicy {self.metric!r}"
+        text("TierPolicy", "metric", self.metric)
+        if not self.tiers or not all(isinstance(t, Tier) for t in self.tiers):
+            msg = f"{owner}: tiers must be a non-empty sequence of Tier"
+            raise PolicyError(msg)
+        names = [t.name for t in self.tiers]
+        if len(set(names)) != len(names):
+            repeated = next(n for n in names if names.count(n) > 1)
+            msg = f"{owner}: tier name {repeated!r} is used twice"
+            raise PolicyError(msg)
+        *bounded, last = self.tiers
+        if last.bound is not None:
+            msg = f"{owner}: the last tier {last.name!r} must be unbounded (catch-all)"
+            raise PolicyError(msg)
+        for tier in bounded:
+            if tier.bound is None:
+                msg = f"{owner}: only the last tier may be unbounded, not {tier.name!r}"
+                raise PolicyError(msg)
+        if bounded and len({t.at_least is not None for t in bounded}) > 1:
+            msg = f"{owner}: tiers mix at_least and at_most; use one direction"
+            raise PolicyError(msg)
+        bounds = [t.bound for t in bounded]
+        step = [b - a for a, b in itertools.pairwise(bounds)]  # type: ignore[operator]
+        ordered = (
+            all(s < 0 for s in step)
+            if self.higher_is_better
+            else all(s > 0 for s in step)
+        )
+        if not ordered:
+            way = (
+                "decreasing at_least" if self.higher_is_better else "increasing at_most"
+            )
+            msg = f"{owner}: tiers must go from best to worst with strictly {way}"
+            raise PolicyError(msg)
+        unit = _unit_of(self.metric)
+        for tier in bounded:
+            bound = tier.bound
+            assert bound is not None
+            if unit == "share" and not 0 <= bound <= 1:
+                msg = f"{owner}: tier {tier.name!r} bound {bound} is outside 0..1"
+                raise PolicyError(msg)
+            if unit in ("seconds", "count", "points") and bound < 0:
+                msg = (
+                    f"{owner}: tier {tier.name!r} bound {bound} is negative for {unit}"
+                )
+                raise PolicyError(msg)
+        if (
+            isinstance(self.min_sample, bool)
+            or not isinstance(self.min_sample, int)
+            or self.min_sample < 1
+        ):
+            msg = (
+                f"{owner}: min_sample = {self.min_sample!r} must be a whole number >= 1"
+            )
+            raise PolicyError(msg)
+        if self.basis not in ("value", "interval"):
+            msg = f"{owner}: basis = {self.basis!r} must be 'value' or 'interval'"
+            raise PolicyError(msg)
+
+    @property
+    def higher_is_better(self) -> bool:
+        """Whether the tiers reward larger values (``at_least`` bounds)."""
+        return self.tiers[0].at_most is None
+
+    @property
+    def tier_names(self) -> tuple[str, ...]:
+        """Tier names from best to worst, then :data:`INSUFFICIENT_DATA`."""
+        return (*(t.name for t in self.tiers), INSUFFICIENT_DATA)
+
+    def classify(
+        self,
+        value: float,
+        *,
+        n: int,
+        low: float = math.nan,
+        high: float = math.nan,
+        unit: str | None = None,
+    ) -> tuple[str, str]:
+        """The tier of one measurement and the sentence that explains it.
+
+        Args:
+            value: The point value (NaN when undefined).
+            n: Observations it rests on.
+            low: Lower bound of its confidence interval.
+            high: Upper bound of its confidence interval.
+            unit: Unit, to format numbers (``"share"``, ``"seconds"``…).
+        """
+        shown_unit = unit or _unit_of(self.metric)
+        interval = (
+            f"95 % CI {_format(low, shown_unit)}–{_format(high, shown_unit)}"
+            if not (math.isnan(low) or math.isnan(high))
+            else "no interval"
+        )
+        if n < self.min_sample:
+            more = self.min_sample - n
+            return INSUFFICIENT_DATA, (
+                f"{self.metric}: n = {n} < {self.min_sample} observations → "
+                f"{INSUFFICIENT_DATA} ({more} more needed)"
+            )
+        if self.basis == "interval":
+            judged, label = (
+                (low, "lower bound") if self.higher_is_better else (high, "upper bound")
+            )
+        else:
+            judged, label = value, ""
+        if math.isnan(judged):
+            what = "interval" if self.basis == "interval" else "value"
+            return (
+                INSUFFICIENT_DATA,
+                f"{self.metric}: no {what} → {INSUFFICIENT_DATA} (n = {n})",
+            )
+        subject = (
+            f"{self.metric} {label + ' ' if label else ''}{_format(judged, shown_unit)}"
+        )
+        context = (
+            f"n = {n}, {interval}"
+            if not label
+            else f"value {_format(value, shown_unit)}, n = {n}, {interval}"
+        )
+        for tier in self.tiers[:-1]:
+            bound = tier.bound
+            assert bound is not None
+            reached = judged >= bound if self.higher_is_better else judged <= bound
+            if reached:
+                sign = "≥" if self.higher_is_better else "≤"
+                return (
+                    tier.name,
+                    f"{subject} {sign} {bound:g} → {tier.name} ({context})",
+                )
+        last = self.tiers[-1]
+        if len(self.tiers) == 1:
+            return last.name, f"{subject} → {last.name} ({context})"
+        nearest = self.tiers[-2].bound
+        sign = "<" if self.higher_is_better else ">"
+        return last.name, f"{subject} {sign} {nearest:g} → {last.name} ({context})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, accepted by :meth:`from_dict`."""
+        return {
+            "metric": self.metric,
+            "tiers": [t.to_dict() for t in self.tiers],
+            "min_sample": self.min_sample,
+            "basis": self.basis,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> TierPolicy:
+        """Read :meth:`to_dict` output (``min_sample`` and ``basis`` optional).
+
+        Raises:
+            PolicyError: naming the key and the rule for any bad entry.
+        """
+        plain = expect_keys(
+            "TierPolicy", data, ("metric", "tiers"), ("min_sample", "basis")
+        )
+        tiers = plain["tiers"]
+        if not isinstance(tiers, list):
+            msg = f"TierPolicy.tiers = {tiers!r}: must be a list of tiers"
+            raise PolicyError(msg)
+        return cls(
+            text("TierPolicy", "metric", plain["metric"]),
+            tuple(Tier.from_dict(t) for t in tiers),
+            min_sample=plain.get("min_sample", 30),
+            basis=plain.get("basis", "value"),
+        )
