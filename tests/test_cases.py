@@ -175,3 +175,31 @@ class TestCoarsePacking:
             bool(k[i] != k[i - 1] or t[i] - t[i - 1] > limit) for i in range(1, len(k))
         ]
         assert starts == new.tolist()
+
+    @given(
+        st.lists(
+            st.tuples(st.sampled_from([0, 2**45]), st.integers(0, 2**52)),
+            min_size=1,
+            max_size=20,
+        )
+    )
+    def test_keys_and_spans_too_wide_to_pack_use_lexsort(self, rows):
+        """When nothing fits in 62 bits the exact lexsort path gives the same answer."""
+        keys = np.array([k for k, _ in rows], dtype=np.int64)
+        times = np.array([t for _, t in rows], dtype=np.int64)
+        ids = np.arange(len(keys))
+        limit = 10**9
+        order, new = _boundaries(keys, times, ids, 0, limit)
+        expected = np.lexsort((ids, times, keys))
+        assert order.tolist() == expected.tolist()
+        k, t = keys[expected], times[expected]
+        starts = [True] + [
+            bool(k[i] != k[i - 1] or t[i] - t[i - 1] > limit) for i in range(1, len(k))
+        ]
+        assert starts == new.tolist()
+
+    def test_pack_gives_up_when_even_seconds_do_not_fit(self):
+        """Keys of 46 bits and a span of 2**52 µs leave no room: no packing."""
+        keys = np.array([0, 2**45], dtype=np.int64)
+        times = np.array([0, 2**52], dtype=np.int64)
+        assert _pack(keys, times) is None

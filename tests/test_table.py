@@ -713,3 +713,31 @@ class TestAccess:
         assert repr(table) == (
             "<ConversationTable: 1 conversations, 1 agents, 1 rated, 0 rejected>"
         )
+
+
+class TestStringColumns:
+    @given(st.lists(st.text(max_size=4), max_size=60))
+    def test_unique_strings_matches_python(self, values):
+        """Sorted distinct values and codes, non-ASCII included."""
+        from servicequality._columns import STRING, unique_strings
+
+        vocabulary, inverse = unique_strings(np.array(values, dtype=STRING))
+        assert vocabulary.tolist() == sorted(set(values))
+        assert [vocabulary[i] for i in inverse] == values
+
+    def test_many_repeated_ids_do_not_crash(self):
+        """numpy's StringDType quicksort crashes here; the table never uses it."""
+        ids = [f"C{i:06d}" for i in range(3000)] * 2
+        from servicequality._columns import STRING, as_vocabulary, unique_strings
+
+        vocabulary, _ = unique_strings(np.array(ids, dtype=STRING))
+        assert len(vocabulary) == 3000
+        with pytest.raises(ValidationError, match="unique"):
+            as_vocabulary("t", "ids", ids)
+
+    def test_concat_of_large_overlapping_tables_is_an_error_not_a_crash(self):
+        """Two example shops share conversation ids: concat says so."""
+        from servicequality.demo import example_shop
+
+        with pytest.raises(ValidationError, match="more than one table"):
+            example_shop(3000) + example_shop(3000, seed=8)

@@ -24,20 +24,35 @@ def code_dtype(size: int) -> np.dtype[Any]:
     return np.dtype(np.int32) if size < 2**31 - 1 else np.dtype(np.int64)
 
 
+def unique_strings(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
+    """Sorted distinct strings and the code of each value among them.
+
+    Sorts with a stable argsort only: in numpy 2.4 the default quicksort of
+    ``StringDType`` (used by ``np.unique``, ``np.sort``) can crash the
+    interpreter on arrays with many repeated strings, and ``searchsorted``
+    misplaces some non-ASCII ones.
+    """
+    order = values.argsort(kind="stable")
+    ordered = values[order]
+    starts = np.ones(len(ordered), dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(values), dtype=np.intp)
+    inverse[order] = np.cumsum(starts) - 1
+    return ordered[starts], inverse
+
+
 def encode_strings(
     values: Sequence[str | None],
 ) -> tuple[NDArray[np.integer[Any]], NDArray[Any]]:
     """Codes and the sorted vocabulary of ``values``; ``None`` gets code -1.
 
     The vocabulary depends only on the set of values, never on their order.
-    (``np.searchsorted`` is avoided: on ``StringDType`` it misplaces some
-    non-ASCII strings in numpy 2.x.)
     """
     missing = np.array([x is None for x in values], dtype=bool)
     present = np.array([x for x in values if x is not None], dtype=STRING)
-    vocabulary, inverse = np.unique(present, return_inverse=True)
+    vocabulary, inverse = unique_strings(present)
     codes = np.full(len(values), MISSING, dtype=code_dtype(len(vocabulary)))
-    codes[~missing] = inverse.reshape(-1)
+    codes[~missing] = inverse
     return codes, vocabulary
 
 
@@ -73,7 +88,7 @@ def as_vocabulary(
         )
     if (strings[1:] > strings[:-1]).all():
         return strings
-    ordered = np.sort(strings)
+    ordered = strings[strings.argsort(kind="stable")]
     repeats = np.flatnonzero(ordered[1:] == ordered[:-1])
     if len(repeats):
         repeated = str(ordered[repeats[0]])

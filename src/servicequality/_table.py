@@ -15,6 +15,7 @@ from servicequality._columns import (
     code_dtype,
     from_instants,
     read_only,
+    unique_strings,
 )
 from servicequality._errors import ValidationError
 from servicequality._intake import Errors, Reject
@@ -410,7 +411,7 @@ class ConversationTable:
             pieces = [t.vocabulary(name) for t in parts]
             if name == "agent_id":
                 pieces.append(np.array(list(roster), dtype=STRING))
-            union, inverse = np.unique(np.concatenate(pieces), return_inverse=True)
+            union, inverse = unique_strings(np.concatenate(pieces))
             vocabularies[name] = union
             positions = inverse.reshape(-1).astype(code_dtype(len(union)))
             ends = np.cumsum([len(piece) for piece in pieces])

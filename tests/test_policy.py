@@ -1,0 +1,465 @@
+"""Tiers, scorecards and schedules: boundaries, monotonicity, plain-data round trips."""
+
+import math
+from datetime import datetime, timedelta
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from servicequality import ConversationTable, Monthly, PolicyError, measure
+from servicequality.demo import SHOP_TIMEZONE, example_shop
+from servicequality.policy import (
+    INSUFFICIENT_DATA,
+    Dimension,
+    PolicySchedule,
+    PolicyVersion,
+    Scorecard,
+    ScorecardComponent,
+    Tier,
+    TierPolicy,
+    classify,
+    presets,
+)
+
+
+def tier_of(policy, value, n=1000, low=math.nan, high=math.nan):
+    return policy.classify(value, n=n, low=low, high=high)[0]
+
+
+class TestPresetBoundaries:
+    @pytest.mark.parametrize(
+        ("value", "tier"),
+        [
+            (1.0, "excellent"),
+            (0.90, "excellent"),
+            (0.8999, "good"),
+            (0.9001, "excellent"),
+            (0.80, "good"),
+            (0.7999, "warning"),
+            (0.0, "warning"),
+        ],
+    )
+    def test_satisfaction(self, value, tier):
+        """Douyin: excellent ≥ 90 %, good ≥ 80 %, warning below (S0 §1)."""
+        assert tier == tier_of(presets.SATISFACTION, value)
+
+    @pytest.mark.parametrize(
+        ("value", "tier"),
+        [
+            (0.85, "excellent"),
+            (0.8499, "pass"),
+            (0.8501, "excellent"),
+            (0.75, "pass"),
+            (0.7499, "below_standard"),
+            (0.7501, "pass"),
+        ],
+    )
+    def test_first_contact_resolution(self, value, tier):
+        """Independent stores: excellent ≥ 85 %, pass ≥ 75 % (S4 §2)."""
+        assert tier == tier_of(presets.FIRST_CONTACT_RESOLUTION, value)
+
+    @pytest.mark.parametrize(
+        ("value", "tier"), [(4.5, "reached"), (4.49, "not_reached"), (4.51, "reached")]
+    )
+    def test_satisfaction_bonus_bar(self, value, tier):
+        """4.5 of 5 reaches the bar, 4.49 does not (S4 §3.1)."""
+        assert tier == tier_of(presets.SATISFACTION_BONUS_BAR, value)
+
+
+class TestSmallSamplesAndBasis:
+    def test_too_few_observations_say_how_many_more(self):
+        """Three ratings never earn a real tier by accident."""
+        tier, reason = presets.SATISFACTION.classify(1.0, n=3)
+        assert tier == INSUFFICIENT_DATA
+        assert "27 more needed" in reason
+
+    def test_interval_basis_uses_the_conservative_end(self):
+        """A 0.92 rate whose lower bound is 0.86 is only 'good' on the interval."""
+        policy = TierPolicy(
+            "satisfaction_rate", presets.SATISFACTION.tiers, basis="interval"
+        )
+        assert policy.classify(0.92, n=100, low=0.86, high=0.96)[0] == "good"
+        assert tier_of(presets.SATISFACTION, 0.92, low=0.86, high=0.96) == "excellent"
+        assert policy.classify(0.92, n=100)[0] == INSUFFICIENT_DATA
+
+    def test_lower_is_better_uses_at_most_and_the_upper_bound(self):
+        """Response time: the upper bound must be within the limit."""
+        policy = TierPolicy(
+            "first_response_time",
+            (Tier("fast", at_most=60), Tier("ok", at_most=180), Tier("slow")),
+            basis="interval",
+        )
+        assert policy.classify(50, n=50, low=40, high=70)[0] == "ok"
+        assert policy.classify(50, n=50, low=40, high=60)[0] == "fast"
+        assert policy.classify(50, n=50, low=40, high=181)[0] == "slow"
+
+    def test_reason_reads_as_one_sentence(self):
+        """The reason shows the value, the bar, the tier, n and the interval."""
+        _, reason = presets.SATISFACTION.classify(0.912, n=213, low=0.87, high=0.94)
+        assert reason == (
+            "satisfaction_rate 0.912 ≥ 0.9 → excellent (n = 213, 95 % CI 0.870–0.940)"
+        )
+        _, below = presets.SATISFACTION.classify(0.5, n=213, low=0.4, high=0.6)
+        assert "< 0.8 → warning" in below
+
+
+class TestPolicyRules:
+    @pytest.mark.parametrize(
+        ("tiers", "message"),
+        [
+            ((Tier("a", at_least=0.8), Tier("a")), "twice"),
+            ((Tier("a", at_least=0.8), Tier("b", at_most=0.9), Tier("c")), "mix"),
+            (
+                (Tier("a", at_least=0.8), Tier("b", at_least=0.9), Tier("c")),
+                "best to worst",
+            ),
+            (
+                (Tier("a", at_least=0.8), Tier("b", at_least=0.8), Tier("c")),
+                "best to worst",
+            ),
+            ((Tier("a", at_least=0.8), Tier("b", at_least=0.5)), "catch-all"),
+            ((Tier("a"), Tier("b")), "only the last"),
+            ((Tier("a", at_least=1.2), Tier("b")), "0..1"),
+            ((), "non-empty"),
+        ],
+    )
+    def test_inconsistent_tiers_are_policy_errors(self, tiers, message):
+        """Overlapping, unordered or duplicate tiers name the rule."""
+        with pytest.raises(PolicyError, match=message):
+            TierPolicy("satisfaction_rate", tiers)
+
+    def test_negative_time_bound_and_bad_options(self):
+        """Times cannot be negative; min_sample and basis are checked."""
+        with pytest.raises(PolicyError, match="negative"):
+            TierPolicy("first_response_time", (Tier("a", at_most=-1), Tier("b")))
+        with pytest.raises(PolicyError, match="min_sample"):
+            TierPolicy("satisfaction_rate", presets.SATISFACTION.tiers, min_sample=0)
+        with pytest.raises(PolicyError, match="basis"):
+            TierPolicy("satisfaction_rate", presets.SATISFACTION.tiers, basis="mean")
+
+    @pytest.mark.parametrize(
+        ("arguments", "message"),
+        [
+            ({"name": ""}, "name"),
+            ({"name": INSUFFICIENT_DATA}, "reserved"),
+            ({"name": "a", "at_least": 1, "at_most": 2}, "not both"),
+            ({"name": "a", "at_least": math.nan}, "finite"),
+        ],
+    )
+    def test_bad_tiers(self, arguments, message):
+        """Tiers check their own fields."""
+        name = arguments.pop("name")
+        with pytest.raises(PolicyError, match=message):
+            Tier(name, **arguments)
+
+
+BOUNDS = st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=4, unique=True)
+
+
+@st.composite
+def policies(draw):
+    bounds = sorted(draw(BOUNDS), reverse=True)
+    higher = draw(st.booleans())
+    if not higher:
+        bounds.reverse()
+    side = "at_least" if higher else "at_most"
+    tiers = [Tier(f"t{i}", **{side: b}) for i, b in enumerate(bounds)]
+    return TierPolicy(
+        "satisfaction_rate",
+        (*tiers, Tier("rest")),
+        min_sample=draw(st.integers(1, 50)),
+        basis=draw(st.sampled_from(["value", "interval"])),
+    )
+
+
+class TestPolicyProperties:
+    @given(policies(), st.floats(0, 1), st.floats(0, 1))
+    def test_classification_is_monotone(self, policy, a, b):
+        """A better value never lands in a worse tier."""
+        worse, better = (
+            sorted((a, b)) if policy.higher_is_better else sorted((a, b), reverse=True)
+        )
+        rank = {name: i for i, name in enumerate(policy.tier_names)}
+        tier_worse = policy.classify(worse, n=100, low=worse, high=worse)[0]
+        tier_better = policy.classify(better, n=100, low=better, high=better)[0]
+        assert rank[tier_better] <= rank[tier_worse]
+
+    @given(policies())
+    def test_round_trips_through_plain_data(self, policy):
+        """from_dict(to_dict(p)) == p."""
+        assert policy == TierPolicy.from_dict(policy.to_dict())
+
+    @pytest.mark.parametrize(
+        ("data", "message"),
+        [
+            ({"metric": "x"}, "missing key 'tiers'"),
+            ({"metric": "x", "tiers": [], "colour": "red"}, "unknown key 'colour'"),
+            ({"metric": "x", "tiers": "excellent"}, "list"),
+            ({"metric": "x", "tiers": [{"name": "a", "at_least": "high"}]}, "at_least"),
+            (
+                {"metric": "x", "tiers": [{"name": "a", "above": 1}]},
+                "unknown key 'above'",
+            ),
+            ("satisfaction", "mapping"),
+        ],
+    )
+    def test_bad_plain_data_names_the_key(self, data, message):
+        """Configuration errors say which key broke which rule."""
+        with pytest.raises(PolicyError, match=message):
+            TierPolicy.from_dict(data)
+
+
+def component(metric, weight, worst=0.0, best=1.0):
+    return ScorecardComponent(
+        metric=metric,
+        weight=weight,
+        dimension=Dimension.SATISFACTION,
+        worst=worst,
+        best=best,
+    )
+
+
+class TestScorecard:
+    def test_presets_weigh_what_the_stage_needs(self):
+        """Growth weighs responsiveness most; maturity resolution and satisfaction."""
+
+        def weight_of(card):
+            totals = {}
+            for c in card.components:
+                totals[c.dimension] = totals.get(c.dimension, 0) + c.weight
+            return max(totals, key=totals.get)
+
+        assert weight_of(Scorecard.growth_stage()) is Dimension.RESPONSIVENESS
+        mature = Scorecard.mature_stage()
+        weights = {c.metric: c.weight for c in mature.components}
+        assert weights["first_contact_resolution"] + weights["satisfaction_rate"] >= 0.5
+
+    def test_more_than_five_core_metrics_need_a_raised_limit(self):
+        """Too many metrics is an error unless max_core is raised on purpose (S4 §5)."""
+        parts = tuple(component(f"m{i}", 1 / 6) for i in range(6))
+        with pytest.raises(PolicyError, match="max_core"):
+            Scorecard(name="wide", components=parts)
+        assert len(Scorecard(name="wide", components=parts, max_core=6).components) == 6
+
+    @pytest.mark.parametrize(
+        ("parts", "message"),
+        [
+            ((component("a", 0.5), component("b", 0.4)), "sum to"),
+            ((component("a", 0.5), component("a", 0.5)), "twice"),
+            ((), "non-empty"),
+        ],
+    )
+    def test_bad_scorecards(self, parts, message):
+        """Weights sum to 1 and each metric appears once."""
+        with pytest.raises(PolicyError, match=message):
+            Scorecard(name="card", components=parts)
+
+    def test_bad_components(self):
+        """Weights in (0, 1], distinct worst and best, a known dimension."""
+        with pytest.raises(PolicyError, match="weight"):
+            component("a", 0)
+        with pytest.raises(PolicyError, match="differ"):
+            component("a", 1, worst=0.5, best=0.5)
+        with pytest.raises(PolicyError, match="dimension"):
+            ScorecardComponent(metric="a", weight=1, dimension="speed", worst=0, best=1)
+
+    def test_composite_shows_each_contribution(self):
+        """50 % weight at score 0.5 and 50 % at 1.0 make 75 points."""
+        shop = example_shop(2_000)
+        card = Scorecard(
+            name="two",
+            components=(
+                component("rating_rate", 0.5, worst=0.0, best=1.0),
+                component("resolution_rate", 0.5, worst=0.0, best=0.5),
+            ),
+        )
+        result = measure(shop, ["rating_rate", "resolution_rate"])
+        (line,) = card.score(result)
+        rating = result.get("rating_rate").value
+        resolution = min(1.0, result.get("resolution_rate").value / 0.5)
+        assert line.composite == pytest.approx(50 * rating + 50 * resolution)
+        assert [c.metric for c in line.contributions] == [
+            "rating_rate",
+            "resolution_rate",
+        ]
+        assert "of 100" in line.reason
+
+    @given(
+        st.lists(st.floats(0, 1), min_size=3, max_size=3),
+        st.integers(0, 2),
+        st.floats(0, 1),
+    )
+    def test_composite_is_bounded_and_rises_with_any_component(
+        self, values, which, gain
+    ):
+        """0 ≤ composite ≤ 100, and improving one component never lowers it."""
+        card = Scorecard(
+            name="three",
+            components=(
+                component("a", 0.5),
+                component("b", 0.3),
+                component("c", 0.2, worst=1.0, best=0.0),
+            ),
+        )
+
+        def composite(vals):
+            return math.fsum(
+                100 * c.weight * c.score(v)
+                for c, v in zip(card.components, vals, strict=True)
+            )
+
+        before = composite(values)
+        improved = list(values)
+        direction = (
+            1 if card.components[which].best > card.components[which].worst else -1
+        )
+        improved[which] = min(1.0, max(0.0, values[which] + direction * gain))
+        assert 0 <= before <= 100 + 1e-9
+        assert composite(improved) >= before - 1e-9
+
+    def test_round_trip_and_bad_plain_data(self):
+        """Scorecards read back from plain data; bad keys are named."""
+        card = Scorecard.mature_stage()
+        assert card == Scorecard.from_dict(card.to_dict())
+        data = card.to_dict()
+        data["components"][0]["dimension"] = "speed"
+        with pytest.raises(PolicyError, match="dimension"):
+            Scorecard.from_dict(data)
+        with pytest.raises(PolicyError, match="list"):
+            Scorecard.from_dict({"name": "x", "components": {}})
+
+    def test_missing_metric_and_undefined_values(self):
+        """A scorecard needs its metrics measured; NaN values give no composite."""
+        shop = example_shop(300)
+        with pytest.raises(PolicyError, match="not measured"):
+            Scorecard.growth_stage().score(measure(shop, ["rating_rate"]))
+        card = Scorecard(
+            name="bot", components=(component("transfer_rate", 1.0, worst=1, best=0),)
+        )
+        result = measure(shop, ["transfer_rate", "rating_rate"], by="agent")
+        lines = {line.key["agent"]: line for line in card.score(result)}
+        assert math.isnan(lines["a01"].composite)
+        assert "no value" in lines["a01"].reason
+
+
+JAN = datetime(2025, 1, 1, tzinfo=SHOP_TIMEZONE)
+NOV = datetime(2025, 11, 1, tzinfo=SHOP_TIMEZONE)
+
+
+class TestClassifyAndSchedule:
+    def test_classify_every_group(self):
+        """Each group gets a tier per policy, with the reason."""
+        shop = example_shop(4_000)
+        result = measure(
+            shop, ["satisfaction_rate", "first_contact_resolution"], by="agent"
+        )
+        assessment = classify(
+            result, [presets.SATISFACTION, presets.FIRST_CONTACT_RESOLUTION]
+        )
+        assert len(assessment) == len(result)
+        judgement = assessment.get("satisfaction_rate", agent="a09")
+        assert judgement.tier in presets.SATISFACTION.tier_names
+        assert judgement.reason.startswith("satisfaction_rate")
+        assert assessment.tier("satisfaction_rate", agent="a09") == judgement.tier
+        records = assessment.to_records()
+        assert len(records) == 2 * len(result)
+        assert {"agent", "metric", "tier", "reason"} <= set(records[0])
+
+    def test_classify_errors(self):
+        """Unmeasured metrics, duplicate policies and unknown groups are errors."""
+        result = measure(example_shop(300), ["satisfaction_rate"], by="agent")
+        with pytest.raises(PolicyError, match="not measured"):
+            classify(result, [presets.FIRST_CONTACT_RESOLUTION])
+        with pytest.raises(PolicyError, match="two tier policies"):
+            classify(result, [presets.SATISFACTION, presets.SATISFACTION])
+        assessment = classify(result, [presets.SATISFACTION])
+        with pytest.raises(PolicyError, match="no group"):
+            assessment.get("satisfaction_rate", agent="zz")
+        with pytest.raises(PolicyError, match="no tier policy"):
+            assessment.get("rating_rate", agent="a01")
+        with pytest.raises(PolicyError, match="no scorecard"):
+            assessment.score(agent="a01")
+
+    def test_schedule_judges_each_period_by_its_own_rules(self):
+        """A revision from November applies to November, not to October."""
+        strict = TierPolicy(
+            "satisfaction_rate",
+            (
+                Tier("excellent", at_least=0.99),
+                Tier("good", at_least=0.98),
+                Tier("warning"),
+            ),
+            min_sample=1,
+        )
+        lenient = TierPolicy(
+            "satisfaction_rate",
+            (
+                Tier("excellent", at_least=0.01),
+                Tier("good", at_least=0.0),
+                Tier("warning"),
+            ),
+            min_sample=1,
+        )
+        schedule = PolicySchedule(
+            versions=(
+                PolicyVersion(effective_from=JAN, policies=(lenient,)),
+                PolicyVersion(effective_from=NOV, policies=(strict,), scorecard=None),
+            )
+        )
+        october_records = example_shop(800, month=10).to_records()
+        renamed = ConversationTable.from_records(
+            [attrs.evolve(c, id="oct-" + c.id) for c in october_records.conversations],
+            ratings=[
+                attrs.evolve(r, conversation_id="oct-" + r.conversation_id)
+                for r in october_records.ratings
+            ],
+            agents=october_records.agents,
+        )
+        shop = renamed + example_shop(800, month=11, seed=8)
+        result = measure(shop, ["satisfaction_rate"], by=Monthly(SHOP_TIMEZONE))
+        assessment = classify(result, schedule)
+        october, november = result.key_column("period")[:2]
+        assert assessment.tier("satisfaction_rate", period=october) == "excellent"
+        assert assessment.tier("satisfaction_rate", period=november) == "warning"
+        assert schedule.in_force(NOV + timedelta(days=3)).policies == (strict,)
+        with pytest.raises(PolicyError, match="no policy version"):
+            schedule.in_force(JAN - timedelta(days=1))
+
+    def test_schedule_rules(self):
+        """Versions are increasing; schedules need periods; round trip."""
+        version = PolicyVersion(
+            effective_from=JAN,
+            policies=(presets.SATISFACTION,),
+            scorecard=Scorecard.growth_stage(),
+        )
+        with pytest.raises(PolicyError, match="increasing"):
+            PolicySchedule(versions=(version, version))
+        schedule = PolicySchedule(versions=(version,))
+        assert schedule == PolicySchedule.from_dict(schedule.to_dict())
+        result = measure(example_shop(300), ["satisfaction_rate"], by="agent")
+        with pytest.raises(PolicyError, match="period"):
+            classify(result, schedule)
+        with pytest.raises(PolicyError, match="timezone-aware"):
+            PolicyVersion(effective_from=datetime(2025, 1, 1), policies=())
+        with pytest.raises(PolicyError, match="ISO"):
+            PolicyVersion.from_dict({"effective_from": "soon", "policies": []})
+
+    @given(
+        st.lists(st.integers(0, 400), min_size=1, max_size=5, unique=True),
+        st.integers(-10, 420),
+    )
+    def test_schedules_pick_the_version_in_force(self, offsets, probe):
+        """The version in force is the latest that started at or before the moment."""
+        starts = sorted(JAN + timedelta(days=d) for d in offsets)
+        schedule = PolicySchedule(
+            versions=tuple(PolicyVersion(effective_from=s, policies=()) for s in starts)
+        )
+        moment = JAN + timedelta(days=probe)
+        started = [s for s in starts if s <= moment]
+        if not started:
+            with pytest.raises(PolicyError):
+                schedule.in_force(moment)
+            return
+        assert schedule.in_force(moment).effective_from == max(started)
