@@ -14,6 +14,7 @@ PUBLIC_MODULES = [
     "servicequality.metrics",
     "servicequality.stats",
     "servicequality.policy",
+    "servicequality.incentives",
     "servicequality.strategies",
     "servicequality.demo",
 ]

@@ -11,6 +11,7 @@ import numpy as np
 
 from servicequality._errors import ValidationError
 from servicequality._grouping import GroupIndex, key_names, resolve_by
+from servicequality._model import Role
 from servicequality._periods import Period
 from servicequality.metrics._base import Metric, MetricValues
 from servicequality.metrics._catalogue import get_metric
@@ -79,6 +80,7 @@ class Measurements:
     """
 
     __slots__ = (
+        "_agent_roles",
         "_index",
         "_keys",
         "_metrics",
@@ -96,6 +98,7 @@ class Measurements:
         metrics: Sequence[Metric],
         states: Mapping[str, NDArray[np.float64]],
         min_sample: int = 1,
+        agent_roles: Mapping[str, Role] | None = None,
     ) -> None:
         """Hold finished states; built by :func:`measure` and :meth:`merge`."""
         order = sorted(
@@ -108,6 +111,7 @@ class Measurements:
         for state in self._states.values():
             state.flags.writeable = False
         self._min_sample = min_sample
+        self._agent_roles = dict(sorted((agent_roles or {}).items()))
         self._values: dict[str, MetricValues] = {}
         self._index: dict[tuple[Any, ...], int] | None = None
 
@@ -139,6 +143,11 @@ class Measurements:
     def min_sample(self) -> int:
         """Fewest observations for a value not to be flagged insufficient."""
         return self._min_sample
+
+    @property
+    def agent_roles(self) -> Mapping[str, Role]:
+        """The :class:`Role` of each agent in the keys (empty without ``"agent"``)."""
+        return self._agent_roles
 
     def metric(self, name: str) -> Metric:
         """The metric object measured under ``name``."""
@@ -279,6 +288,15 @@ class Measurements:
                 other.metric_names,
                 f"must equal {self.metric_names}",
             )
+        roles = dict(self._agent_roles)
+        for agent, role in other.agent_roles.items():
+            if roles.setdefault(agent, role) is not role:
+                raise ValidationError(
+                    "Measurements",
+                    "agent_roles",
+                    agent,
+                    f"is a {roles[agent]} in one input and a {role} in the other",
+                )
         keys = list(dict.fromkeys([*self._keys, *other.keys]))
         position = {k: i for i, k in enumerate(keys)}
         states = {}
@@ -293,6 +311,7 @@ class Measurements:
             metrics=list(self._metrics.values()),
             states=states,
             min_sample=self._min_sample,
+            agent_roles=roles,
         )
 
 
@@ -357,13 +376,32 @@ def measure(
     rows = Rows.of(table)
     index = GroupIndex(table, rows, dimensions, chosen)
     states = {m.name: m.accumulate(table, index.groups(m)) for m in chosen}
+    names = key_names(dimensions)
     return Measurements(
-        key_names=key_names(dimensions),
+        key_names=names,
         keys=index.keys,
         metrics=chosen,
         states=states,
         min_sample=min_sample,
+        agent_roles=_roles_of(table, names, index.keys),
     )
+
+
+def _roles_of(
+    table: ConversationTable, names: tuple[str, ...], keys: Sequence[tuple[Any, ...]]
+) -> dict[str, Role]:
+    if "agent" not in names:
+        return {}
+    position = names.index("agent")
+    present = {key[position] for key in keys}
+    codes = table.agent_roles.tolist()
+    return {
+        agent: Role.from_code(code)
+        for agent, code in zip(
+            table.vocabulary("agent_id").tolist(), codes, strict=True
+        )
+        if agent in present
+    }
 
 
 class Accumulator:

@@ -110,15 +110,20 @@ def _sigmoid(x: NDArray[Any]) -> NDArray[Any]:
 
 
 def example_shop(  # noqa: PLR0915  # one generative story, read top to bottom
-    conversations: int = 3_000, *, seed: int = 7, year: int = 2025, month: int = 11
+    conversations: int = 3_000,
+    *,
+    seed: int = 7,
+    year: int = 2025,
+    month: int = 11,
+    rating_scale: RatingScale = RatingScale.THREE_LEVEL,
 ) -> ConversationTable:
     """A month of the example shop, built with ``ConversationTable.from_arrays``.
 
     The same arguments always give the same table. About 30 % of chat and
     DM conversations are answered by the bot, a third of those handed over
     to a human; about 8 % of conversations are follow-ups of an earlier one
-    (email follow-ups share a ``case_id``); three-level ratings come back
-    from roughly a third of conversations; 5 % are quality-reviewed; every
+    (email follow-ups share a ``case_id``); ratings come back from roughly
+    a third of conversations; 5 % are quality-reviewed; every
     human agent takes one knowledge test in the month.
 
     Args:
@@ -126,9 +131,12 @@ def example_shop(  # noqa: PLR0915  # one generative story, read top to bottom
         seed: Seed of the random generator.
         year: Year of the month to generate.
         month: Month to generate, 1 to 12, in :data:`SHOP_TIMEZONE`.
+        rating_scale: ``RatingScale.THREE_LEVEL`` (a Douyin-style shop, the
+            default) or ``RatingScale.FIVE_STAR`` (an Instagram-style store);
+            every other column is the same for both.
 
     Raises:
-        ValidationError: for a size or month out of range.
+        ValidationError: for a size, month or rating scale out of range.
     """
     if not 1 <= conversations <= 50_000_000:
         raise ValidationError(
@@ -136,6 +144,13 @@ def example_shop(  # noqa: PLR0915  # one generative story, read top to bottom
         )
     if not 1 <= month <= 12:
         raise ValidationError("example_shop", "month", month, "must be 1 to 12")
+    if rating_scale not in (RatingScale.THREE_LEVEL, RatingScale.FIVE_STAR):
+        raise ValidationError(
+            "example_shop",
+            "rating_scale",
+            rating_scale,
+            "must be RatingScale.THREE_LEVEL or RatingScale.FIVE_STAR",
+        )
     rng = np.random.default_rng(seed)
     n = conversations
     roster = example_roster()
@@ -246,13 +261,18 @@ def example_shop(  # noqa: PLR0915  # one generative story, read top to bottom
     )
     roll = rng.random(n)
     p_satisfied = _sigmoid(mood)
-    score = np.where(
-        roll < p_satisfied,
-        3,
-        np.where(roll < p_satisfied + (1 - p_satisfied) * 0.5, 2, 1),
-    )
+    satisfied = roll < p_satisfied
+    unhappy = (roll - p_satisfied) / (1 - p_satisfied)
+    if rating_scale == RatingScale.FIVE_STAR:
+        score = np.where(
+            satisfied,
+            np.where(roll < p_satisfied**2, 5, 4),
+            np.where(unhappy < 0.5, 3, np.where(unhappy < 0.75, 2, 1)),
+        )
+    else:
+        score = np.where(satisfied, 3, np.where(unhappy < 0.5, 2, 1))
     comment = np.where(
-        score == 3, rng.integers(0, 3, size=n), rng.integers(3, 6, size=n)
+        satisfied, rng.integers(0, 3, size=n), rng.integers(3, 6, size=n)
     )
     comment = np.where(rated & (rng.random(n) < 0.3), comment, -1)
     rated_at = closed + (rng.uniform(5, 600, size=n) * 1e6).astype("timedelta64[us]")
@@ -297,7 +317,7 @@ def example_shop(  # noqa: PLR0915  # one generative story, read top to bottom
             sentiment_end + 1
         ],
         rating_scale=np.where(rated, 0, -1).astype(np.int8),
-        rating_scales=(RatingScale.THREE_LEVEL,),
+        rating_scales=(rating_scale,),
         rating_score=score.astype(np.int8),
         rated_at=rated_at,
         rating_comment=comment.astype(np.int32),

@@ -177,20 +177,31 @@ class PolicySchedule:
 class Assessment:
     """Tiers (and composite scores) for every group of some measurements."""
 
-    __slots__ = ("_index", "_judgements", "_key_names", "_keys", "_metrics", "_scores")
+    __slots__ = (
+        "_index",
+        "_judgements",
+        "_key_names",
+        "_keys",
+        "_measurements",
+        "_metrics",
+        "_policies",
+        "_scores",
+    )
 
     def __init__(
         self,
         *,
-        key_names: tuple[str, ...],
-        keys: Sequence[tuple[Any, ...]],
+        measurements: Measurements,
         metrics: tuple[str, ...],
+        policies: Sequence[Mapping[str, TierPolicy]],
         judgements: Mapping[tuple[int, str], Judgement],
         scores: Sequence[ScoreLine | None],
     ) -> None:
-        """Hold the results of :func:`classify`."""
-        self._key_names = key_names
-        self._keys = tuple(keys)
+        """Hold the results of :func:`classify` (one policy mapping per group)."""
+        self._measurements = measurements
+        self._key_names = measurements.key_names
+        self._keys = measurements.keys
+        self._policies = tuple(policies)
         self._metrics = metrics
         self._judgements = dict(judgements)
         self._scores = tuple(scores)
@@ -227,6 +238,11 @@ class Assessment:
         """Metrics that have a tier policy."""
         return self._metrics
 
+    @property
+    def measurements(self) -> Measurements:
+        """The measurements that were judged (every metric, not only tiered ones)."""
+        return self._measurements
+
     def _row(self, key: Mapping[str, Any]) -> int:
         if set(key) != set(self._key_names):
             msg = (
@@ -251,6 +267,14 @@ class Assessment:
             msg = f"no tier policy for {metric!r} here; policies: {known}"
             raise PolicyError(msg)
         return self._judgements[(row, metric)]
+
+    def policy(self, metric: str, **key: Any) -> TierPolicy:
+        """The tier policy that judged ``metric`` for the group ``key``.
+
+        Raises:
+            PolicyError: for an unknown metric or group.
+        """
+        return self._policies[self._row(key)][self.get(metric, **key).metric]
 
     def tier(self, metric: str, **key: Any) -> str:
         """The tier name of ``metric`` for the group ``key``."""
@@ -355,19 +379,20 @@ def classify(
         versions = [policies.in_force(p.start) for p in periods]
         judgements: dict[tuple[int, str], Judgement] = {}
         lines: list[ScoreLine | None] = [None] * len(measurements)
-        metrics: dict[str, None] = {}
         for version in dict.fromkeys(versions):
             chosen = [row for row in rows if versions[row] is version]
             judgements.update(_judge(measurements, version.policies, chosen))
-            metrics.update(dict.fromkeys(p.metric for p in version.policies))
             if version.scorecard is not None:
                 scored = version.scorecard.score(measurements)
                 for row in chosen:
                     lines[row] = scored[row]
+        by_version = {
+            id(v): {p.metric: p for p in v.policies} for v in dict.fromkeys(versions)
+        }
         return Assessment(
-            key_names=measurements.key_names,
-            keys=measurements.keys,
-            metrics=tuple(metrics),
+            measurements=measurements,
+            metrics=tuple(dict.fromkeys(m for p in by_version.values() for m in p)),
+            policies=[by_version[id(v)] for v in versions],
             judgements=judgements,
             scores=lines,
         )
@@ -377,10 +402,11 @@ def classify(
         if scorecard is not None
         else [None] * len(measurements)
     )
+    in_force = {p.metric: p for p in chosen_policies}
     return Assessment(
-        key_names=measurements.key_names,
-        keys=measurements.keys,
-        metrics=tuple(p.metric for p in chosen_policies),
+        measurements=measurements,
+        metrics=tuple(in_force),
+        policies=[in_force] * len(measurements),
         judgements=_judge(measurements, chosen_policies, rows),
         scores=scores,
     )

@@ -1,0 +1,63 @@
+"""From assessments to pay and recognition: exact, explained amounts.
+
+Money is :class:`decimal.Decimal` in the plan's currency, quantized to its
+minor unit; pools are split by largest remainder so shares add up exactly.
+"""
+
+from servicequality.incentives._development import (
+    ConsecutivePeriods,
+    Recognition,
+    TopShare,
+)
+from servicequality.incentives._money import MINOR_UNITS, Currency, allocate
+from servicequality.incentives._plan import (
+    Exclusion,
+    IncentivePlan,
+    PayoutLine,
+    PayoutStatement,
+    PlanComparison,
+    PlanDifference,
+    Rule,
+    Unallocated,
+    compare_plans,
+)
+from servicequality.incentives._praise import (
+    BestCase,
+    Praise,
+    best_cases,
+    praise_digest,
+)
+from servicequality.incentives._rules import (
+    COMPOSITE_SCORE,
+    PerPoint,
+    PoolShare,
+    ThresholdBonus,
+    TieredBonus,
+)
+
+__all__ = [
+    "COMPOSITE_SCORE",
+    "MINOR_UNITS",
+    "BestCase",
+    "ConsecutivePeriods",
+    "Currency",
+    "Exclusion",
+    "IncentivePlan",
+    "PayoutLine",
+    "PayoutStatement",
+    "PerPoint",
+    "PlanComparison",
+    "PlanDifference",
+    "PoolShare",
+    "Praise",
+    "Recognition",
+    "Rule",
+    "ThresholdBonus",
+    "TieredBonus",
+    "TopShare",
+    "Unallocated",
+    "allocate",
+    "best_cases",
+    "compare_plans",
+    "praise_digest",
+]

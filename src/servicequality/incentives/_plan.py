@@ -1,0 +1,400 @@
+"""Incentive plans, payout statements and what-if comparisons."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from servicequality._errors import PolicyError
+from servicequality._model import Role
+from servicequality._periods import Period
+from servicequality.incentives._money import Currency
+from servicequality.incentives._rules import (
+    Payee,
+    PerPoint,
+    PoolShare,
+    ThresholdBonus,
+    TieredBonus,
+)
+from servicequality.policy._assess import Assessment
+from servicequality.policy._plain import text
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "Exclusion",
+    "IncentivePlan",
+    "PayoutLine",
+    "PayoutStatement",
+    "PlanComparison",
+    "PlanDifference",
+    "Rule",
+    "Unallocated",
+    "compare_plans",
+]
+
+Rule = ThresholdBonus | TieredBonus | PerPoint | PoolShare
+"""Any bonus rule an :class:`IncentivePlan` can hold."""
+
+
+@attrs.frozen(kw_only=True)
+class PayoutLine:
+    """What one rule pays one agent, and why.
+
+    Attributes:
+        agent_id: The agent paid.
+        rule: The rule's name.
+        amount: Exact amount in the statement's currency.
+        explanation: The values and bars used, in one sentence.
+    """
+
+    agent_id: str
+    rule: str
+    amount: Decimal
+    explanation: str
+
+
+@attrs.frozen(kw_only=True)
+class Unallocated:
+    """Money a rule set aside but paid to nobody, and why.
+
+    Attributes:
+        rule: The rule's name.
+        amount: Exact amount.
+        reason: Why nobody was paid it (all weights 0, a cap…).
+    """
+
+    rule: str
+    amount: Decimal
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class Exclusion:
+    """An agent in the assessment whom the plan does not pay.
+
+    Attributes:
+        agent_id: The agent.
+        role: Their role.
+        reason: Why (bots are never paid; supervisors only when eligible).
+    """
+
+    agent_id: str
+    role: Role
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class PayoutStatement:
+    """Every agent's pay under one plan for one period, line by line.
+
+    Attributes:
+        plan: The plan's name.
+        currency: The currency of every amount.
+        period: The period paid for.
+        lines: One per agent and rule, by agent id then rule order.
+        unallocated: Money set aside but paid to nobody, with reasons.
+        excluded: Agents in the assessment the plan does not pay.
+    """
+
+    plan: str
+    currency: Currency
+    period: Period
+    lines: tuple[PayoutLine, ...]
+    unallocated: tuple[Unallocated, ...] = ()
+    excluded: tuple[Exclusion, ...] = ()
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        """Agents paid (possibly 0), in statement order."""
+        return tuple(dict.fromkeys(line.agent_id for line in self.lines))
+
+    def lines_of(self, agent_id: str) -> tuple[PayoutLine, ...]:
+        """The lines of one agent (empty for an agent not on the statement)."""
+        return tuple(line for line in self.lines if line.agent_id == agent_id)
+
+    def total(self, agent_id: str) -> Decimal:
+        """One agent's total: the exact sum of their lines (0 if absent)."""
+        return sum(
+            (line.amount for line in self.lines_of(agent_id)),
+            Decimal(0) * self.currency.quantum,
+        )
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        """Every agent's total, in statement order."""
+        return {agent: self.total(agent) for agent in self.agents}
+
+    @property
+    def total_paid(self) -> Decimal:
+        """The sum of every line."""
+        return sum(
+            (line.amount for line in self.lines), Decimal(0) * self.currency.quantum
+        )
+
+    @property
+    def total_unallocated(self) -> Decimal:
+        """The sum of what was set aside but paid to nobody."""
+        return sum(
+            (u.amount for u in self.unallocated), Decimal(0) * self.currency.quantum
+        )
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per line: agent, rule, amount (Decimal), explanation."""
+        return [
+            {
+                "plan": self.plan,
+                "period": self.period,
+                "currency": self.currency.code,
+                "agent_id": line.agent_id,
+                "rule": line.rule,
+                "amount": line.amount,
+                "explanation": line.explanation,
+            }
+            for line in self.lines
+        ]
+
+    def __str__(self) -> str:
+        money = self.currency.format
+        out = [f"{self.plan} — {self.period} ({self.currency.code})"]
+        for agent in self.agents:
+            out.append(f"{agent}: {money(self.total(agent))}")
+            out.extend(
+                f"  {line.rule}: {money(line.amount)} — {line.explanation}"
+                for line in self.lines_of(agent)
+            )
+        out.extend(
+            f"unallocated {u.rule}: {money(u.amount)} — {u.reason}"
+            for u in self.unallocated
+        )
+        out.extend(
+            f"not paid {e.agent_id} ({e.role}): {e.reason}" for e in self.excluded
+        )
+        out.append(f"total paid: {money(self.total_paid)}")
+        return "\n".join(out)
+
+
+def _currency(value: Currency | str) -> Currency:
+    return value if isinstance(value, Currency) else Currency.of(value)
+
+
+def _rules(value: Iterable[Rule]) -> tuple[Rule, ...]:
+    rules = tuple(value)
+    if not rules:
+        msg = "IncentivePlan.rules must hold at least one rule"
+        raise PolicyError(msg)
+    for rule in rules:
+        if not isinstance(rule, ThresholdBonus | TieredBonus | PerPoint | PoolShare):
+            msg = f"IncentivePlan.rules: {rule!r} is not a bonus rule"
+            raise PolicyError(msg)
+    names = [rule.name for rule in rules]
+    if len(set(names)) != len(names):
+        repeated = next(n for n in names if names.count(n) > 1)
+        msg = f"IncentivePlan.rules: two rules are named {repeated!r}"
+        raise PolicyError(msg)
+    return rules
+
+
+def _roles(value: Iterable[Role]) -> tuple[Role, ...]:
+    roles = tuple(value)
+    if not roles or not all(isinstance(r, Role) for r in roles):
+        msg = f"IncentivePlan.eligible_roles = {roles!r}: must be Role members"
+        raise PolicyError(msg)
+    if Role.BOT in roles:
+        msg = "IncentivePlan.eligible_roles: bots are never paid"
+        raise PolicyError(msg)
+    return roles
+
+
+@attrs.frozen(kw_only=True)
+class IncentivePlan:
+    """Bonus rules paid in one currency to the roles the plan names.
+
+    Attributes:
+        name: The plan's name.
+        currency: A :class:`Currency` or an ISO code from ``MINOR_UNITS``.
+        rules: Bonus rules, applied in order, with distinct names.
+        eligible_roles: Roles paid (default front-line agents only); bots
+            never are.
+        allow_negative: Allow negative amounts or rates (deductions). Off by
+            default: an assessment is not a punishment tool (S4 §5).
+
+    Raises:
+        PolicyError: for no rules, duplicate rule names, a bot among the
+            eligible roles, an amount that is not whole minor units of the
+            currency, or a negative amount without ``allow_negative``.
+    """
+
+    name: str
+    currency: Currency = attrs.field(converter=_currency)
+    rules: tuple[Rule, ...] = attrs.field(converter=_rules)
+    eligible_roles: tuple[Role, ...] = attrs.field(
+        default=(Role.AGENT,), converter=_roles
+    )
+    allow_negative: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        text("IncentivePlan", "name", self.name)
+        if not isinstance(self.allow_negative, bool):
+            msg = f"IncentivePlan.allow_negative = {self.allow_negative!r}: a bool"
+            raise PolicyError(msg)
+        for rule in self.rules:
+            rule.check(self.currency, allow_negative=self.allow_negative)
+
+    def apply(self, assessment: Assessment, period: Period) -> PayoutStatement:
+        """Pay every eligible agent of ``assessment`` for ``period``.
+
+        The assessment must be grouped by ``"agent"``, and optionally by a
+        calendar: then only the groups of ``period`` are paid. Without a
+        calendar key the whole assessment is taken to cover ``period``.
+
+        Raises:
+            PolicyError: for other group keys, a period the assessment does
+                not hold, or a rule that does not fit the measurements.
+        """
+        payees, excluded = _payees(assessment, period, self.eligible_roles)
+        lines: list[PayoutLine] = []
+        unallocated: list[Unallocated] = []
+        paid_by_rule = []
+        for rule in self.rules:
+            outcome = rule.pay(assessment, payees, self.currency)
+            paid_by_rule.append(outcome.paid)
+            unallocated.extend(
+                Unallocated(rule=rule.name, amount=amount, reason=reason)
+                for amount, reason in outcome.unallocated
+            )
+        for position, payee in enumerate(payees):
+            for rule, paid in zip(self.rules, paid_by_rule, strict=True):
+                amount, explanation = paid[position]
+                lines.append(
+                    PayoutLine(
+                        agent_id=payee.agent_id,
+                        rule=rule.name,
+                        amount=amount,
+                        explanation=explanation,
+                    )
+                )
+        return PayoutStatement(
+            plan=self.name,
+            currency=self.currency,
+            period=period,
+            lines=tuple(lines),
+            unallocated=tuple(unallocated),
+            excluded=tuple(excluded),
+        )
+
+
+def _payees(
+    assessment: Assessment, period: Period, eligible: Sequence[Role]
+) -> tuple[list[Payee], list[Exclusion]]:
+    if not isinstance(assessment, Assessment):
+        msg = f"expected an Assessment, got {assessment!r}"
+        raise PolicyError(msg)
+    if not isinstance(period, Period):
+        msg = f"expected a Period, got {period!r}"
+        raise PolicyError(msg)
+    names = assessment.key_names
+    if "agent" not in names or set(names) - {"agent", "period"}:
+        msg = (
+            "pay from an assessment grouped by 'agent' (and optionally a "
+            f"calendar); this one is grouped by {names}"
+        )
+        raise PolicyError(msg)
+    keys = [dict(zip(names, key, strict=True)) for key in assessment.keys]
+    if "period" in names:
+        keys = [key for key in keys if key["period"] == period]
+        if not keys:
+            msg = f"the assessment holds no groups in {period}"
+            raise PolicyError(msg)
+    roles = assessment.measurements.agent_roles
+    payees, excluded = [], []
+    for key in keys:
+        agent = key["agent"]
+        if agent not in roles:
+            msg = f"the measurements know no role for agent {agent!r}"
+            raise PolicyError(msg)
+        role = roles[agent]
+        if role in eligible:
+            payees.append(Payee(agent, key))
+            continue
+        reason = (
+            "bots are never paid"
+            if role is Role.BOT
+            else f"{role} is not among the plan's eligible roles"
+        )
+        excluded.append(Exclusion(agent_id=agent, role=role, reason=reason))
+    return payees, excluded
+
+
+@attrs.frozen(kw_only=True)
+class PlanDifference:
+    """One agent's total under two plans.
+
+    Attributes:
+        agent_id: The agent.
+        total_a: Total under the first plan (0 if not paid by it).
+        total_b: Total under the second plan (0 if not paid by it).
+        difference: ``total_b - total_a``.
+    """
+
+    agent_id: str
+    total_a: Decimal
+    total_b: Decimal
+    difference: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class PlanComparison:
+    """What-if: the statements of two plans on the same assessment.
+
+    Attributes:
+        a: The first plan's statement.
+        b: The second plan's statement.
+        rows: One per agent on either statement, by agent id.
+    """
+
+    a: PayoutStatement
+    b: PayoutStatement
+    rows: tuple[PlanDifference, ...]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per agent: both totals and the difference (Decimals)."""
+        return [attrs.asdict(row) for row in self.rows]
+
+
+def compare_plans(
+    plan_a: IncentivePlan,
+    plan_b: IncentivePlan,
+    assessment: Assessment,
+    period: Period,
+) -> PlanComparison:
+    """Apply both plans to ``assessment`` for ``period`` and compare totals.
+
+    Raises:
+        PolicyError: if the plans pay in different currencies, or as
+            :meth:`IncentivePlan.apply`.
+    """
+    if plan_a.currency != plan_b.currency:
+        msg = (
+            f"compare plans in one currency, not {plan_a.currency.code} and "
+            f"{plan_b.currency.code}"
+        )
+        raise PolicyError(msg)
+    a, b = plan_a.apply(assessment, period), plan_b.apply(assessment, period)
+    agents = sorted({*a.agents, *b.agents})
+    return PlanComparison(
+        a=a,
+        b=b,
+        rows=tuple(
+            PlanDifference(
+                agent_id=agent,
+                total_a=a.total(agent),
+                total_b=b.total(agent),
+                difference=b.total(agent) - a.total(agent),
+            )
+            for agent in agents
+        ),
+    )

@@ -1,0 +1,207 @@
+"""Recognition without money (S4 §3.2): best cases and praise that reaches people."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+
+from servicequality._errors import ValidationError
+from servicequality._model import Difficulty, Role, Sentiment
+from servicequality._periods import Calendar, Monthly, Quarterly, Weekly, Yearly
+from servicequality._table import ConversationTable
+from servicequality.metrics._rows import Rows
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from servicequality._periods import Period
+
+__all__ = ["BestCase", "Praise", "best_cases", "praise_digest"]
+
+
+@attrs.frozen(kw_only=True)
+class BestCase:
+    """A conversation worth showing the team, and why it was picked.
+
+    Attributes:
+        period: The period it was picked for.
+        conversation_id: The conversation.
+        agent_id: The agent who handled it (after any hand-over).
+        difficulty: Its difficulty.
+        emotion_turned: The customer opened negative and closed neutral or
+            positive.
+        reason: One sentence: why this one.
+    """
+
+    period: Period
+    conversation_id: str
+    agent_id: str
+    difficulty: Difficulty
+    emotion_turned: bool
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class Praise:
+    """The positive comments one agent's customers left in one period.
+
+    Attributes:
+        agent_id: The agent praised (after any hand-over).
+        period: The period.
+        comments: The customers' words, in the order the conversations opened.
+        conversation_ids: The conversation of each comment.
+    """
+
+    agent_id: str
+    period: Period
+    comments: tuple[str, ...]
+    conversation_ids: tuple[str, ...]
+
+
+def _check(owner: str, table: object, calendar: object) -> None:
+    if not isinstance(table, ConversationTable):
+        raise ValidationError(owner, "table", table, "must be a ConversationTable")
+    if not isinstance(calendar, Weekly | Monthly | Quarterly | Yearly):
+        raise ValidationError(
+            owner, "calendar", calendar, "must be Weekly, Monthly, Quarterly or Yearly"
+        )
+
+
+def _by_humans(rows: Rows) -> NDArray[np.bool_]:
+    """Satisfied ratings of conversations that ended with a human."""
+    return np.asarray(rows.satisfied & (rows.handler_role != Role.BOT.code))
+
+
+def best_cases(
+    table: ConversationTable, *, calendar: Calendar | None = None, per_period: int = 1
+) -> tuple[BestCase, ...]:
+    """The hardest resolved, satisfied conversations of each period (S4 §3.2).
+
+    Candidates are resolved conversations rated satisfied and handled by a
+    human. They rank by difficulty (crisis first), then by a mood turned from
+    negative to neutral or positive, then earliest opened, then conversation
+    id, so the pick is deterministic.
+
+    Args:
+        table: The conversations.
+        calendar: Periods by ``opened_at`` (default ``Weekly()`` in UTC).
+        per_period: Cases per period (at least 1); fewer where fewer qualify.
+
+    Returns:
+        Cases in time order, best first within a period; empty when nothing
+        qualifies.
+
+    Raises:
+        ValidationError: for a bad table, calendar or ``per_period``.
+    """
+    chosen = Weekly() if calendar is None else calendar
+    _check("best_cases", table, chosen)
+    if (
+        isinstance(per_period, bool)
+        or not isinstance(per_period, int)
+        or per_period < 1
+    ):
+        raise ValidationError(
+            "best_cases", "per_period", per_period, "must be a whole number >= 1"
+        )
+    rows = Rows.of(table)
+    picked = np.flatnonzero(_by_humans(rows) & table["resolved"])
+    if not len(picked):
+        return ()
+    codes, periods = chosen.assign(table["opened_at"][picked])
+    difficulty = table["difficulty"][picked].astype(np.int64)
+    turned = (table["sentiment_start"][picked] == Sentiment.NEGATIVE.code) & (
+        table["sentiment_end"][picked] >= Sentiment.NEUTRAL.code
+    )
+    order = np.lexsort(
+        (
+            table["conversation_id"][picked],
+            table["opened_at"][picked],
+            ~turned,
+            -difficulty,
+            codes,
+        )
+    )
+    sizes = np.bincount(codes, minlength=len(periods))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    ids = table.vocabulary("conversation_id")
+    agents = table.vocabulary("agent_id")
+    cases = []
+    for code, period in enumerate(periods):
+        first = starts[code]
+        for rank, at in enumerate(order[first : first + min(per_period, sizes[code])]):
+            row = int(picked[at])
+            level = Difficulty.from_code(int(difficulty[at]))
+            mood = (
+                f"; the customer's mood turned from negative to "
+                f"{Sentiment.from_code(int(table['sentiment_end'][row]))}"
+                if turned[at]
+                else ""
+            )
+            cases.append(
+                BestCase(
+                    period=period,
+                    conversation_id=str(ids[table["conversation_id"][row]]),
+                    agent_id=str(agents[rows.handler[row]]),
+                    difficulty=level,
+                    emotion_turned=bool(turned[at]),
+                    reason=(
+                        f"#{rank + 1} of {sizes[code]} resolved, satisfied "
+                        f"conversations in {period}: a {level} case"
+                        f"{mood}"
+                    ),
+                )
+            )
+    return tuple(cases)
+
+
+def praise_digest(
+    table: ConversationTable, *, calendar: Calendar | None = None
+) -> tuple[Praise, ...]:
+    """Each agent's positive rating comments per period, so praise reaches them.
+
+    A comment counts when its rating is satisfied and the conversation ended
+    with a human (the agent after any hand-over); bots get no digest.
+
+    Args:
+        table: The conversations.
+        calendar: Periods by ``opened_at`` (default ``Weekly()`` in UTC).
+
+    Returns:
+        One digest per period and agent with at least one such comment, by
+        period then agent id; empty when there is none.
+
+    Raises:
+        ValidationError: for a bad table or calendar.
+    """
+    chosen = Weekly() if calendar is None else calendar
+    _check("praise_digest", table, chosen)
+    rows = Rows.of(table)
+    picked = np.flatnonzero(_by_humans(rows) & (table["rating_comment"] >= 0))
+    if not len(picked):
+        return ()
+    codes, periods = chosen.assign(table["opened_at"][picked])
+    handler = rows.handler[picked]
+    order = np.lexsort(
+        (table["conversation_id"][picked], table["opened_at"][picked], handler, codes)
+    )
+    ids = table.vocabulary("conversation_id")
+    comments = table.vocabulary("rating_comment")
+    agents = table.vocabulary("agent_id")
+    groups: dict[tuple[int, int], list[Any]] = {}
+    for at in order.tolist():
+        row = int(picked[at])
+        groups.setdefault((int(codes[at]), int(handler[at])), []).append(row)
+    return tuple(
+        Praise(
+            agent_id=str(agents[agent]),
+            period=periods[code],
+            comments=tuple(str(comments[table["rating_comment"][r]]) for r in members),
+            conversation_ids=tuple(
+                str(ids[table["conversation_id"][r]]) for r in members
+            ),
+        )
+        for (code, agent), members in groups.items()
+    )
