@@ -4,16 +4,23 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from servicequality import ValidationError
 from servicequality.stats import (
+    benjamini_hochberg,
+    jeffreys_interval,
     mean_interval,
+    nonresponse_bounds,
     normal_quantile,
+    poststratified_rate,
+    shrunk_rates,
     t_quantile,
+    two_proportion_test,
     wilson_interval,
 )
 
@@ -106,3 +113,166 @@ class TestMeanInterval:
         low, high = mean_interval([0, 1], [0.0, 4.0], [0.0, 16.0])
         assert np.isnan(low).all()
         assert np.isnan(high).all()
+
+
+class TestJeffreys:
+    @settings(max_examples=40)
+    @given(
+        st.lists(COUNTS, min_size=1, max_size=8),
+        st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+    )
+    def test_equals_statsmodels(self, pairs, confidence):
+        """Bounds equal statsmodels' Jeffreys interval to 1e-12."""
+        successes = np.array([x for x, _ in pairs])
+        trials = np.array([n for _, n in pairs])
+        low, high = jeffreys_interval(successes, trials, confidence=confidence)
+        expected_low, expected_high = proportion_confint(
+            successes, trials, alpha=1 - confidence, method="jeffreys"
+        )
+        np.testing.assert_allclose(low, expected_low, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(high, expected_high, rtol=0, atol=1e-12)
+
+    def test_zero_trials_is_undefined_and_bad_counts_refused(self):
+        low, high = jeffreys_interval([0, 9], [0, 10])
+        assert math.isnan(low[0])
+        assert math.isnan(high[0])
+        assert low[1] < 0.9 < high[1]
+        with pytest.raises(ValidationError):
+            jeffreys_interval([3], [2])
+        with pytest.raises(ValidationError):
+            jeffreys_interval([np.nan], [2])
+
+
+RATED = st.integers(0, 500).flatmap(
+    lambda c: st.integers(0, c).flatmap(
+        lambda r: st.tuples(st.integers(0, r), st.just(r), st.just(c))
+    )
+)
+
+
+class TestNonresponse:
+    @given(st.lists(RATED, min_size=1, max_size=20))
+    def test_bounds_contain_the_observed_rate(self, triples):
+        s, r, c = (
+            np.array(column, dtype=float) for column in zip(*triples, strict=True)
+        )
+        low, high = nonresponse_bounds(s, r, c)
+        rated = r > 0
+        observed = s[rated] / r[rated]
+        assert (low[rated] <= observed + 1e-12).all()
+        assert (observed <= high[rated] + 1e-12).all()
+        assert np.isnan(low[c == 0]).all()
+        assert ((low[c > 0] >= 0) & (high[c > 0] <= 1)).all()
+
+    def test_collapse_when_everyone_rated(self):
+        low, high = nonresponse_bounds([7, 0], [10, 4], [10, 4])
+        np.testing.assert_array_equal(low, [0.7, 0.0])
+        np.testing.assert_array_equal(high, [0.7, 0.0])
+
+    def test_bad_counts(self):
+        with pytest.raises(ValidationError):
+            nonresponse_bounds([1], [2], [1])
+
+
+class TestPoststratification:
+    @given(
+        st.lists(
+            st.tuples(st.integers(1, 200), st.floats(0, 1)), min_size=1, max_size=6
+        ),
+        st.integers(1, 5),
+    )
+    def test_equals_raw_when_ratings_are_proportional(self, strata, every):
+        conversations = np.array([c * every for c, _ in strata], dtype=float)
+        rated = np.array([c for c, _ in strata], dtype=float)
+        satisfied = np.floor(rated * np.array([share for _, share in strata]))
+        raw = satisfied.sum() / rated.sum()
+        assert poststratified_rate(satisfied, rated, conversations) == pytest.approx(
+            raw, abs=1e-12
+        )
+
+    def test_reweights_strata_by_conversations(self):
+        # email: 1 of 10 conversations rated, satisfied; chat: 90 of 90 rated, half
+        rate = poststratified_rate([1, 45], [1, 90], [10, 90])
+        assert rate == pytest.approx(0.1 * 1 + 0.9 * 0.5)
+        assert pytest.approx(rate) != (46 / 91)
+
+    def test_unrated_strata_are_left_out_and_empty_is_nan(self):
+        assert poststratified_rate([1, 0], [2, 0], [2, 8]) == pytest.approx(0.5)
+        rows = poststratified_rate([[1, 0], [0, 0]], [[2, 0], [0, 0]], [[2, 8], [3, 3]])
+        assert rows[0] == pytest.approx(0.5)
+        assert math.isnan(rows[1])
+
+
+class TestShrinkage:
+    @given(st.lists(COUNTS, min_size=2, max_size=30))
+    def test_moves_toward_the_pooled_rate_never_past_it(self, pairs):
+        x = np.array([a for a, _ in pairs], dtype=float)
+        n = np.array([b for _, b in pairs], dtype=float)
+        pooled = x.sum() / n.sum()
+        raw = x / n
+        shrunk = shrunk_rates(x, n)
+        tolerance = 1e-12
+        assert (np.abs(shrunk - pooled) <= np.abs(raw - pooled) + tolerance).all()
+        assert (np.sign(shrunk - pooled) * np.sign(raw - pooled) >= 0).all() or (
+            np.abs(shrunk - pooled) <= tolerance
+        ).all()
+        between = (np.minimum(raw, pooled) - tolerance <= shrunk) & (
+            shrunk <= np.maximum(raw, pooled) + tolerance
+        )
+        assert between.all()
+
+    def test_few_trials_shrink_more(self):
+        x = np.array([10, 900, 500, 300, 3])
+        n = np.array([10, 1000, 1000, 1000, 10])
+        shrunk = shrunk_rates(x, n)
+        pooled = x.sum() / n.sum()
+        # the two small groups (1.0 and 0.3 raw) move most
+        moved = np.abs(shrunk - x / n)
+        assert moved[0] > moved[1]
+        assert moved[4] > moved[3]
+        assert shrunk[0] > pooled
+
+    def test_edges(self):
+        assert math.isnan(shrunk_rates([0, 1], [0, 2])[0])
+        assert shrunk_rates([1, 0], [2, 0])[0] == 0.5
+        np.testing.assert_array_equal(shrunk_rates([5, 5], [5, 5]), [1.0, 1.0])
+        # no more spread than chance: complete pooling
+        np.testing.assert_allclose(shrunk_rates([50, 50], [100, 100]), [0.5, 0.5])
+
+
+class TestTests:
+    @given(
+        COUNTS,
+        COUNTS,
+        st.sampled_from(
+            [("less", "smaller"), ("greater", "larger"), ("two-sided",) * 2]
+        ),
+    )
+    def test_equals_statsmodels_ztest(self, a, b, alternative):
+        ours, theirs = alternative
+        p = two_proportion_test(a[0], a[1], b[0], b[1], alternative=ours)
+        pooled = (a[0] + b[0]) / (a[1] + b[1])
+        if pooled in (0, 1):
+            assert math.isnan(p)
+            return
+        _, expected = proportions_ztest([a[0], b[0]], [a[1], b[1]], alternative=theirs)
+        assert p == pytest.approx(expected, abs=1e-12)
+
+    def test_untestable_and_bad_alternative(self):
+        assert math.isnan(two_proportion_test(0, 0, 1, 2))
+        with pytest.raises(ValidationError):
+            two_proportion_test(1, 2, 1, 2, alternative="worse")
+
+    @given(st.lists(st.one_of(st.floats(0, 1), st.just(math.nan)), max_size=40))
+    def test_benjamini_hochberg_equals_statsmodels(self, p_values):
+        p = np.array(p_values, dtype=float)
+        q = benjamini_hochberg(p)
+        finite = ~np.isnan(p)
+        assert np.isnan(q[~finite]).all()
+        if finite.any():
+            expected = multipletests(p[finite], method="fdr_bh")[1]
+            np.testing.assert_allclose(q[finite], expected, rtol=0, atol=1e-12)
+
+    def test_benjamini_hochberg_refuses_bad_p_values(self):
+        with pytest.raises(ValidationError):
+            benjamini_hochberg([0.5, 1.5])

@@ -1,10 +1,29 @@
-"""Statistics behind the measurements: intervals and distribution quantiles."""
+"""Statistics behind the measurements: intervals, adjusted rates and tests."""
 
+from servicequality.stats._adjust import (
+    benjamini_hochberg,
+    nonresponse_bounds,
+    poststratified_rate,
+    shrunk_rates,
+    two_proportion_test,
+)
 from servicequality.stats._intervals import (
+    jeffreys_interval,
     mean_interval,
     normal_quantile,
     t_quantile,
     wilson_interval,
 )
 
-__all__ = ["mean_interval", "normal_quantile", "t_quantile", "wilson_interval"]
+__all__ = [
+    "benjamini_hochberg",
+    "jeffreys_interval",
+    "mean_interval",
+    "nonresponse_bounds",
+    "normal_quantile",
+    "poststratified_rate",
+    "shrunk_rates",
+    "t_quantile",
+    "two_proportion_test",
+    "wilson_interval",
+]

@@ -13,11 +13,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from servicequality._errors import ValidationError
+from servicequality.stats._beta import beta_quantile
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["mean_interval", "normal_quantile", "t_quantile", "wilson_interval"]
+__all__ = [
+    "jeffreys_interval",
+    "mean_interval",
+    "normal_quantile",
+    "t_quantile",
+    "wilson_interval",
+]
 
 _A = (
     -39.69683028665376,
@@ -192,12 +199,7 @@ def wilson_interval(
         ValidationError: for negative counts, successes above trials, or a
             confidence outside (0, 1).
     """
-    x = np.asarray(successes, dtype=np.float64)
-    n = np.asarray(trials, dtype=np.float64)
-    if (x < 0).any() or (n < 0).any() or (x > n).any():
-        raise ValidationError(
-            "stats", "successes", "…", "must satisfy 0 <= successes <= trials"
-        )
+    x, n = _counts(successes, trials)
     z = _confidence(confidence)
     with np.errstate(invalid="ignore", divide="ignore"):
         denominator = n + z * z
@@ -205,6 +207,50 @@ def wilson_interval(
         half = z / denominator * np.sqrt(x * (n - x) / n + z * z / 4)
         low = np.where(n > 0, np.clip(center - half, 0.0, 1.0), np.nan)
         high = np.where(n > 0, np.clip(center + half, 0.0, 1.0), np.nan)
+    return low, high
+
+
+def _counts(
+    successes: ArrayLike, trials: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    x = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    if not (np.isfinite(x).all() and np.isfinite(n).all()):
+        raise ValidationError(
+            "stats", "successes", "NaN or infinity", "must be finite counts"
+        )
+    if (x < 0).any() or (n < 0).any() or (x > n).any():
+        raise ValidationError(
+            "stats", "successes", "…", "must satisfy 0 <= successes <= trials"
+        )
+    return x, n
+
+
+def jeffreys_interval(
+    successes: ArrayLike, trials: ArrayLike, *, confidence: float = 0.95
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Jeffreys interval for a proportion, vectorised.
+
+    The central ``confidence`` interval of the ``Beta(x + ½, n - x + ½)``
+    posterior under the Jeffreys prior: each tail holds ``(1 - confidence)/2``,
+    also at ``x = 0`` and ``x = n`` (as statsmodels computes it). Where
+    ``trials`` is 0 both bounds are NaN.
+
+    Raises:
+        ValidationError: for negative or non-finite counts, successes above
+            trials, or a confidence outside (0, 1).
+    """
+    x, n = _counts(successes, trials)
+    _check_probability("confidence", confidence)
+    tail = (1 - confidence) / 2
+    low = np.full(np.broadcast(x, n).shape, np.nan)
+    high = low.copy()
+    x, n = np.broadcast_arrays(x, n)
+    some = n > 0
+    if some.any():
+        a, b = x[some] + 0.5, n[some] - x[some] + 0.5
+        low[some] = beta_quantile(tail, a, b)
+        high[some] = beta_quantile(1 - tail, a, b)
     return low, high
 
 
