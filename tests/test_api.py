@@ -15,6 +15,7 @@ PUBLIC_MODULES = [
     "servicequality.stats",
     "servicequality.policy",
     "servicequality.incentives",
+    "servicequality.review",
     "servicequality.strategies",
     "servicequality.demo",
 ]

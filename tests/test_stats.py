@@ -7,12 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
+from scipy.stats import fisher_exact
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from servicequality import ValidationError
 from servicequality.stats import (
     benjamini_hochberg,
+    fisher_exact_test,
     jeffreys_interval,
     mean_interval,
     nonresponse_bounds,
@@ -276,3 +278,24 @@ class TestTests:
     def test_benjamini_hochberg_refuses_bad_p_values(self):
         with pytest.raises(ValidationError):
             benjamini_hochberg([0.5, 1.5])
+
+
+class TestFisher:
+    @given(
+        COUNTS.filter(lambda c: c[1] <= 400),
+        COUNTS.filter(lambda c: c[1] <= 400),
+        st.sampled_from(["less", "greater", "two-sided"]),
+    )
+    def test_equals_scipy(self, a, b, alternative):
+        p = fisher_exact_test(a[0], a[1], b[0], b[1], alternative=alternative)
+        expected = fisher_exact(
+            [[a[0], a[1] - a[0]], [b[0], b[1] - b[0]]], alternative=alternative
+        ).pvalue
+        assert p == pytest.approx(expected, abs=1e-12)
+
+    def test_vectorised_untestable_and_bad_alternative(self):
+        p = fisher_exact_test([1, 0], [4, 0], [3, 1], [4, 2], alternative="less")
+        assert 0 < p[0] < 1
+        assert math.isnan(p[1])
+        with pytest.raises(ValidationError):
+            fisher_exact_test(1, 2, 1, 2, alternative="worse")

@@ -2,6 +2,7 @@
 
 from servicequality.stats._adjust import (
     benjamini_hochberg,
+    fisher_exact_test,
     nonresponse_bounds,
     poststratified_rate,
     shrunk_rates,
@@ -17,6 +18,7 @@ from servicequality.stats._intervals import (
 
 __all__ = [
     "benjamini_hochberg",
+    "fisher_exact_test",
     "jeffreys_interval",
     "mean_interval",
     "nonresponse_bounds",

@@ -1,0 +1,27 @@
+"""The weekly data review and data quality: hot spots, non-response, selection."""
+
+from servicequality.review._quality import (
+    DataQualityReport,
+    QualityFinding,
+    QualityRow,
+    data_quality,
+)
+from servicequality.review._weekly import (
+    REVIEWED_METRICS,
+    Change,
+    Review,
+    SegmentFinding,
+    weekly_review,
+)
+
+__all__ = [
+    "REVIEWED_METRICS",
+    "Change",
+    "DataQualityReport",
+    "QualityFinding",
+    "QualityRow",
+    "Review",
+    "SegmentFinding",
+    "data_quality",
+    "weekly_review",
+]

@@ -1,0 +1,356 @@
+"""Data quality: who rates, who is missing, and what that does to satisfaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+import numpy as np
+
+from servicequality._errors import ValidationError
+from servicequality._grouping import resolve_by
+from servicequality._measure import measure
+from servicequality._model import Role
+from servicequality._table import ConversationTable
+from servicequality.metrics._catalogue import (
+    difficulty_mix,
+    rating_rate,
+    response_rate,
+    satisfaction_rate,
+)
+from servicequality.stats import (
+    benjamini_hochberg,
+    fisher_exact_test,
+    nonresponse_bounds,
+    poststratified_rate,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from numpy.typing import NDArray
+
+    from servicequality._grouping import Dimension
+    from servicequality.stats._adjust import Alternative
+
+__all__ = ["DataQualityReport", "QualityFinding", "QualityRow", "data_quality"]
+
+_Kind = Literal["rating_rate", "difficulty_mix"]
+
+_STRATA: tuple[Dimension, ...] = ("channel", "difficulty")
+_OPTIONAL = {
+    "closed_at": "no closing time",
+    "first_response_at": "no first response",
+    "topic": "no topic",
+    "sentiment_start": "no opening sentiment",
+    "sentiment_end": "no closing sentiment",
+}
+
+
+@attrs.frozen(kw_only=True)
+class QualityRow:
+    """Rating coverage and satisfaction three ways, for one group (or all).
+
+    Attributes:
+        key: The group (empty for the whole table).
+        conversations: Conversations handled by humans.
+        invited: Of those, invited to rate.
+        rated: Of those, rated.
+        rating_rate: ``rated / conversations`` (NaN without conversations).
+        response_rate: ``rated / invited`` (NaN without invitations).
+        satisfaction: Raw ``satisfied / rated``.
+        satisfaction_low: Had every non-rater been unhappy.
+        satisfaction_high: Had every non-rater been happy.
+        satisfaction_poststratified: Each channel × difficulty stratum
+            weighted by its share of conversations, not of ratings.
+    """
+
+    key: Mapping[str, Any]
+    conversations: int
+    invited: int
+    rated: int
+    rating_rate: float
+    response_rate: float
+    satisfaction: float
+    satisfaction_low: float
+    satisfaction_high: float
+    satisfaction_poststratified: float
+
+
+@attrs.frozen(kw_only=True)
+class QualityFinding:
+    """An agent whose numbers differ significantly from their team's.
+
+    Attributes:
+        kind: ``"rating_rate"`` (a sign of inviting only happy customers) or
+            ``"difficulty_mix"`` (an easier mix: a sign of cherry-picking).
+        agent_id: The agent.
+        team: Their team (``None``: the whole shop).
+        value: The agent's rate.
+        n: The agent's conversations.
+        team_value: The rate of the rest of the team.
+        team_n: The rest of the team's conversations.
+        p_value: Fisher exact test of the two proportions (two-sided for
+            the rating rate, one-sided "easier" for the difficulty mix).
+        q_value: Benjamini–Hochberg adjusted over the agents tested.
+        test: The test, in words.
+        sentence: The finding for people.
+    """
+
+    kind: _Kind
+    agent_id: str
+    team: str | None
+    value: float
+    n: int
+    team_value: float
+    team_n: int
+    p_value: float
+    q_value: float
+    test: str
+    sentence: str
+
+
+@attrs.frozen(kw_only=True)
+class DataQualityReport:
+    """Coverage, adjusted satisfaction, suspicious agents and missing data.
+
+    Attributes:
+        key_names: The keys of ``rows``.
+        overall: The whole table.
+        rows: One per group.
+        findings: Agents that differ significantly from their team.
+        missing: Conversations missing each optional fact.
+        alpha: The false-discovery rate the findings were held to.
+    """
+
+    key_names: tuple[str, ...]
+    overall: QualityRow
+    rows: tuple[QualityRow, ...]
+    findings: tuple[QualityFinding, ...]
+    missing: Mapping[str, int]
+    alpha: float
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per group row (the overall row first), keys flattened."""
+        return [
+            {
+                **row.key,
+                **{
+                    k: v
+                    for k, v in attrs.asdict(row, recurse=False).items()
+                    if k != "key"
+                },
+            }
+            for row in (self.overall, *self.rows)
+        ]
+
+    def __str__(self) -> str:
+        o = self.overall
+        lines = [
+            f"{o.conversations} conversations, {o.rated} rated: rating rate "
+            f"{o.rating_rate:.1%}, response rate {o.response_rate:.1%}",
+            f"satisfaction {o.satisfaction:.1%} of raters; between "
+            f"{o.satisfaction_low:.1%} and {o.satisfaction_high:.1%} of everyone; "
+            f"{o.satisfaction_poststratified:.1%} re-weighted by channel × difficulty "
+            "(post-stratified)",
+        ]
+        lines.extend(f"- {f.sentence}" for f in self.findings)
+        lines.extend(
+            f"missing: {count} with {what}"
+            for what, count in self.missing.items()
+            if count
+        )
+        return "\n".join(lines)
+
+
+def _row(
+    key: Mapping[str, Any], counts: Mapping[str, NDArray[np.float64]]
+) -> QualityRow:
+    """Aggregate one group from its per-stratum counts."""
+    conversations, rated = counts["conversations"], counts["rated"]
+    satisfied, invited, invited_rated = (
+        counts["satisfied"],
+        counts["invited"],
+        counts["invited_rated"],
+    )
+    total, total_rated = conversations.sum(), rated.sum()
+    low, high = nonresponse_bounds(satisfied.sum(), total_rated, total)
+    return QualityRow(
+        key=dict(key),
+        conversations=int(total),
+        invited=int(invited.sum()),
+        rated=int(total_rated),
+        rating_rate=float(total_rated / total) if total else float("nan"),
+        response_rate=(
+            float(invited_rated.sum() / invited.sum())
+            if invited.sum()
+            else float("nan")
+        ),
+        satisfaction=float(satisfied.sum() / total_rated)
+        if total_rated
+        else float("nan"),
+        satisfaction_low=float(low),
+        satisfaction_high=float(high),
+        satisfaction_poststratified=float(
+            poststratified_rate(satisfied, rated, conversations)
+        ),
+    )
+
+
+def _stratified(
+    table: ConversationTable, by: tuple[Dimension, ...]
+) -> tuple[tuple[str, ...], dict[tuple[Any, ...], dict[str, NDArray[np.float64]]]]:
+    strata = [s for s in _STRATA if s not in by]
+    measured = measure(
+        table,
+        [rating_rate(), response_rate(), satisfaction_rate()],
+        by=[*by, *strata],
+    )
+    width = len(by)
+    rating = measured.state("rating_rate")
+    response = measured.state("response_rate")
+    satisfaction = measured.state("satisfaction_rate")
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for row, key in enumerate(measured.keys):
+        groups.setdefault(key[:width], []).append(row)
+    return measured.key_names[:width], {
+        key: {
+            "conversations": rating[rows, 1],
+            "rated": rating[rows, 0],
+            "invited": response[rows, 1],
+            "invited_rated": response[rows, 0],
+            "satisfied": satisfaction[rows, 0],
+        }
+        for key, rows in groups.items()
+    }
+
+
+def _agent_findings(
+    table: ConversationTable, alpha: float
+) -> tuple[QualityFinding, ...]:
+    measured = measure(table, [rating_rate(), difficulty_mix()], by="agent")
+    teams = {a.id: a.team for a in table.agents}
+    agents = [
+        (row, key[0])
+        for row, key in enumerate(measured.keys)
+        if measured.agent_roles[key[0]] is not Role.BOT
+    ]
+    candidates = []
+    checks: tuple[tuple[_Kind, Alternative, str], ...] = (
+        ("rating_rate", "two-sided", "two-sided"),
+        ("difficulty_mix", "less", "one-sided (easier)"),
+    )
+    for kind, alternative, word in checks:
+        state = measured.state(kind)
+        team_totals: dict[str | None, NDArray[np.float64]] = {}
+        for row, agent in agents:
+            team = teams.get(agent)
+            team_totals[team] = team_totals.get(team, np.zeros(2)) + state[row]
+        for row, agent in agents:
+            team = teams.get(agent)
+            x, n = state[row]
+            rest_x, rest_n = team_totals[team] - state[row]
+            p = float(fisher_exact_test(x, n, rest_x, rest_n, alternative=alternative))
+            if np.isnan(p):
+                continue
+            candidates.append((kind, agent, team, x, n, rest_x, rest_n, p, word))
+    q = benjamini_hochberg([c[7] for c in candidates])
+    findings = []
+    for (kind, agent, team, x, n, rest_x, rest_n, p, word), q_value in zip(
+        candidates, q.tolist(), strict=True
+    ):
+        if q_value > alpha:
+            continue
+        who = "the rest of the shop" if team is None else f"the rest of team {team}"
+        what = (
+            "rating rate"
+            if kind == "rating_rate"
+            else "share of non-basic conversations"
+        )
+        findings.append(
+            QualityFinding(
+                kind=kind,
+                agent_id=agent,
+                team=team,
+                value=float(x / n),
+                n=int(n),
+                team_value=float(rest_x / rest_n),
+                team_n=int(rest_n),
+                p_value=p,
+                q_value=q_value,
+                test=(
+                    f"Fisher exact test, {word}; Benjamini–Hochberg "
+                    f"over {len(candidates)} tests"
+                ),
+                sentence=(
+                    f"{agent}: {what} {x / n:.1%} (n = {int(n)}) vs "
+                    f"{rest_x / rest_n:.1%} for {who} (n = {int(rest_n)}; "
+                    f"p = {p:.2g}, q = {q_value:.2g})"
+                ),
+            )
+        )
+    return tuple(findings)
+
+
+def data_quality(
+    table: ConversationTable,
+    *,
+    by: Sequence[Dimension] | Dimension = "agent",
+    alpha: float = 0.05,
+) -> DataQualityReport:
+    """How far to trust the satisfaction numbers of ``table``, and why.
+
+    Reports, overall and per group of ``by``: the rating rate (rated /
+    conversations) and response rate (rated / invited); satisfaction raw,
+    bounded for non-response (:func:`~servicequality.stats.nonresponse_bounds`)
+    and post-stratified by channel × difficulty
+    (:func:`~servicequality.stats.poststratified_rate`). Finds the human
+    agents whose rating rate differs significantly from the rest of their
+    team (two-sided), and those whose share of non-basic conversations is
+    significantly lower (one-sided) — each at false-discovery rate
+    ``alpha`` across agents (Benjamini–Hochberg). Counts conversations
+    missing each optional fact. Bots' conversations are left out throughout.
+
+    Raises:
+        ValidationError: for a bad table, dimension or ``alpha``.
+    """
+    if not isinstance(table, ConversationTable):
+        raise ValidationError(
+            "data_quality", "table", table, "must be a ConversationTable"
+        )
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, float | int)
+        or not 0 < alpha < 1
+    ):
+        raise ValidationError("data_quality", "alpha", alpha, "must be in (0, 1)")
+    chosen = resolve_by(by)
+    names, groups = _stratified(table, chosen)
+    _, whole = _stratified(table, ())
+    empty = np.zeros(0)
+    overall = _row(
+        {},
+        whole.get(
+            (),
+            dict.fromkeys(
+                ("conversations", "rated", "invited", "invited_rated", "satisfied"),
+                empty,
+            ),
+        ),
+    )
+    missing = {}
+    for column, what in _OPTIONAL.items():
+        values = table[column]
+        gone = np.isnat(values) if values.dtype.kind == "M" else values < 0
+        missing[what] = int(gone.sum())
+    return DataQualityReport(
+        key_names=names,
+        overall=overall,
+        rows=tuple(
+            _row(dict(zip(names, key, strict=True)), counts)
+            for key, counts in groups.items()
+        ),
+        findings=_agent_findings(table, alpha),
+        missing=missing,
+        alpha=float(alpha),
+    )

@@ -1,0 +1,345 @@
+"""The weekly review: segments significantly worse than the rest of the period."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import attrs
+import numpy as np
+
+from servicequality._errors import ValidationError
+from servicequality._grouping import resolve_by
+from servicequality._measure import measure
+from servicequality._periods import HourOfDay, Period
+from servicequality._table import ConversationTable
+from servicequality.metrics._catalogue import (
+    escalation_rate,
+    repeat_inquiry_rate,
+    satisfaction_rate,
+)
+from servicequality.stats import (
+    benjamini_hochberg,
+    fisher_exact_test,
+    two_proportion_test,
+    wilson_interval,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import NDArray
+
+    from servicequality._grouping import Dimension
+    from servicequality._measure import Measurements
+
+__all__ = ["Change", "Review", "SegmentFinding", "weekly_review"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HISTORY = timedelta(days=7)
+"""How far before the compared periods conversations are read, so a repeat
+inquiry early in a period still finds the contact it repeats."""
+
+REVIEWED_METRICS = ("satisfaction_rate", "repeat_inquiry_rate", "escalation_rate")
+"""The metrics the weekly review tests, segment by segment."""
+_WORSE: dict[str, Literal["less", "greater"]] = {
+    "satisfaction_rate": "less",
+    "repeat_inquiry_rate": "greater",
+    "escalation_rate": "greater",
+}
+
+
+@attrs.frozen
+class _Spans:
+    """Contiguous periods as a calendar: each timestamp to the span holding it."""
+
+    key: ClassVar[str] = "period"
+    spans: tuple[Period, ...]
+
+    def assign(
+        self, timestamps: NDArray[Any]
+    ) -> tuple[NDArray[np.intp], tuple[Period, ...]]:
+        bounds = np.array(
+            [_utc(s.start) for s in self.spans[1:]], dtype="datetime64[us]"
+        )
+        codes = np.searchsorted(bounds, timestamps.astype("datetime64[us]"), "right")
+        return codes.astype(np.intp), self.spans
+
+
+def _utc(moment: datetime) -> np.datetime64:
+    return np.datetime64((moment - _EPOCH) // timedelta(microseconds=1), "us")
+
+
+@attrs.frozen(kw_only=True)
+class SegmentFinding:
+    """A segment significantly worse than the rest of the period.
+
+    Attributes:
+        dimension: The key it was found on (``"hour"``, ``"topic"``…).
+        label: The segment (an hour, a topic, a channel; ``None`` = no topic).
+        metric: The metric that is worse.
+        value: The metric in the segment.
+        n: Its denominator (ratings, conversations).
+        low: Lower bound of its 95 % Wilson interval.
+        high: Upper bound of its 95 % Wilson interval.
+        rest: The metric over the rest of the period.
+        difference: ``value - rest`` (negative for a satisfaction drop).
+        p_value: One-sided Fisher exact test, segment vs rest.
+        q_value: Benjamini–Hochberg adjusted over every segment tested.
+        sentence: The finding for people.
+    """
+
+    dimension: str
+    label: Any
+    metric: str
+    value: float
+    n: int
+    low: float
+    high: float
+    rest: float
+    difference: float
+    p_value: float
+    q_value: float
+    sentence: str
+
+
+@attrs.frozen(kw_only=True)
+class Change:
+    """A metric over the whole period against the previous period.
+
+    Attributes:
+        metric: The metric.
+        value: This period's value (NaN if undefined).
+        n: This period's denominator.
+        previous: The previous period's value.
+        previous_n: The previous period's denominator.
+        difference: ``value - previous``.
+        p_value: Two-sided pooled two-proportion z test.
+        sentence: The change for people.
+    """
+
+    metric: str
+    value: float
+    n: int
+    previous: float
+    previous_n: int
+    difference: float
+    p_value: float
+    sentence: str
+
+
+@attrs.frozen(kw_only=True)
+class Review:
+    """What the weekly review found, and how many segments it tested.
+
+    Attributes:
+        period: The period reviewed.
+        previous: The period of the same length right before it.
+        findings: Significant segments, largest effect first.
+        tested: Segment tests run (the Benjamini–Hochberg family).
+        alpha: The false-discovery rate the findings were held to.
+        changes: One per reviewed metric: this period against the previous.
+    """
+
+    period: Period
+    previous: Period
+    findings: tuple[SegmentFinding, ...]
+    tested: int
+    alpha: float
+    changes: tuple[Change, ...]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per finding, then one per change (``kind`` tells which)."""
+        return [
+            {"kind": "finding", **attrs.asdict(f, recurse=False)} for f in self.findings
+        ] + [{"kind": "change", **attrs.asdict(c, recurse=False)} for c in self.changes]
+
+    def __str__(self) -> str:
+        lines = [
+            f"Review of {self.period}: {len(self.findings)} finding(s) among "
+            f"{self.tested} segment tests (false-discovery rate {self.alpha:g})"
+        ]
+        lines.extend(f"- {f.sentence}" for f in self.findings)
+        lines.extend(f"* {c.sentence}" for c in self.changes)
+        return "\n".join(lines)
+
+
+def _label(dimension: str, label: Any) -> str:
+    if label is None:
+        return f"no {dimension}"
+    if dimension == "hour":
+        return f"{int(label):02d}:00–{int(label):02d}:59"
+    return f"{dimension} {label}"
+
+
+def _rows_of(measured: Measurements, period: Period) -> list[int]:
+    periods = measured.key_column("period")
+    return [row for row, p in enumerate(periods) if p == period]
+
+
+def _counts(
+    measured: Measurements, metric: str, rows: Sequence[int]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    state = measured.state(metric)[list(rows)]
+    return state[:, 0], state[:, 1]
+
+
+def _check(table: object, period: object, alpha: float, min_n: int) -> None:
+    if not isinstance(table, ConversationTable):
+        raise ValidationError(
+            "weekly_review", "table", table, "must be a ConversationTable"
+        )
+    if not isinstance(period, Period):
+        raise ValidationError("weekly_review", "period", period, "must be a Period")
+    if not 0 < alpha < 1:
+        raise ValidationError("weekly_review", "alpha", alpha, "must be in (0, 1)")
+    if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
+        raise ValidationError(
+            "weekly_review", "min_n", min_n, "must be a whole number >= 1"
+        )
+
+
+def weekly_review(
+    table: ConversationTable,
+    period: Period,
+    *,
+    dimensions: Sequence[Dimension] | None = None,
+    alpha: float = 0.05,
+    min_n: int = 20,
+) -> Review:
+    """Find the segments of ``period`` where customers fare significantly worse.
+
+    For each dimension, each segment (an hour of the day, a topic, a
+    channel…) is compared with the rest of the period on satisfaction (lower
+    is worse), repeat inquiries and escalations (higher is worse) by a
+    one-sided Fisher exact test of the two proportions (exact, so small
+    segments and rare events do not inflate false findings as the z test
+    does). Segments, or rests, with fewer
+    than ``min_n`` observations are not tested. The p-values of every test
+    are adjusted together by Benjamini–Hochberg, and the segments with
+    ``q ≤ alpha`` are reported, largest difference first. Each metric over
+    the whole period is also compared with the previous period of the same
+    length, by a two-sided pooled z test (whole periods are large samples).
+    Conversations of the 7 days before the previous period are read
+    too, so repeat inquiries early in a period find the contact they repeat.
+
+    Args:
+        table: The conversations.
+        period: The period to review (any length; usually a week).
+        dimensions: Default ``(HourOfDay(tz of period.start), "topic",
+            "channel")``.
+        alpha: The false-discovery rate, in (0, 1).
+        min_n: Fewest observations for a segment (and its rest) to be tested.
+
+    Raises:
+        ValidationError: for a bad table, period, dimension, ``alpha`` or
+            ``min_n``.
+    """
+    _check(table, period, alpha, min_n)
+    chosen: tuple[Dimension, ...] = resolve_by(
+        (HourOfDay(period.start.tzinfo or UTC), "topic", "channel")
+        if dimensions is None
+        else dimensions
+    )
+    previous = Period(start=period.start - period.duration, end=period.start)
+    history = Period(start=previous.start - _HISTORY, end=previous.start)
+    spans = _Spans((history, previous, period))
+    opened = table["opened_at"]
+    window = table.filter((opened >= _utc(history.start)) & (opened < _utc(period.end)))
+    metrics = [satisfaction_rate(), repeat_inquiry_rate(), escalation_rate()]
+    overall = measure(window, metrics, by=[spans])
+    candidates: list[dict[str, Any]] = []
+    for dimension in chosen:
+        measured = measure(window, metrics, by=[dimension, spans])
+        rows = _rows_of(measured, period)
+        labels = [measured.keys[row][0] for row in rows]
+        name = measured.key_names[0]
+        for metric in REVIEWED_METRICS:
+            x, n = _counts(measured, metric, rows)
+            total_x, total_n = _counts(overall, metric, _rows_of(overall, period))
+            rest_x = (total_x.sum() if len(total_x) else 0.0) - x
+            rest_n = (total_n.sum() if len(total_n) else 0.0) - n
+            p = fisher_exact_test(x, n, rest_x, rest_n, alternative=_WORSE[metric])
+            tested = (n >= min_n) & (rest_n >= min_n) & ~np.isnan(p)
+            low, high = wilson_interval(x, n)
+            candidates.extend(
+                {
+                    "dimension": name,
+                    "label": labels[i],
+                    "metric": metric,
+                    "value": float(x[i] / n[i]),
+                    "n": int(n[i]),
+                    "low": float(low[i]),
+                    "high": float(high[i]),
+                    "rest": float(rest_x[i] / rest_n[i]),
+                    "p_value": float(p[i]),
+                }
+                for i in np.flatnonzero(tested)
+            )
+    q = benjamini_hochberg([c["p_value"] for c in candidates])
+    findings = []
+    for candidate, q_value in zip(candidates, q.tolist(), strict=True):
+        if q_value > alpha:
+            continue
+        difference = candidate["value"] - candidate["rest"]
+        sentence = (
+            f"{_label(candidate['dimension'], candidate['label'])}: "
+            f"{candidate['metric']} {candidate['value']:.3f} vs "
+            f"{candidate['rest']:.3f} in the rest of the period (n = "
+            f"{candidate['n']}, 95 % CI {candidate['low']:.3f}–"
+            f"{candidate['high']:.3f}; one-sided Fisher p = "
+            f"{candidate['p_value']:.2g}, BH q = {q_value:.2g})"
+        )
+        findings.append(
+            SegmentFinding(
+                **candidate, difference=difference, q_value=q_value, sentence=sentence
+            )
+        )
+    findings.sort(
+        key=lambda f: (-abs(f.difference), f.metric, f.dimension, str(f.label))
+    )
+    return Review(
+        period=period,
+        previous=previous,
+        findings=tuple(findings),
+        tested=len(candidates),
+        alpha=alpha,
+        changes=_changes(overall, period, previous),
+    )
+
+
+def _changes(
+    overall: Measurements, period: Period, previous: Period
+) -> tuple[Change, ...]:
+    changes = []
+    for metric in REVIEWED_METRICS:
+        now_x, now_n = (
+            float(c.sum()) for c in _counts(overall, metric, _rows_of(overall, period))
+        )
+        was_x, was_n = (
+            float(c.sum())
+            for c in _counts(overall, metric, _rows_of(overall, previous))
+        )
+        value = now_x / now_n if now_n else math.nan
+        before = was_x / was_n if was_n else math.nan
+        p = float(two_proportion_test(now_x, now_n, was_x, was_n))
+        difference = value - before
+        sentence = (
+            f"{metric} {value:.3f} (n = {now_n:.0f}) vs {before:.3f} (n = "
+            f"{was_n:.0f}) in the previous period: {difference:+.3f} "
+            f"(two-sided p = {p:.2g})"
+        )
+        changes.append(
+            Change(
+                metric=metric,
+                value=value,
+                n=int(now_n),
+                previous=before,
+                previous_n=int(was_n),
+                difference=difference,
+                p_value=p,
+                sentence=sentence,
+            )
+        )
+    return tuple(changes)
