@@ -8,7 +8,10 @@ import pytest
 
 from servicequality import (
     Agent,
+    Channel,
+    Conversation,
     ConversationTable,
+    Difficulty,
     HourOfDay,
     RatingScale,
     Role,
@@ -212,7 +215,22 @@ class TestDataQuality:
 
 
 def test_review_window_reads_history_before_the_previous_week():
-    """A repeat early in the week finds a contact from the week before."""
-    table = generated_weeks(6, n=500)
-    review = weekly_review(table, WEEK)
-    assert review.previous.start == WEEK.start - timedelta(days=7)
+    """A repeat early in the previous week finds a contact from before it."""
+    first = datetime(2026, 5, 1, 10, tzinfo=UTC)  # 3 days before the previous week
+    conversations = [
+        Conversation(
+            id=cid,
+            agent_id="a0",
+            customer_id="u1",
+            opened_at=at,
+            channel=Channel.CHAT,
+            difficulty=Difficulty.BASIC,
+            resolved=True,
+            escalated=False,
+            rating_invited=False,
+        )
+        for cid, at in (("c1", first), ("c2", first + timedelta(days=4)))
+    ]
+    review = weekly_review(ConversationTable.from_records(conversations), WEEK)
+    (repeats,) = [c for c in review.changes if c.metric == "repeat_inquiry_rate"]
+    assert (repeats.previous, repeats.previous_n) == (1.0, 1)

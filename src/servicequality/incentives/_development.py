@@ -12,8 +12,8 @@ import attrs
 
 from servicequality._errors import PolicyError
 from servicequality._model import Role
-from servicequality._periods import Calendar, Monthly, Quarterly, Weekly, Yearly
-from servicequality.incentives._rules import COMPOSITE_SCORE
+from servicequality._periods import Calendar, Quarterly, Yearly
+from servicequality.incentives._rules import COMPOSITE_SCORE, human_roles
 from servicequality.policy._plain import text
 
 if TYPE_CHECKING:
@@ -44,11 +44,7 @@ class Recognition:
 
 
 def _eligible(value: Sequence[Role]) -> tuple[Role, ...]:
-    roles = tuple(value)
-    if not roles or not all(isinstance(r, Role) for r in roles) or Role.BOT in roles:
-        msg = f"eligible_roles = {roles!r}: must be human Role members"
-        raise PolicyError(msg)
-    return roles
+    return human_roles("recognition rule", value)
 
 
 def _by_period(
@@ -172,7 +168,7 @@ class ConsecutivePeriods:
 
 
 def _check_calendar(owner: str, calendar: object) -> None:
-    if not isinstance(calendar, Weekly | Monthly | Quarterly | Yearly):
+    if not isinstance(calendar, Calendar):
         msg = f"{owner}.calendar = {calendar!r}: must be a period calendar"
         raise PolicyError(msg)
 

@@ -17,6 +17,7 @@ from servicequality.incentives._rules import (
     PoolShare,
     ThresholdBonus,
     TieredBonus,
+    human_roles,
 )
 from servicequality.policy._assess import Assessment
 from servicequality.policy._plain import text
@@ -199,14 +200,7 @@ def _rules(value: Iterable[Rule]) -> tuple[Rule, ...]:
 
 
 def _roles(value: Iterable[Role]) -> tuple[Role, ...]:
-    roles = tuple(value)
-    if not roles or not all(isinstance(r, Role) for r in roles):
-        msg = f"IncentivePlan.eligible_roles = {roles!r}: must be Role members"
-        raise PolicyError(msg)
-    if Role.BOT in roles:
-        msg = "IncentivePlan.eligible_roles: bots are never paid"
-        raise PolicyError(msg)
-    return roles
+    return human_roles("IncentivePlan", value)
 
 
 @attrs.frozen(kw_only=True)

@@ -9,7 +9,7 @@ import numpy as np
 
 from servicequality._errors import ValidationError
 from servicequality._model import Difficulty, Role, Sentiment
-from servicequality._periods import Calendar, Monthly, Quarterly, Weekly, Yearly
+from servicequality._periods import Calendar, Weekly
 from servicequality._table import ConversationTable
 from servicequality.metrics._rows import Rows
 
@@ -63,7 +63,7 @@ class Praise:
 def _check(owner: str, table: object, calendar: object) -> None:
     if not isinstance(table, ConversationTable):
         raise ValidationError(owner, "table", table, "must be a ConversationTable")
-    if not isinstance(calendar, Weekly | Monthly | Quarterly | Yearly):
+    if not isinstance(calendar, Calendar):
         raise ValidationError(
             owner, "calendar", calendar, "must be Weekly, Monthly, Quarterly or Yearly"
         )

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from servicequality._errors import PolicyError
+from servicequality._model import Role
 from servicequality.incentives._money import allocate, as_money
 from servicequality.policy._plain import text
 from servicequality.policy._tiers import INSUFFICIENT_DATA, Tier, TierPolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from servicequality.incentives._money import Currency
     from servicequality.policy._assess import Assessment
@@ -51,6 +52,18 @@ class RuleOutcome:
 
     paid: tuple[tuple[Decimal, str], ...]
     unallocated: tuple[tuple[Decimal, str], ...] = ()
+
+
+def human_roles(owner: str, value: Iterable[Role]) -> tuple[Role, ...]:
+    """Roles that may be paid or recognised: Role members, at least one, no bot."""
+    roles = tuple(value)
+    if not roles or not all(isinstance(r, Role) for r in roles):
+        msg = f"{owner}.eligible_roles = {roles!r}: must be Role members"
+        raise PolicyError(msg)
+    if Role.BOT in roles:
+        msg = f"{owner}.eligible_roles: bots are never paid nor recognised"
+        raise PolicyError(msg)
+    return roles
 
 
 def _amount(value: object) -> Decimal:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import attrs
 import numpy as np
 
+from servicequality._columns import to_instants
 from servicequality._errors import ValidationError
 from servicequality._grouping import resolve_by
 from servicequality._measure import measure
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Change", "Review", "SegmentFinding", "weekly_review"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HISTORY = timedelta(days=7)
 """How far before the compared periods conversations are read, so a repeat
 inquiry early in a period still finds the contact it repeats."""
@@ -68,7 +68,8 @@ class _Spans:
 
 
 def _utc(moment: datetime) -> np.datetime64:
-    return np.datetime64((moment - _EPOCH) // timedelta(microseconds=1), "us")
+    instant: np.datetime64 = to_instants([moment])[0]
+    return instant
 
 
 @attrs.frozen(kw_only=True)

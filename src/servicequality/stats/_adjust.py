@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from servicequality._errors import ValidationError
+from servicequality.stats._beta import lgamma
 from servicequality.stats._intervals import _counts
 
 if TYPE_CHECKING:
@@ -164,12 +165,9 @@ def two_proportion_test(
     return np.where(valid, p, np.nan)
 
 
-_lgamma = np.frompyfunc(math.lgamma, 1, 1)
-
-
 def _log_choose(n: NDArray[np.float64], k: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(
-        _lgamma(n + 1) - _lgamma(k + 1) - _lgamma(n - k + 1), dtype=np.float64
+        lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1), dtype=np.float64
     )
 
 

@@ -10,14 +10,15 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["beta_cdf", "beta_quantile"]
+__all__ = ["beta_cdf", "beta_quantile", "lgamma"]
 
 _TINY = 1e-300
-_lgamma = np.frompyfunc(math.lgamma, 1, 1)
+lgamma = np.frompyfunc(math.lgamma, 1, 1)
+"""``math.lgamma`` element by element (numpy has no log-gamma)."""
 
 
 def _log_beta(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(_lgamma(a) + _lgamma(b) - _lgamma(a + b), dtype=np.float64)
+    return np.asarray(lgamma(a) + lgamma(b) - lgamma(a + b), dtype=np.float64)
 
 
 def _guard(values: NDArray[np.float64]) -> NDArray[np.float64]:
