@@ -6,8 +6,15 @@ start with ``_`` and may move without notice.
 
 from servicequality._coefficients import DifficultyCoefficients
 from servicequality._errors import PolicyError, ServiceQualityError, ValidationError
+from servicequality._hours import ServiceHours
 from servicequality._intake import Reject
-from servicequality._measure import Accumulator, Measurement, Measurements, measure
+from servicequality._measure import (
+    Accumulator,
+    CellRows,
+    Measurement,
+    Measurements,
+    measure,
+)
 from servicequality._model import (
     Agent,
     Channel,
@@ -30,6 +37,7 @@ from servicequality._periods import (
     Weekly,
     Yearly,
 )
+from servicequality._sla import SLAPolicy
 from servicequality._table import ConversationTable, TableRecords
 from servicequality._version import __version__
 
@@ -37,6 +45,7 @@ __all__ = [
     "Accumulator",
     "Agent",
     "Calendar",
+    "CellRows",
     "Channel",
     "Conversation",
     "ConversationTable",
@@ -55,7 +64,9 @@ __all__ = [
     "RatingScale",
     "Reject",
     "Role",
+    "SLAPolicy",
     "Sentiment",
+    "ServiceHours",
     "ServiceQualityError",
     "TableRecords",
     "TimeGrouping",

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
     from servicequality._grouping import Dimension
     from servicequality._table import ConversationTable
+    from servicequality.metrics._base import Part
 
-__all__ = ["Accumulator", "Measurement", "Measurements", "measure"]
+__all__ = ["Accumulator", "CellRows", "Measurement", "Measurements", "measure"]
 
 FIELDS = ("value", "numerator", "denominator", "n", "low", "high", "insufficient")
 
@@ -61,6 +62,35 @@ class Measurement:
     higher_is_better: bool
 
 
+@attrs.frozen(kw_only=True)
+class CellRows:
+    """The conversations behind one cell of a result (a drill-down).
+
+    Attributes:
+        metric: Metric name.
+        key: The group, as ``{key name: label}``.
+        part: ``"numerator"`` (the qualifying rows) or ``"denominator"``
+            (the eligible rows). Means, quantiles and totals count the same
+            rows in both.
+        table: Those conversations, a filtered :class:`ConversationTable`
+            with the vocabularies and roster of the measured table.
+    """
+
+    metric: str
+    key: Mapping[str, Any]
+    part: str
+    table: ConversationTable
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Conversation ids, in table order."""
+        codes = self.table["conversation_id"]
+        return tuple(self.table.vocabulary("conversation_id")[codes].tolist())
+
+
 def _order_key(label: Any) -> tuple[Any, ...]:
     if label is None:
         return (0,)
@@ -86,6 +116,7 @@ class Measurements:
         "_metrics",
         "_min_sample",
         "_names",
+        "_source",
         "_states",
         "_values",
     )
@@ -99,8 +130,10 @@ class Measurements:
         states: Mapping[str, NDArray[np.float64]],
         min_sample: int = 1,
         agent_roles: Mapping[str, Role] | None = None,
+        source: tuple[ConversationTable, tuple[Dimension, ...]] | None = None,
     ) -> None:
         """Hold finished states; built by :func:`measure` and :meth:`merge`."""
+        self._source = source
         order = sorted(
             range(len(keys)), key=lambda i: tuple(_order_key(x) for x in keys[i])
         )
@@ -246,6 +279,54 @@ class Measurements:
             higher_is_better=chosen.higher_is_better,
         )
 
+    def rows(self, metric: str, *, part: Part = "denominator", **key: Any) -> CellRows:
+        """The conversations behind ``metric`` for the group ``key``.
+
+        Example: ``m.rows("satisfaction_rate", part="numerator", agent="a1")``
+        gives the satisfied ratings that the agent's rate counts. Measuring
+        the returned table again gives back the same cell, except for
+        case-based metrics (their follow-up contacts are not among the rows).
+
+        Raises:
+            ValidationError: for an unknown metric, group or ``part``; for a
+                metric over knowledge tests or one that cannot list its rows
+                (no ``counted`` method); for measurements without their
+                table (results of :meth:`merge` or an :class:`Accumulator`).
+        """
+        self._check_metric(metric)
+        position = self._position(key)
+        chosen = self._metrics[metric]
+        counted = getattr(chosen, "counted", None)
+        if chosen.rows != "conversations" or counted is None:
+            raise ValidationError(
+                "Measurements",
+                "metric",
+                metric,
+                "lists no conversations: it rests on knowledge tests"
+                if chosen.rows != "conversations"
+                else "has no counted(table, part) method to list its rows",
+            )
+        if self._source is None:
+            raise ValidationError(
+                "Measurements",
+                "rows",
+                metric,
+                "needs the measured table: merged and streamed results keep "
+                "only sums; call measure on the table to drill down",
+            )
+        table, dimensions = self._source
+        mask = counted(table, part)
+        index = GroupIndex(table, Rows.of(table), dimensions, [chosen])
+        wanted = self._keys[position]
+        inside = (
+            index.groups(chosen).index == index.keys.index(wanted)
+            if wanted in index.keys
+            else np.zeros(len(table), dtype=bool)
+        )
+        return CellRows(
+            metric=metric, key=dict(key), part=part, table=table.filter(inside & mask)
+        )
+
     def to_records(self) -> list[dict[str, Any]]:
         """One plain dict per group and metric: the keys, ``metric`` and every field."""
         records = []
@@ -384,6 +465,7 @@ def measure(
         states=states,
         min_sample=min_sample,
         agent_roles=_roles_of(table, names, index.keys),
+        source=(table, dimensions),
     )
 
 

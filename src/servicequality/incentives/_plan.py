@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from servicequality._errors import PolicyError
+from servicequality._errors import PolicyError, ValidationError
 from servicequality._model import Role
 from servicequality._periods import Period
 from servicequality.incentives._money import Currency
@@ -23,7 +23,10 @@ from servicequality.policy._assess import Assessment
 from servicequality.policy._plain import text
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from servicequality._measure import CellRows
+    from servicequality.metrics._base import Part
 
 __all__ = [
     "Exclusion",
@@ -50,12 +53,17 @@ class PayoutLine:
         rule: The rule's name.
         amount: Exact amount in the statement's currency.
         explanation: The values and bars used, in one sentence.
+        key: The assessment group the line was paid from.
+        metrics: The metrics the rule read for it (see
+            :meth:`PayoutStatement.rows`).
     """
 
     agent_id: str
     rule: str
     amount: Decimal
     explanation: str
+    key: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
+    metrics: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -99,6 +107,8 @@ class PayoutStatement:
         lines: One per agent and rule, by agent id then rule order.
         unallocated: Money set aside but paid to nobody, with reasons.
         excluded: Agents in the assessment the plan does not pay.
+        assessment: The assessment paid from (for :meth:`rows`); not
+            compared.
     """
 
     plan: str
@@ -107,6 +117,7 @@ class PayoutStatement:
     lines: tuple[PayoutLine, ...]
     unallocated: tuple[Unallocated, ...] = ()
     excluded: tuple[Exclusion, ...] = ()
+    assessment: Assessment | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def agents(self) -> tuple[str, ...]:
@@ -142,6 +153,47 @@ class PayoutStatement:
         return sum(
             (u.amount for u in self.unallocated), Decimal(0) * self.currency.quantum
         )
+
+    def rows(
+        self,
+        agent_id: str,
+        rule: str,
+        *,
+        metric: str | None = None,
+        part: Part = "denominator",
+    ) -> CellRows:
+        """The conversations behind one payout line.
+
+        ``metric`` picks among the metrics the rule read (needed only when
+        it read several, as a composite score does); ``part`` as in
+        :meth:`Measurements.rows <servicequality.Measurements.rows>`.
+
+        Raises:
+            ValidationError: for an unknown line, a metric the line did not
+                read, a missing choice among several, or a statement built
+                without its assessment.
+        """
+        line = next(
+            (x for x in self.lines if x.agent_id == agent_id and x.rule == rule), None
+        )
+        if line is None:
+            raise ValidationError(
+                "PayoutStatement", "line", (agent_id, rule), "is not on this statement"
+            )
+        if metric is None and len(line.metrics) == 1:
+            metric = line.metrics[0]
+        if metric is None or metric not in line.metrics:
+            raise ValidationError(
+                "PayoutStatement",
+                "metric",
+                metric,
+                f"must be one of the metrics the line read: {', '.join(line.metrics)}",
+            )
+        if self.assessment is None:
+            raise ValidationError(
+                "PayoutStatement", "assessment", None, "is needed to list rows"
+            )
+        return self.assessment.rows(metric, part=part, **line.key)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One plain dict per line: agent, rule, amount (Decimal), explanation."""
@@ -269,6 +321,8 @@ class IncentivePlan:
                         rule=rule.name,
                         amount=amount,
                         explanation=explanation,
+                        key=dict(payee.key),
+                        metrics=rule.metrics_read(assessment, payee.key),
                     )
                 )
         return PayoutStatement(
@@ -278,6 +332,7 @@ class IncentivePlan:
             lines=tuple(lines),
             unallocated=tuple(unallocated),
             excluded=tuple(excluded),
+            assessment=assessment,
         )
 
 

@@ -193,6 +193,14 @@ class ThresholdBonus:
             min_sample=self.min_sample,
         )
 
+    def metrics_read(
+        self,
+        assessment: Assessment,  # noqa: ARG002
+        key: Mapping[str, Any],  # noqa: ARG002
+    ) -> tuple[str, ...]:
+        """The metric the bar judges."""
+        return (self.metric,)
+
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
         _check_amount(
@@ -298,6 +306,16 @@ class TieredBonus:
             )
             raise PolicyError(msg)
 
+    def metrics_read(
+        self,
+        assessment: Assessment,  # noqa: ARG002
+        key: Mapping[str, Any],  # noqa: ARG002
+    ) -> tuple[str, ...]:
+        """The tiered metric."""
+        return (
+            self.tiers.metric if isinstance(self.tiers, TierPolicy) else self.tiers,
+        )
+
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
         for tier, amount in self.amounts.items():
@@ -369,6 +387,14 @@ class PerPoint:
     def __attrs_post_init__(self) -> None:
         text("PerPoint", "name", self.name)
         text("PerPoint", "metric", self.metric)
+
+    def metrics_read(
+        self,
+        assessment: Assessment,  # noqa: ARG002
+        key: Mapping[str, Any],  # noqa: ARG002
+    ) -> tuple[str, ...]:
+        """The metric the points come from."""
+        return (self.metric,)
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
@@ -451,6 +477,22 @@ class PoolShare:
         if self.pool < 0:
             msg = f"PoolShare {self.name!r}: pool = {self.pool} must not be negative"
             raise PolicyError(msg)
+
+    def metrics_read(
+        self, assessment: Assessment, key: Mapping[str, Any]
+    ) -> tuple[str, ...]:
+        """The weight's metrics; ``composite_score`` stands for its components."""
+        names: list[str] = []
+        for name in self.weight:
+            if name != COMPOSITE_SCORE:
+                names.append(name)
+                continue
+            try:
+                line = assessment.score(**key)
+            except PolicyError:
+                continue
+            names.extend(c.metric for c in line.contributions)
+        return tuple(dict.fromkeys(names))
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:  # noqa: ARG002
         """Refuse a pool or cap that is not a whole number of minor units."""

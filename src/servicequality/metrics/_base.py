@@ -20,6 +20,7 @@ from servicequality.stats._intervals import (
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from servicequality._hours import ServiceHours
     from servicequality._table import ConversationTable
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "MeanMetric",
     "Metric",
     "MetricValues",
+    "Part",
     "Population",
     "QuantileMetric",
     "RateMetric",
@@ -36,6 +38,7 @@ __all__ = [
 
 Population = Literal["humans", "bots", "all"]
 RowKind = Literal["conversations", "knowledge_tests"]
+Part = Literal["numerator", "denominator"]
 Mask = Callable[[Rows], "NDArray[np.bool_]"]
 Values = Callable[[Rows], "NDArray[np.float64]"]
 
@@ -169,6 +172,25 @@ def _check_choice(*choices: str) -> Callable[[Any, attrs.Attribute[Any], Any], N
     return check
 
 
+def _check_part(owner: str, part: object) -> None:
+    if part not in {"numerator", "denominator"}:
+        raise ValidationError(
+            owner, "part", part, "must be 'numerator' or 'denominator'"
+        )
+
+
+def _check_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    from servicequality._hours import ServiceHours  # noqa: PLC0415  # import cycle
+
+    if value is not None and not isinstance(value, ServiceHours):
+        raise ValidationError(
+            type(instance).__name__,
+            attribute.name,
+            value,
+            "must be ServiceHours or None",
+        )
+
+
 def _undefined(size: int) -> NDArray[np.float64]:
     return np.full(size, np.nan)
 
@@ -189,6 +211,9 @@ class RateMetric:
         population: Whose conversations count (``"humans"`` by default).
         confidence: Confidence level of the interval (0.95).
         description: One sentence for people.
+        service_window: Count only conversations opened inside these
+            :class:`ServiceHours` (a platform's 08:00–23:00, say); ``None``
+            counts every conversation.
     """
 
     rows: ClassVar[RowKind] = "conversations"
@@ -203,16 +228,32 @@ class RateMetric:
     )
     confidence: float = attrs.field(default=0.95, validator=_check_confidence)
     description: str = ""
+    service_window: ServiceHours | None = attrs.field(
+        default=None, validator=_check_window
+    )
+
+    def counted(
+        self, table: ConversationTable, part: Part = "denominator"
+    ) -> NDArray[np.bool_]:
+        """Rows that add to ``part`` of the state, before grouping by population."""
+        _check_part(self.name, part)
+        rows = Rows.of(table)
+        eligible = self.denominator(rows)
+        if self.service_window is not None:
+            eligible = eligible & rows.opened_inside(self.service_window)
+        if part == "denominator":
+            return eligible
+        return self.numerator(rows) & eligible
 
     def accumulate(
         self, table: ConversationTable, groups: Groups
     ) -> NDArray[np.float64]:
         """Counts of numerator and denominator rows per group."""
-        rows = Rows.of(table)
-        eligible = self.denominator(rows)
-        qualifying = self.numerator(rows) & eligible
         return np.column_stack(
-            [groups.count_where(qualifying), groups.count_where(eligible)]
+            [
+                groups.count_where(self.counted(table, "numerator")),
+                groups.count_where(self.counted(table, "denominator")),
+            ]
         )
 
     def finalize(self, state: NDArray[np.float64]) -> MetricValues:
@@ -266,6 +307,13 @@ class MeanMetric:
     )
     confidence: float = attrs.field(default=0.95, validator=_check_confidence)
     description: str = ""
+
+    def counted(
+        self, table: ConversationTable, part: Part = "denominator"
+    ) -> NDArray[np.bool_]:
+        """Rows that add to the state (the same for both parts), before grouping."""
+        _check_part(self.name, part)
+        return self.where(Rows.of(table))
 
     def _observed(
         self, table: ConversationTable
@@ -329,6 +377,13 @@ class SumMetric:
         default="humans", validator=_check_choice("humans", "bots", "all")
     )
     description: str = ""
+
+    def counted(
+        self, table: ConversationTable, part: Part = "denominator"
+    ) -> NDArray[np.bool_]:
+        """Rows that add to the state (the same for both parts), before grouping."""
+        _check_part(self.name, part)
+        return self.where(Rows.of(table))
 
     def accumulate(
         self, table: ConversationTable, groups: Groups
@@ -416,6 +471,13 @@ class QuantileMetric:
     )
     confidence: float = attrs.field(default=0.95, validator=_check_confidence)
     description: str = ""
+
+    def counted(
+        self, table: ConversationTable, part: Part = "denominator"
+    ) -> NDArray[np.bool_]:
+        """Rows that add to the state (the same for both parts), before grouping."""
+        _check_part(self.name, part)
+        return self.where(Rows.of(table))
 
     def accumulate(
         self, table: ConversationTable, groups: Groups

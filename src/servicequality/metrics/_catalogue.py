@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
+    from servicequality._hours import ServiceHours
+    from servicequality._sla import SLAPolicy
     from servicequality.metrics._rows import Rows
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "response_rate",
     "satisfaction_rate",
     "script_compliance",
+    "sla_hit_rate",
     "standard_catalogue",
     "transfer_rate",
     "weighted_workload",
@@ -83,7 +86,10 @@ def _rated_not_neutral(rows: Rows) -> NDArray[np.bool_]:
 
 
 def satisfaction_rate(
-    *, neutral: Literal["count", "exclude"] = "count", include_bots: bool = False
+    *,
+    neutral: Literal["count", "exclude"] = "count",
+    include_bots: bool = False,
+    service_window: ServiceHours | None = None,
 ) -> RateMetric:
     """客服满意度: satisfied ratings / ratings, a share in 0..1.
 
@@ -92,6 +98,7 @@ def satisfaction_rate(
             platform's definition); ``"exclude"`` drops them, giving
             satisfied / (satisfied + dissatisfied).
         include_bots: Also count conversations that a bot handled alone.
+        service_window: Count only conversations opened inside these hours.
     """
     if neutral not in ("count", "exclude"):
         raise ValidationError(
@@ -103,11 +110,17 @@ def satisfaction_rate(
         denominator=_rated if neutral == "count" else _rated_not_neutral,
         population=_population(include_bots),
         description="Satisfied ratings among ratings.",
+        service_window=service_window,
     )
 
 
-def dissatisfaction_rate(*, include_bots: bool = False) -> RateMetric:
-    """Dissatisfied ratings / ratings, a share in 0..1 (lower is better)."""
+def dissatisfaction_rate(
+    *, include_bots: bool = False, service_window: ServiceHours | None = None
+) -> RateMetric:
+    """Dissatisfied ratings / ratings, a share in 0..1 (lower is better).
+
+    ``service_window`` counts only conversations opened inside it.
+    """
     return RateMetric(
         name="dissatisfaction_rate",
         numerator=_dissatisfied,
@@ -115,6 +128,7 @@ def dissatisfaction_rate(*, include_bots: bool = False) -> RateMetric:
         higher_is_better=False,
         population=_population(include_bots),
         description="Dissatisfied ratings among ratings.",
+        service_window=service_window,
     )
 
 
@@ -162,14 +176,20 @@ def mean_rating(
     )
 
 
-def rating_rate(*, include_bots: bool = False) -> RateMetric:
-    """评价率: rated conversations / conversations, a share in 0..1."""
+def rating_rate(
+    *, include_bots: bool = False, service_window: ServiceHours | None = None
+) -> RateMetric:
+    """评价率: rated conversations / conversations, a share in 0..1.
+
+    ``service_window`` counts only conversations opened inside it.
+    """
     return RateMetric(
         name="rating_rate",
         numerator=_rated,
         denominator=_every,
         population=_population(include_bots),
         description="Conversations that received a rating.",
+        service_window=service_window,
     )
 
 
@@ -177,14 +197,20 @@ def _invited(rows: Rows) -> NDArray[np.bool_]:
     return rows["rating_invited"]
 
 
-def response_rate(*, include_bots: bool = False) -> RateMetric:
-    """Rated invited conversations / invited conversations (邀请评价 response)."""
+def response_rate(
+    *, include_bots: bool = False, service_window: ServiceHours | None = None
+) -> RateMetric:
+    """Rated invited conversations / invited conversations (邀请评价 response).
+
+    ``service_window`` counts only conversations opened inside it.
+    """
     return RateMetric(
         name="response_rate",
         numerator=_rated,
         denominator=_invited,
         population=_population(include_bots),
         description="Invited conversations that received a rating.",
+        service_window=service_window,
     )
 
 
@@ -213,13 +239,14 @@ def _repeat(window: timedelta) -> Callable[[Rows], NDArray[np.bool_]]:
 
 
 def _window(window: timedelta, name: str) -> timedelta:
-    if not isinstance(window, timedelta) or window <= timedelta(0):
-        raise ValidationError(name, "window", window, "must be a positive timedelta")
-    return window
+    return _limit(window, name, "window")
 
 
 def first_contact_resolution(
-    *, window: timedelta = _DEFAULT_WINDOW, include_bots: bool = False
+    *,
+    window: timedelta = _DEFAULT_WINDOW,
+    include_bots: bool = False,
+    service_window: ServiceHours | None = None,
 ) -> RateMetric:
     """首次解决率: cases solved in their first conversation / cases.
 
@@ -228,6 +255,8 @@ def first_contact_resolution(
     one. A case counts as solved first time when its first conversation is
     resolved and no further conversation follows. Counted for the handler,
     period and attributes of the case's first conversation.
+
+    ``service_window`` counts only conversations opened inside it.
     """
     window = _window(window, "first_contact_resolution")
     return RateMetric(
@@ -236,16 +265,22 @@ def first_contact_resolution(
         denominator=_first_of_case(window),
         population=_population(include_bots),
         description="Cases solved in their first conversation.",
+        service_window=service_window,
     )
 
 
 def repeat_inquiry_rate(
-    *, window: timedelta = _DEFAULT_WINDOW, include_bots: bool = False
+    *,
+    window: timedelta = _DEFAULT_WINDOW,
+    include_bots: bool = False,
+    service_window: ServiceHours | None = None,
 ) -> RateMetric:
     """重复咨询率: conversations that are not the first of their case / conversations.
 
     Cases as in :func:`first_contact_resolution`. The flag needs a
     customer's whole history, so it is derived over the whole table given.
+
+    ``service_window`` counts only conversations opened inside it.
     """
     window = _window(window, "repeat_inquiry_rate")
     return RateMetric(
@@ -255,6 +290,7 @@ def repeat_inquiry_rate(
         higher_is_better=False,
         population=_population(include_bots),
         description="Conversations that repeat an earlier one of the same case.",
+        service_window=service_window,
     )
 
 
@@ -262,8 +298,13 @@ def _escalated(rows: Rows) -> NDArray[np.bool_]:
     return rows["escalated"]
 
 
-def escalation_rate(*, include_bots: bool = False) -> RateMetric:
-    """投诉升级率: conversations escalated to a supervisor / conversations."""
+def escalation_rate(
+    *, include_bots: bool = False, service_window: ServiceHours | None = None
+) -> RateMetric:
+    """投诉升级率: conversations escalated to a supervisor / conversations.
+
+    ``service_window`` counts only conversations opened inside it.
+    """
     return RateMetric(
         name="escalation_rate",
         numerator=_escalated,
@@ -271,6 +312,7 @@ def escalation_rate(*, include_bots: bool = False) -> RateMetric:
         higher_is_better=False,
         population=_population(include_bots),
         description="Conversations escalated to a supervisor.",
+        service_window=service_window,
     )
 
 
@@ -278,14 +320,20 @@ def _resolved(rows: Rows) -> NDArray[np.bool_]:
     return rows["resolved"]
 
 
-def resolution_rate(*, include_bots: bool = False) -> RateMetric:
-    """Resolved conversations / conversations, a share in 0..1."""
+def resolution_rate(
+    *, include_bots: bool = False, service_window: ServiceHours | None = None
+) -> RateMetric:
+    """Resolved conversations / conversations, a share in 0..1.
+
+    ``service_window`` counts only conversations opened inside it.
+    """
     return RateMetric(
         name="resolution_rate",
         numerator=_resolved,
         denominator=_every,
         population=_population(include_bots),
         description="Conversations resolved.",
+        service_window=service_window,
     )
 
 
@@ -403,26 +451,39 @@ def _replied(rows: Rows) -> NDArray[np.bool_]:
     return np.asarray(~np.isnat(rows["first_response_at"]), dtype=bool)
 
 
-def _first_response(rows: Rows) -> NDArray[np.float64]:
-    return rows.first_response_seconds
-
-
 def _closed(rows: Rows) -> NDArray[np.bool_]:
     return np.asarray(~np.isnat(rows["closed_at"]), dtype=bool)
 
 
-def _resolution(rows: Rows) -> NDArray[np.float64]:
-    return rows.resolution_seconds
+def _elapsed(
+    column: str, clock: ServiceHours | None
+) -> Callable[[Rows], NDArray[np.float64]]:
+    def elapsed(rows: Rows) -> NDArray[np.float64]:
+        return rows.elapsed(column, clock)
+
+    return elapsed
+
+
+def _clock(clock: object, owner: str) -> ServiceHours | None:
+    from servicequality._hours import ServiceHours  # noqa: PLC0415  # import cycle
+
+    if clock is not None and not isinstance(clock, ServiceHours):
+        raise ValidationError(owner, "clock", clock, "must be ServiceHours or None")
+    return clock
 
 
 def _duration_metric(  # noqa: PLR0917  # private helper, every argument distinct
     name: str,
     statistic: Statistic,
-    values: Callable[[Rows], NDArray[np.float64]],
+    column: str,
     where: Callable[[Rows], NDArray[np.bool_]],
     population: Literal["humans", "all"],
     description: str,
+    clock: ServiceHours | None,
 ) -> Metric:
+    values = _elapsed(column, _clock(clock, name))
+    if clock is not None:
+        description = f"{description} Business time: {clock}."
     if statistic == "mean":
         return MeanMetric(
             name=name,
@@ -449,65 +510,158 @@ def _duration_metric(  # noqa: PLR0917  # private helper, every argument distinc
 
 
 def first_response_time(
-    *, statistic: Statistic = "mean", include_bots: bool = False
+    *,
+    statistic: Statistic = "mean",
+    include_bots: bool = False,
+    clock: ServiceHours | None = None,
 ) -> Metric:
     """响应时长: seconds from opening to the first reply (lower is better).
 
     Conversations without a reply are left out (see :func:`responded_within`
     for a measure that counts them). ``"median"`` and ``"p90"`` come from a
     log-spaced histogram, within about 2 % of the exact order statistic.
+    With ``clock=ServiceHours(...)`` only open service time counts, and a
+    conversation opened outside service starts its clock when service opens.
     """
     return _duration_metric(
         "first_response_time",
         statistic,
-        _first_response,
+        "first_response_at",
         _replied,
         _population(include_bots),
         "Seconds to the first reply.",
+        clock,
     )
 
 
-def _within(limit: timedelta) -> Callable[[Rows], NDArray[np.bool_]]:
+def _within(
+    column: str, limit: timedelta, clock: ServiceHours | None
+) -> Callable[[Rows], NDArray[np.bool_]]:
     seconds = limit / timedelta(seconds=1)
 
     def within(rows: Rows) -> NDArray[np.bool_]:
         with np.errstate(invalid="ignore"):
-            return rows.first_response_seconds <= seconds
+            return rows.elapsed(column, clock) <= seconds
 
     return within
 
 
+def _limit(limit: object, owner: str, field: str) -> timedelta:
+    if not isinstance(limit, timedelta) or limit <= timedelta(0):
+        raise ValidationError(owner, field, limit, "must be a positive timedelta")
+    return limit
+
+
 def responded_within(
-    limit: timedelta = timedelta(minutes=3), *, include_bots: bool = False
+    limit: timedelta = timedelta(minutes=3),
+    *,
+    include_bots: bool = False,
+    clock: ServiceHours | None = None,
+    service_window: ServiceHours | None = None,
 ) -> RateMetric:
     """Conversations first answered within ``limit`` / conversations (3分钟回复率).
 
     A conversation nobody answered counts as not within the limit.
+
+    Args:
+        limit: The longest wait that counts as answered in time.
+        include_bots: Also count conversations that a bot handled alone.
+        clock: Measure the wait in business time on these service hours
+            (calendar time by default).
+        service_window: Count only conversations opened inside these hours,
+            as platforms do (Douyin: 08:00–23:00).
     """
-    if not isinstance(limit, timedelta) or limit <= timedelta(0):
-        raise ValidationError(
-            "responded_within", "limit", limit, "must be a positive timedelta"
-        )
+    limit = _limit(limit, "responded_within", "limit")
+    clock = _clock(clock, "responded_within")
     return RateMetric(
         name="responded_within",
-        numerator=_within(limit),
+        numerator=_within("first_response_at", limit, clock),
         denominator=_every,
         population=_population(include_bots),
         description=f"Conversations first answered within {limit}.",
+        service_window=service_window,
     )
 
 
 def resolution_time(
-    *, statistic: Statistic = "mean", include_bots: bool = False
+    *,
+    statistic: Statistic = "mean",
+    include_bots: bool = False,
+    clock: ServiceHours | None = None,
 ) -> Metric:
-    """Seconds from opening to closing (lower is better); open ones are left out."""
+    """Seconds from opening to closing (lower is better); open ones are left out.
+
+    ``clock`` measures business time as in :func:`first_response_time`.
+    """
     return _duration_metric(
         "resolution_time",
         statistic,
-        _resolution,
+        "closed_at",
         _closed,
         _population(include_bots),
         "Seconds from opening to closing.",
+        clock,
+    )
+
+
+def _pending_excluded(column: str) -> Callable[[Rows], NDArray[np.bool_]]:
+    def applicable(rows: Rows) -> NDArray[np.bool_]:
+        done = ~np.isnat(rows[column])
+        return np.asarray(done | _closed(rows), dtype=bool)
+
+    return applicable
+
+
+SLATarget = Literal["first_response", "resolution"]
+
+
+def sla_hit_rate(
+    sla: SLAPolicy,
+    target: SLATarget = "first_response",
+    *,
+    include_bots: bool = False,
+    service_window: ServiceHours | None = None,
+) -> RateMetric:
+    """Conversations that met one target of ``sla`` / conversations it applies to.
+
+    Named ``sla_<sla.name>_<target>`` so that several SLAs and targets can be
+    measured, tiered and paid on side by side.
+
+    * ``"first_response"``: met when the first reply came within the target
+      on the SLA's clock. A conversation closed without a reply missed it; a
+      conversation still open and unanswered is pending and not counted.
+    * ``"resolution"``: met when it closed within the target; open
+      conversations are pending and not counted.
+
+    Raises:
+        ValidationError: if ``sla`` is not an :class:`SLAPolicy` or sets no
+            ``target``.
+    """
+    from servicequality._sla import SLAPolicy  # noqa: PLC0415  # import cycle
+
+    if not isinstance(sla, SLAPolicy):
+        raise ValidationError("sla_hit_rate", "sla", sla, "must be an SLAPolicy")
+    if target not in ("first_response", "resolution"):
+        raise ValidationError(
+            "sla_hit_rate", "target", target, "must be 'first_response' or 'resolution'"
+        )
+    limit = getattr(sla, target)
+    if limit is None:
+        raise ValidationError(
+            "sla_hit_rate", "target", target, f"is not set in SLA {sla.name!r}"
+        )
+    column = "first_response_at" if target == "first_response" else "closed_at"
+    return RateMetric(
+        name=f"sla_{sla.name}_{target}",
+        numerator=_within(column, limit, sla.clock),
+        denominator=_pending_excluded(column),
+        population=_population(include_bots),
+        description=(
+            f"Conversations meeting the {target.replace('_', ' ')} target of "
+            f"SLA {sla.name} ({limit}"
+            + (f", business time: {sla.clock})." if sla.clock else ").")
+        ),
+        service_window=service_window,
     )
 
 
@@ -519,21 +673,27 @@ def _contained(rows: Rows) -> NDArray[np.bool_]:
     return rows["transferred_to"] < 0
 
 
-def bot_containment() -> RateMetric:
-    """智能客服: bot conversations not handed to a human / bot conversations."""
+def bot_containment(*, service_window: ServiceHours | None = None) -> RateMetric:
+    """智能客服: bot conversations not handed to a human / bot conversations.
+
+    ``service_window`` counts only conversations opened inside it.
+    """
     return RateMetric(
         name="bot_containment",
         numerator=_contained,
         denominator=_every,
         population="bots",
         description="Bot conversations the bot finished without a human.",
+        service_window=service_window,
     )
 
 
-def transfer_rate() -> RateMetric:
+def transfer_rate(*, service_window: ServiceHours | None = None) -> RateMetric:
     """转接人工: bot conversations handed to a human / bot conversations.
 
     Lower is better.
+
+    ``service_window`` counts only conversations opened inside it.
     """
     return RateMetric(
         name="transfer_rate",
@@ -542,6 +702,7 @@ def transfer_rate() -> RateMetric:
         higher_is_better=False,
         population="bots",
         description="Bot conversations handed over to a human.",
+        service_window=service_window,
     )
 
 
@@ -665,5 +826,8 @@ def get_metric(name: str, **options: Any) -> Metric:
 
 
 def standard_catalogue() -> tuple[Metric, ...]:
-    """Every built-in metric with its default options, in registry order."""
+    """Every built-in metric with its default options, in registry order.
+
+    ``sla_hit_rate`` is not in the registry: it needs an :class:`SLAPolicy`.
+    """
     return tuple(get_metric(name) for name in metric_names())

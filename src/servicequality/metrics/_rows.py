@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
+    from servicequality._hours import ServiceHours
     from servicequality._table import ConversationTable
 
 __all__ = ["Rows"]
@@ -119,12 +120,37 @@ class Rows:
     @functools.cached_property
     def first_response_seconds(self) -> NDArray[np.float64]:
         """Seconds from opening to the first reply; NaN without a reply."""
-        return _seconds(self.table["first_response_at"], self.table["opened_at"])
+        return self.elapsed("first_response_at", None)
 
     @functools.cached_property
     def resolution_seconds(self) -> NDArray[np.float64]:
         """Seconds from opening to closing; NaN while open."""
-        return _seconds(self.table["closed_at"], self.table["opened_at"])
+        return self.elapsed("closed_at", None)
+
+    def elapsed(self, column: str, clock: ServiceHours | None) -> NDArray[np.float64]:
+        """Seconds from opening to ``column`` on ``clock`` (calendar time if None).
+
+        NaN where ``column`` is NaT. Cached per column and clock.
+        """
+        if clock is None:
+            return _seconds(self.table[column], self.table["opened_at"])
+        cache = self.table._cache
+        key = ("elapsed", column, clock)
+        if key not in cache:
+            cache[key] = clock.business_seconds(
+                self.table["opened_at"], self.table[column]
+            )
+        seconds: NDArray[np.float64] = cache[key]
+        return seconds
+
+    def opened_inside(self, window: ServiceHours) -> NDArray[np.bool_]:
+        """Conversations opened inside ``window`` (cached per window)."""
+        cache = self.table._cache
+        key = ("opened_inside", window)
+        if key not in cache:
+            cache[key] = window.contains(self.table["opened_at"])
+        inside: NDArray[np.bool_] = cache[key]
+        return inside
 
     def cases(self, window: timedelta) -> Cases:
         """Case facts for chains within ``window`` (cached per window)."""

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from datetime import datetime
 
-    from servicequality._measure import Measurements
+    from servicequality._measure import CellRows, Measurements
     from servicequality._periods import Period
+    from servicequality.metrics._base import Part
 
 __all__ = ["Assessment", "Judgement", "PolicySchedule", "PolicyVersion", "classify"]
 
@@ -254,6 +255,14 @@ class Assessment:
             msg = f"no group {dict(key)!r} in this assessment"
             raise PolicyError(msg)
         return self._index[wanted]
+
+    def rows(self, metric: str, *, part: Part = "denominator", **key: Any) -> CellRows:
+        """The conversations behind ``metric`` for the group ``key``.
+
+        The same as :meth:`Measurements.rows <servicequality.Measurements.rows>`
+        on the measurements judged.
+        """
+        return self._measurements.rows(metric, part=part, **key)
 
     def get(self, metric: str, **key: Any) -> Judgement:
         """The judgement of ``metric`` for the group ``key``.

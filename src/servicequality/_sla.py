@@ -1,0 +1,71 @@
+"""Service-level agreements: response and resolution targets on a clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from servicequality import _validators as v
+from servicequality._hours import ServiceHours
+
+if TYPE_CHECKING:
+    from servicequality.metrics._base import RateMetric
+
+__all__ = ["SLAPolicy"]
+
+
+def _name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not (isinstance(value, str) and value.isidentifier()):
+        v.fail(instance, attribute.name, value, "must be an identifier such as 'chat'")
+
+
+def _target(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (
+        not isinstance(value, timedelta) or value <= timedelta(0)
+    ):
+        v.fail(instance, attribute.name, value, "must be a positive timedelta or None")
+
+
+def _clock(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, ServiceHours):
+        v.fail(instance, attribute.name, value, "must be ServiceHours or None")
+
+
+@attrs.frozen(kw_only=True)
+class SLAPolicy:
+    """Targets a team promises: first reply and resolution within a time.
+
+    Attributes:
+        name: Identifier used in the metric names (``sla_<name>_<target>``).
+        first_response: Longest wait for the first reply, or None.
+        resolution: Longest time from opening to closing, or None.
+        clock: The :class:`ServiceHours` the targets run on; None is
+            calendar time (24 × 7).
+
+    Raises:
+        ValidationError: for a name that is not an identifier, a target that
+            is not a positive timedelta, or no target at all.
+    """
+
+    name: str = attrs.field(validator=_name)
+    first_response: timedelta | None = attrs.field(default=None, validator=_target)
+    resolution: timedelta | None = attrs.field(default=None, validator=_target)
+    clock: ServiceHours | None = attrs.field(default=None, validator=_clock)
+
+    def __attrs_post_init__(self) -> None:
+        if self.first_response is None and self.resolution is None:
+            v.fail(
+                self, "first_response", None, "set first_response, resolution or both"
+            )
+
+    def metrics(self, *, include_bots: bool = False) -> tuple[RateMetric, ...]:
+        """One :func:`~servicequality.metrics.sla_hit_rate` per target set."""
+        from servicequality.metrics._catalogue import sla_hit_rate  # noqa: PLC0415
+
+        return tuple(
+            sla_hit_rate(self, target, include_bots=include_bots)
+            for target in ("first_response", "resolution")
+            if getattr(self, target) is not None
+        )
