@@ -16,6 +16,7 @@ PUBLIC_MODULES = [
     "servicequality.policy",
     "servicequality.incentives",
     "servicequality.review",
+    "servicequality.plot",
     "servicequality.strategies",
     "servicequality.demo",
 ]

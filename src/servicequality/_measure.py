@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from servicequality import _display
 from servicequality._errors import ValidationError
 from servicequality._grouping import GroupIndex, key_names, resolve_by
 from servicequality._model import Role
@@ -155,6 +156,49 @@ class Measurements:
         return (
             f"<Measurements: {len(self)} groups by ({', '.join(self._names)}) × "
             f"{len(self._metrics)} metrics: {', '.join(self._metrics)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """A table for notebooks: one row per group, one column per metric.
+
+        Each cell shows the value, its interval and ``n``; insufficient
+        cells are grey. Long results are cut with a count of the rest.
+        """
+        shown = self._keys[: _display.MAX_ROWS]
+        columns = {
+            name: {f: self.column(name, f)[: len(shown)] for f in FIELDS}
+            for name in self._metrics
+        }
+        rows = []
+        for row, key in enumerate(shown):
+            cells: list[_display.Cell] = [_display.label(k) for k in key]
+            for name, metric in self._metrics.items():
+                c = columns[name]
+                text = " ".join(
+                    part
+                    for part in (
+                        _display.number(float(c["value"][row]), metric.unit),
+                        _display.interval(
+                            float(c["low"][row]), float(c["high"][row]), metric.unit
+                        ),
+                        f"n={int(c['n'][row])}",
+                    )
+                    if part
+                )
+                cells.append(
+                    (text, _display.GREY) if bool(c["insufficient"][row]) else text
+                )
+            rows.append(cells)
+        width = len(self._names)
+        return _display.table(
+            [*self._names, *self._metrics],
+            rows,
+            caption=(
+                f"{len(self)} group(s) × {len(self._metrics)} metric(s); grey: "
+                f"fewer than {max(self._min_sample, 1)} observation(s)"
+            ),
+            right=range(width, width + len(self._metrics)),
+            total=len(self._keys),
         )
 
     @property

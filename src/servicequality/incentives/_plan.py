@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from servicequality import _display
 from servicequality._errors import PolicyError, ValidationError
 from servicequality._model import Role
 from servicequality._periods import Period
@@ -96,7 +97,7 @@ class Exclusion:
     reason: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PayoutStatement:
     """Every agent's pay under one plan for one period, line by line.
 
@@ -194,6 +195,55 @@ class PayoutStatement:
                 "PayoutStatement", "assessment", None, "is needed to list rows"
             )
         return self.assessment.rows(metric, part=part, **line.key)
+
+    def __repr__(self) -> str:
+        rules = list(dict.fromkeys(line.rule for line in self.lines))
+        return (
+            f"<PayoutStatement {self.plan!r} {_display.label(self.period)}: "
+            f"{len(self.agents)} agent(s) × {len(rules)} rule(s), paid "
+            f"{self.currency.format(self.total_paid)}, unallocated "
+            f"{self.currency.format(self.total_unallocated)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """A table for notebooks: one row per agent, one money column per rule.
+
+        Amounts are right-aligned in the statement's currency; hover an
+        amount for its explanation. Unallocated money and excluded agents
+        follow the table.
+        """
+        money = self.currency.format
+        rules = list(dict.fromkeys(line.rule for line in self.lines))
+        agents = self.agents
+        rows: list[list[_display.Cell]] = []
+        for agent in agents[: _display.MAX_ROWS]:
+            by_rule = {line.rule: line for line in self.lines_of(agent)}
+            cells: list[_display.Cell] = [agent]
+            cells.extend(
+                (money(by_rule[r].amount), "", by_rule[r].explanation)
+                if r in by_rule
+                else ""
+                for r in rules
+            )
+            cells.append(money(self.total(agent)))
+            rows.append(cells)
+        notes = [
+            f"Unallocated ({u.rule}): {money(u.amount)} — {u.reason}"
+            for u in self.unallocated
+        ]
+        notes.extend(
+            f"Not paid: {e.agent_id} ({e.role}) — {e.reason}" for e in self.excluded
+        )
+        notes.append(f"Total paid: {money(self.total_paid)}")
+        return _display.table(
+            ["agent", *rules, "total"],
+            rows,
+            caption=(
+                f"{self.plan} — {_display.label(self.period)} ({self.currency.code})"
+            ),
+            right=range(1, len(rules) + 2),
+            total=len(agents),
+        ) + "".join(_display.paragraph(n) for n in notes)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One plain dict per line: agent, rule, amount (Decimal), explanation."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from servicequality import _display
 from servicequality._errors import PolicyError
 from servicequality.policy._plain import expect_keys, when
 from servicequality.policy._scorecard import Scorecard, ScoreLine
@@ -222,6 +223,53 @@ class Assessment:
         return (
             f"<Assessment: {len(self)} groups by ({', '.join(self._key_names)}), "
             f"tiers for {', '.join(self._metrics)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """A table for notebooks: one row per group, a coloured tier per metric.
+
+        Best tiers are green, the worst red, those between amber and
+        ``insufficient_data`` grey; hover a cell for its reason. Long
+        results are cut with a count of the rest.
+        """
+        measured = self._measurements
+        scored = any(s is not None for s in self._scores)
+        rows = []
+        for row, key in enumerate(self._keys[: _display.MAX_ROWS]):
+            cells: list[_display.Cell] = [_display.label(k) for k in key]
+            for metric in self._metrics:
+                judgement = self._judgements.get((row, metric))
+                if judgement is None:
+                    cells.append("")
+                    continue
+                names = [t.name for t in self._policies[row][metric].tiers]
+                position = (
+                    names.index(judgement.tier) if judgement.tier in names else -1
+                )
+                unit = measured.metric(metric).unit
+                cells.append(
+                    (
+                        f"{judgement.tier} · {_display.number(judgement.value, unit)}",
+                        _display.tier_colour(position, len(names)),
+                        judgement.reason,
+                    )
+                )
+            if scored:
+                line = self._scores[row]
+                cells.append(
+                    ""
+                    if line is None
+                    else (_display.number(line.composite, "points"), "", line.reason)
+                )
+            rows.append(cells)
+        width = len(self._key_names)
+        headers = [*self._key_names, *self._metrics, *(["composite"] if scored else [])]
+        return _display.table(
+            headers,
+            rows,
+            caption=f"{len(self)} group(s) judged on {len(self._metrics)} metric(s)",
+            right=range(width, len(headers)),
+            total=len(self._keys),
         )
 
     @property

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import numpy as np
 
+from servicequality import _display
 from servicequality._errors import ValidationError
 from servicequality._grouping import resolve_by
 from servicequality._measure import measure
@@ -110,7 +111,7 @@ class QualityFinding:
     sentence: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DataQualityReport:
     """Coverage, adjusted satisfaction, suspicious agents and missing data.
 
@@ -143,6 +144,62 @@ class DataQualityReport:
             }
             for row in (self.overall, *self.rows)
         ]
+
+    def __repr__(self) -> str:
+        by = ", ".join(self.key_names) or "nothing"
+        return (
+            f"<DataQualityReport: {self.overall.conversations} conversations by "
+            f"({by}): {len(self.rows)} row(s), {len(self.findings)} finding(s)>"
+        )
+
+    def _repr_html_(self) -> str:
+        """Coverage and satisfaction three ways per group, then findings."""
+        flagged = {f.agent_id for f in self.findings}
+        width = max(len(self.key_names), 1)
+        rows: list[list[_display.Cell]] = []
+        for row in (self.overall, *self.rows[: _display.MAX_ROWS]):
+            names = (
+                [_display.label(row.key.get(k)) for k in self.key_names]
+                if row is not self.overall
+                else ["all", *[""] * (width - 1)]
+            )
+            background = _display.MIDDLE if row.key.get("agent") in flagged else ""
+            rows.append(
+                [
+                    *((n, background) for n in names),
+                    str(row.conversations),
+                    str(row.rated),
+                    _display.number(row.rating_rate, "share"),
+                    _display.number(row.response_rate, "share"),
+                    _display.number(row.satisfaction, "share"),
+                    f"{_display.number(row.satisfaction_low, 'share')} – "
+                    f"{_display.number(row.satisfaction_high, 'share')}",
+                    _display.number(row.satisfaction_poststratified, "share"),
+                ]
+            )
+        headers = [
+            *(self.key_names or ("group",)),
+            "conversations",
+            "rated",
+            "rating rate",
+            "response rate",
+            "satisfaction",
+            "if non-raters all unhappy – happy",
+            "post-stratified",
+        ]
+        notes = [f.sentence for f in self.findings]
+        notes.extend(
+            f"missing: {count} with {what}"
+            for what, count in self.missing.items()
+            if count
+        )
+        return _display.table(
+            headers,
+            rows,
+            caption="Data quality (amber: an agent with a finding below)",
+            right=range(width, len(headers)),
+            total=len(self.rows) + 1,
+        ) + "".join(_display.paragraph(n) for n in notes)
 
     def __str__(self) -> str:
         o = self.overall

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import attrs
 import numpy as np
 
+from servicequality import _display
 from servicequality._columns import to_instants
 from servicequality._errors import ValidationError
 from servicequality._grouping import resolve_by
@@ -130,7 +131,7 @@ class Change:
     sentence: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Review:
     """What the weekly review found, and how many segments it tested.
 
@@ -155,6 +156,53 @@ class Review:
         return [
             {"kind": "finding", **attrs.asdict(f, recurse=False)} for f in self.findings
         ] + [{"kind": "change", **attrs.asdict(c, recurse=False)} for c in self.changes]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Review of {_display.label(self.period)}: {len(self.findings)} "
+            f"finding(s) of {self.tested} test(s), {len(self.changes)} change(s)>"
+        )
+
+    def _repr_html_(self) -> str:
+        """Findings (value, interval, rest, q-value) and changes, as tables."""
+        findings: list[list[_display.Cell]] = [
+            [
+                f.dimension,
+                _display.label(f.label),
+                f.metric,
+                f"{f.value:.1%} [{f.low:.1%} – {f.high:.1%}]",
+                str(f.n),
+                f"{f.rest:.1%}",
+                (f"{f.difference:+.1%}", _display.WORST),
+                f"{f.q_value:.3g}",
+            ]
+            for f in self.findings[: _display.MAX_ROWS]
+        ]
+        changes: list[list[_display.Cell]] = [
+            [
+                c.metric,
+                _display.number(c.previous, "share"),
+                _display.number(c.value, "share"),
+                f"{c.difference:+.1%}" if c.difference == c.difference else "—",
+                f"{c.p_value:.3g}" if c.p_value == c.p_value else "—",
+            ]
+            for c in self.changes
+        ]
+        return _display.table(
+            ["dimension", "segment", "metric", "value", "n", "rest", "difference", "q"],
+            findings,
+            caption=(
+                f"Review of {_display.label(self.period)}: {len(self.findings)} "
+                f"finding(s) among {self.tested} tests (FDR {self.alpha:g})"
+            ),
+            right=range(3, 8),
+            total=len(self.findings),
+        ) + _display.table(
+            ["metric", "previous", "this period", "change", "p"],
+            changes,
+            caption=f"Against {_display.label(self.previous)}",
+            right=range(1, 5),
+        )
 
     def __str__(self) -> str:
         lines = [

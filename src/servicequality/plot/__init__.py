@@ -1,0 +1,26 @@
+"""Figures for notebooks and reports (needs the ``plot`` extra: matplotlib).
+
+Every function returns a new :class:`matplotlib.figure.Figure` built without
+pyplot: the library never shows, saves or changes global matplotlib state.
+Save one with ``figure.savefig("trend.png")`` or let a notebook display it.
+"""
+
+try:
+    import matplotlib as mpl  # noqa: F401
+except ImportError as missing:  # pragma: no cover - depends on the environment
+    message = "servicequality.plot needs matplotlib: pip install 'servicequality[plot]'"
+    raise ImportError(message) from missing
+
+from servicequality.plot._figures import (
+    metric_trend,
+    payout_breakdown,
+    satisfaction_heatmap,
+    tier_distribution,
+)
+
+__all__ = [
+    "metric_trend",
+    "payout_breakdown",
+    "satisfaction_heatmap",
+    "tier_distribution",
+]

@@ -1,0 +1,274 @@
+"""The four figures: trend, tier distribution, hour × weekday heat map, payouts."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from servicequality import _display
+from servicequality._errors import ValidationError
+from servicequality._measure import Measurements, measure
+from servicequality._periods import HourOfDay, Period, _to_tz, local_wall_times
+from servicequality._table import ConversationTable
+from servicequality.incentives._plan import PayoutStatement
+from servicequality.policy._assess import Assessment
+from servicequality.policy._tiers import INSUFFICIENT_DATA, TierPolicy
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import tzinfo
+
+    from servicequality.metrics._base import Metric
+
+__all__ = [
+    "metric_trend",
+    "payout_breakdown",
+    "satisfaction_heatmap",
+    "tier_distribution",
+]
+
+MAX_SERIES = 12
+"""Most lines on one trend figure; narrow with ``where=``."""
+WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _check(value: object, kind: type, owner: str, field: str) -> None:
+    if not isinstance(value, kind):
+        raise ValidationError(owner, field, value, f"must be a {kind.__name__}")
+
+
+def _tier_bands(ax: Any, policy: TierPolicy, low: float, high: float) -> None:
+    """Shade each tier's band of values, best to worst."""
+    tiers = policy.tiers
+    edges = [t.at_least if policy.higher_is_better else t.at_most for t in tiers]
+    outer = high if policy.higher_is_better else low
+    previous = outer
+    for position, (tier, edge) in enumerate(zip(tiers, edges, strict=True)):
+        end = edge if edge is not None else (low if policy.higher_is_better else high)
+        ax.axhspan(
+            min(previous, end),
+            max(previous, end),
+            color=_display.tier_colour(position, len(tiers)),
+            alpha=0.6,
+            zorder=0,
+            label=f"tier {tier.name}",
+        )
+        previous = end
+
+
+def metric_trend(
+    measurements: Measurements,
+    metric: str,
+    *,
+    where: Mapping[str, Any] | None = None,
+    policy: TierPolicy | None = None,
+    title: str | None = None,
+) -> Figure:
+    """One line per group of ``metric`` over periods, with interval bands.
+
+    Args:
+        measurements: Grouped by a calendar (key ``period``) and optionally
+            other keys; each combination of the other keys is one line.
+        metric: The metric to draw.
+        where: Keep only groups with these labels, e.g. ``{"agent": "a01"}``.
+        policy: Shade its tier bands behind the lines.
+        title: The axes title (default: the metric name).
+
+    Returns:
+        A figure with one axes: a line and an interval band per series,
+        x = period start, y = value (shares in 0..1).
+
+    Raises:
+        ValidationError: without a ``period`` key, for an unknown metric or
+            key, no group left, or more than :data:`MAX_SERIES` lines.
+    """
+    _check(measurements, Measurements, "metric_trend", "measurements")
+    if "period" not in measurements.key_names:
+        raise ValidationError(
+            "metric_trend",
+            "measurements",
+            measurements.key_names,
+            "need a calendar key",
+        )
+    chosen = measurements.metric(metric)
+    wanted = dict(where or {})
+    for name in wanted:
+        measurements.key_column(name)
+    others = [k for k in measurements.key_names if k != "period"]
+    at = measurements.key_names.index("period")
+    series: dict[tuple[Any, ...], list[int]] = {}
+    for row, key in enumerate(measurements.keys):
+        named = dict(zip(measurements.key_names, key, strict=True))
+        if all(named[k] == v for k, v in wanted.items()):
+            series.setdefault(tuple(named[k] for k in others), []).append(row)
+    if not series or len(series) > MAX_SERIES:
+        raise ValidationError(
+            "metric_trend",
+            "where",
+            wanted,
+            f"must leave between 1 and {MAX_SERIES} series; {len(series)} left",
+        )
+    value = measurements.column(metric)
+    low, high = measurements.column(metric, "low"), measurements.column(metric, "high")
+    figure = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = figure.add_subplot()
+    for labels, rows in series.items():
+        rows.sort(key=lambda r: measurements.keys[r][at])
+        starts = [measurements.keys[r][at].start for r in rows]
+        name = ", ".join(_display.label(x) for x in labels) or metric
+        (line,) = ax.plot(starts, value[rows], marker="o", label=name)
+        ax.fill_between(
+            starts, low[rows], high[rows], color=line.get_color(), alpha=0.2
+        )
+    if policy is not None:
+        _check(policy, TierPolicy, "metric_trend", "policy")
+        bottom, top = ax.get_ylim()
+        if chosen.unit == "share":
+            bottom, top = 0.0, 1.0
+        _tier_bands(ax, policy, bottom, top)
+        ax.set_ylim(bottom, top)
+    ax.set_title(title or metric)
+    ax.set_xlabel("period start")
+    ax.set_ylabel(f"{metric} ({chosen.unit})")
+    ax.legend(loc="best", fontsize="small")
+    figure.autofmt_xdate()
+    return figure
+
+
+def tier_distribution(
+    assessment: Assessment, metric: str, *, title: str | None = None
+) -> Figure:
+    """How many groups (agents) fall in each tier of ``metric``.
+
+    Bars follow the policy's order, best first, then ``insufficient_data``;
+    each bar is coloured like its tier in the notebook tables.
+
+    Raises:
+        ValidationError: for a metric without a tier policy.
+    """
+    _check(assessment, Assessment, "tier_distribution", "assessment")
+    if metric not in assessment.metric_names:
+        raise ValidationError(
+            "tier_distribution",
+            "metric",
+            metric,
+            f"has no tier policy; tiered: {', '.join(assessment.metric_names)}",
+        )
+    judged = [j for j in assessment if j.metric == metric]
+    counts = Counter(j.tier for j in judged)
+    order: list[str] = []
+    for j in judged:
+        key = dict(j.key)
+        for tier in assessment.policy(metric, **key).tiers:
+            if tier.name not in order:
+                order.append(tier.name)
+    order.append(INSUFFICIENT_DATA)
+    colours = [
+        _display.tier_colour(
+            order.index(name) if name != INSUFFICIENT_DATA else -1, len(order) - 1
+        )
+        for name in order
+    ]
+    figure = Figure(figsize=(6, 4), layout="constrained")
+    ax = figure.add_subplot()
+    bars = ax.bar(
+        order, [counts.get(name, 0) for name in order], color=colours, edgecolor="#555"
+    )
+    ax.bar_label(bars)
+    ax.set_title(title or f"{metric}: groups per tier")
+    ax.set_xlabel("tier")
+    ax.set_ylabel("groups")
+    return figure
+
+
+def satisfaction_heatmap(
+    table: ConversationTable,
+    tz: tzinfo | str,
+    *,
+    metric: Metric | str = "satisfaction_rate",
+    min_n: int = 10,
+    title: str | None = None,
+) -> Figure:
+    """A rate by local hour (columns) and weekday (rows), for time-slot analysis.
+
+    Args:
+        table: The conversations.
+        tz: The time zone whose wall clock defines hour and weekday.
+        metric: Any metric; satisfaction by default.
+        min_n: Cells with fewer observations are left blank.
+        title: The axes title.
+
+    Returns:
+        A figure with the 7 × 24 image (NaN where blank) and a colour bar.
+
+    Raises:
+        ValidationError: for a bad table, zone, metric or ``min_n``.
+    """
+    _check(table, ConversationTable, "satisfaction_heatmap", "table")
+    zone = _to_tz(tz)
+    if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
+        raise ValidationError(
+            "satisfaction_heatmap", "min_n", min_n, "must be a whole number >= 1"
+        )
+    grid = np.full((7, 24), np.nan)
+    opened = table["opened_at"]
+    days = local_wall_times(opened, zone).astype("datetime64[D]").astype(np.int64)
+    weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
+    hours = HourOfDay(zone)
+    name = metric if isinstance(metric, str) else metric.name
+    for day in range(7):
+        part = table.filter(weekday == day)
+        if not len(part):
+            continue
+        result = measure(part, [metric], by=hours)
+        value, n = result.column(name), result.column(name, "n")
+        for (hour,), v, count in zip(result.keys, value, n, strict=True):
+            if count >= min_n and not math.isnan(v):
+                grid[day, hour] = v
+    figure = Figure(figsize=(10, 3.8), layout="constrained")
+    ax = figure.add_subplot()
+    image = ax.imshow(grid, aspect="auto", cmap="RdYlGn", interpolation="nearest")
+    figure.colorbar(image, ax=ax, label=name)
+    ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)], fontsize="small")
+    ax.set_yticks(range(7), WEEKDAY_LABELS)
+    ax.set_xlabel(f"hour ({zone})")
+    ax.set_ylabel("weekday")
+    ax.set_title(title or f"{name} by hour and weekday (blank: n < {min_n})")
+    return figure
+
+
+def payout_breakdown(statement: PayoutStatement, *, title: str | None = None) -> Figure:
+    """Each agent's payout as a horizontal bar, one segment per rule.
+
+    Returns:
+        A figure with one stacked bar per agent (agent id order, top down),
+        a legend of rules and the currency on the x axis.
+    """
+    _check(statement, PayoutStatement, "payout_breakdown", "statement")
+    agents = list(statement.agents)
+    rules = list(dict.fromkeys(line.rule for line in statement.lines))
+    figure = Figure(figsize=(8, 0.4 * max(len(agents), 3) + 1.5), layout="constrained")
+    ax = figure.add_subplot()
+    left = np.zeros(len(agents))
+    for rule in rules:
+        amounts = np.array(
+            [
+                float(sum(x.amount for x in statement.lines_of(a) if x.rule == rule))
+                for a in agents
+            ]
+        )
+        ax.barh(agents, amounts, left=left, label=rule)
+        left += amounts
+    ax.invert_yaxis()
+    ax.set_xlabel(statement.currency.code)
+    ax.set_ylabel("agent")
+    period = (
+        _display.label(statement.period) if isinstance(statement.period, Period) else ""
+    )
+    ax.set_title(title or f"{statement.plan} — {period}")
+    ax.legend(loc="best", fontsize="small")
+    return figure
