@@ -17,6 +17,7 @@ PUBLIC_MODULES = [
     "servicequality.incentives",
     "servicequality.review",
     "servicequality.plot",
+    "servicequality.dask",
     "servicequality.strategies",
     "servicequality.demo",
 ]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from servicequality import _display
+from servicequality import _display, _frames
 from servicequality._errors import ValidationError
 from servicequality._grouping import GroupIndex, key_names, resolve_by
 from servicequality._model import Role
@@ -386,6 +386,26 @@ class Measurements:
                     record[field] = columns[name][field][row]
                 records.append(record)
         return records
+
+    def to_pandas(self) -> Any:
+        """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra).
+
+        Key columns keep their labels (``Period`` objects for calendars).
+        """
+        return _frames.records_frame(
+            self.to_records(), [*self._names, "metric", *FIELDS]
+        )
+
+    def _detached(self) -> Measurements:
+        """The same results without the measured table (cheap to send)."""
+        return Measurements(
+            key_names=self._names,
+            keys=self._keys,
+            metrics=list(self._metrics.values()),
+            states=self._states,
+            min_sample=self._min_sample,
+            agent_roles=self._agent_roles,
+        )
 
     def merge(self, other: Measurements) -> Measurements:
         """Results of both inputs together: states of equal groups are added.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 import numpy as np
 
-from servicequality import _arrays, _intake
+from servicequality import _arrays, _frames, _intake
 from servicequality._columns import (
     MISSING,
     STRING,
@@ -346,6 +346,72 @@ class ConversationTable:
                 errors=errors,
             )
         )
+
+    @classmethod
+    def from_pandas(  # every option is a keyword
+        cls,
+        frame: Any,
+        *,
+        columns: Mapping[str, str] | None = None,
+        rating_scale: RatingScale | None = None,
+        agents: Sequence[Agent] = (),
+        knowledge_tests: Sequence[KnowledgeTest] = (),
+        errors: Errors = "raise",
+    ) -> ConversationTable:
+        """Build a table from a pandas DataFrame, one conversation per row.
+
+        Needs the ``pandas`` extra.
+
+        Args:
+            frame: The conversations.
+            columns: ``{library field: frame column}`` for columns named
+                differently (``{"agent_id": "staff"}``); other fields are
+                looked up under their own name, optional ones may be absent.
+            rating_scale: The scale of ``rating_score``; rows with a score
+                are rated, rows with a missing score are not.
+            agents: The roster (without one, everyone is a human agent).
+            knowledge_tests: As in :meth:`from_records`.
+            errors: ``"raise"`` or ``"collect"``, as in :meth:`from_arrays`.
+
+        Id columns may be strings, categoricals or integers (missing = none);
+        timestamps must be timezone-aware (any zone; stored as UTC);
+        enumerations are their values (``"dm"``) or codes; flags are
+        booleans.
+
+        Raises:
+            ValidationError: naming the column, for a missing required
+                column, an unknown field in ``columns``, a wrong dtype, naive
+                timestamps, an unknown enumeration value, a missing required
+                flag, or rating scores without ``rating_scale``; then every
+                rule of :meth:`from_arrays`.
+        """
+        return _frames.from_pandas(
+            frame,
+            columns=columns,
+            rating_scale=rating_scale,
+            agents=agents,
+            knowledge_tests=knowledge_tests,
+            errors=errors,
+        )
+
+    @classmethod
+    def from_arrow(cls, table: Any, **options: Any) -> ConversationTable:
+        """Build a table from a ``pyarrow.Table`` (the ``arrow`` extra).
+
+        The Arrow table goes through pandas; ``options`` are those of
+        :meth:`from_pandas`.
+        """
+        return _frames.from_arrow(table, **options)
+
+    def to_pandas(self) -> Any:
+        """One DataFrame row per conversation (the ``pandas`` extra).
+
+        Ids are strings (missing: ``<NA>``), timestamps UTC-aware,
+        enumerations categorical values, ``rating_score`` nullable. Reading
+        it back with ``from_pandas(frame, rating_scale=...)`` gives an equal
+        table when the ratings use one scale.
+        """
+        return _frames.table_frame(self)
 
     def _parts(self) -> dict[str, Any]:
         return {

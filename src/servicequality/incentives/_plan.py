@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from servicequality import _display
+from servicequality import _display, _frames
 from servicequality._errors import PolicyError, ValidationError
 from servicequality._model import Role
 from servicequality._periods import Period
@@ -244,6 +244,16 @@ class PayoutStatement:
             right=range(1, len(rules) + 2),
             total=len(agents),
         ) + "".join(_display.paragraph(n) for n in notes)
+
+    def to_pandas(self) -> Any:
+        """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra).
+
+        ``amount`` stays an exact ``Decimal`` (an object column), never a float.
+        """
+        return _frames.records_frame(
+            self.to_records(),
+            ["plan", "period", "currency", "agent_id", "rule", "amount", "explanation"],
+        )
 
     def to_records(self) -> list[dict[str, Any]]:
         """One plain dict per line: agent, rule, amount (Decimal), explanation."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from servicequality import _display
+from servicequality import _display, _frames
 from servicequality._errors import PolicyError
 from servicequality.policy._plain import expect_keys, when
 from servicequality.policy._scorecard import Scorecard, ScoreLine
@@ -353,6 +353,13 @@ class Assessment:
     def scores(self) -> tuple[ScoreLine | None, ...]:
         """The composite score of each group (``None`` without a scorecard)."""
         return self._scores
+
+    def to_pandas(self) -> Any:
+        """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra)."""
+        return _frames.records_frame(
+            self.to_records(),
+            [*self._key_names, "metric", "tier", "value", "n", "low", "high", "reason"],
+        )
 
     def to_records(self) -> list[dict[str, Any]]:
         """One plain dict per group and metric: keys, metric, tier, numbers, reason."""

@@ -1,0 +1,276 @@
+"""pandas and Arrow in and out (the ``pandas`` and ``arrow`` extras).
+
+pandas is imported only when one of these functions runs, so the core keeps
+its two runtime dependencies.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from servicequality._errors import ValidationError
+from servicequality._model import RatingScale
+from servicequality._schema import COLUMNS, Spec
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from servicequality._intake import Errors
+    from servicequality._model import Agent, KnowledgeTest
+    from servicequality._table import ConversationTable
+
+__all__ = ["from_arrow", "from_pandas", "records_frame", "table_frame"]
+
+OWNER = "from_pandas"
+FIELDS = tuple(name for name in COLUMNS if name != "rating_scale")
+"""Library fields a frame column may map to (the scale is a parameter)."""
+_CATEGORICAL = {"channel", "difficulty", "sentiment_start", "sentiment_end"}
+
+
+def pandas() -> Any:
+    """The pandas module, or an ImportError that names the extra to install."""
+    try:
+        return importlib.import_module("pandas")
+    except ImportError as missing:  # pragma: no cover - depends on the environment
+        message = "this needs pandas: pip install 'servicequality[pandas]'"
+        raise ImportError(message) from missing
+
+
+def _fail(column: str, value: object, rule: str) -> ValidationError:
+    return ValidationError(OWNER, column, value, rule)
+
+
+def _id_series(pd: Any, series: Any, column: str) -> Any:
+    """The series if it can hold ids (integral floats become integers)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return series
+    if pd.api.types.is_float_dtype(dtype):
+        present = series.dropna()
+        if (present == present.round()).all():
+            return series.astype("Int64")
+    elif not pd.api.types.is_bool_dtype(dtype) and (
+        pd.api.types.is_integer_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or pd.api.types.is_object_dtype(dtype)
+    ):
+        return series
+    raise _fail(column, str(dtype), "ids must be strings, categories or integers")
+
+
+def _ids(pd: Any, series: Any, column: str) -> tuple[np.ndarray[Any, Any], Any]:
+    """Codes (-1 where missing) and the string ids they index."""
+    series = _id_series(pd, series, column)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = series.cat.categories
+        return series.cat.codes.to_numpy(np.int64), [str(x) for x in categories]
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), [str(x) for x in uniques]
+
+
+def _times(pd: Any, series: Any, column: str) -> np.ndarray[Any, Any]:
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        utc = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return np.asarray(utc.to_numpy("datetime64[us]"))
+    if pd.api.types.is_datetime64_dtype(dtype):
+        raise _fail(
+            column,
+            str(dtype),
+            "must be timezone-aware (naive timestamps are ambiguous); "
+            "use .dt.tz_localize(your zone)",
+        )
+    if series.isna().all():
+        return np.full(len(series), np.datetime64("NaT"), dtype="datetime64[us]")
+    raise _fail(column, str(dtype), "must be a timezone-aware datetime column")
+
+
+def _enums(pd: Any, series: Any, column: str, spec: Spec) -> np.ndarray[Any, Any]:
+    assert spec.enum is not None  # only enum specs come here
+    if pd.api.types.is_integer_dtype(series.dtype) and not series.isna().any():
+        return np.asarray(series.to_numpy(np.int8))
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapping = []
+    for value in uniques:
+        try:
+            mapping.append(spec.enum(str(value)).code)
+        except ValueError:
+            known = ", ".join(repr(m.value) for m in spec.enum)
+            raise _fail(column, value, f"must be one of {known}") from None
+    table = np.array([*mapping, -1], dtype=np.int8)
+    return np.asarray(table[np.asarray(codes)])
+
+
+def _numbers(pd: Any, series: Any, column: str, spec: Spec) -> np.ndarray[Any, Any]:
+    dtype = series.dtype
+    wanted = bool if spec.kind == "bool" else np.int64
+    check = (
+        pd.api.types.is_bool_dtype
+        if spec.kind == "bool"
+        else (pd.api.types.is_integer_dtype)
+    )
+    if series.isna().any():
+        if not spec.optional:
+            position = int(np.flatnonzero(series.isna().to_numpy())[0])
+            raise ValidationError(OWNER, column, None, "must not be missing", position)
+        series = series.fillna(spec.kind != "bool" and 0)
+    if pd.api.types.is_float_dtype(series.dtype) and spec.kind == "int":
+        if not (series == series.round()).all():
+            raise _fail(column, str(dtype), "must hold whole numbers")
+        return np.asarray(series.to_numpy(np.int64))
+    if not check(series.dtype):
+        kind = "booleans" if spec.kind == "bool" else "whole numbers"
+        raise _fail(column, str(dtype), f"must hold {kind}")
+    return np.asarray(series.to_numpy(wanted))
+
+
+def _convert(pd: Any, field: str, series: Any, column: str) -> Any:
+    """One frame column as the array ``from_arrays`` takes (ids: codes, ids)."""
+    spec = COLUMNS[field]
+    if spec.kind == "code":
+        return _ids(pd, series, column)
+    if spec.kind == "time":
+        return _times(pd, series, column)
+    if spec.kind == "enum":
+        return _enums(pd, series, column, spec)
+    return _numbers(pd, series, column, spec)
+
+
+def _rating_scales(
+    frame: Any, present: Mapping[str, str], rating_scale: RatingScale | None
+) -> tuple[tuple[RatingScale, ...], np.ndarray[Any, Any] | None]:
+    if "rating_score" not in present:
+        return (), None
+    rated = frame[present["rating_score"]].notna().to_numpy()
+    if not rated.any():
+        return (), np.full(len(rated), -1, dtype=np.int8)
+    if not isinstance(rating_scale, RatingScale):
+        raise _fail(
+            "rating_scale",
+            rating_scale,
+            "must be a RatingScale: the frame has rating scores",
+        )
+    return (rating_scale,), np.where(rated, 0, -1).astype(np.int8)
+
+
+def from_pandas(
+    frame: Any,
+    *,
+    columns: Mapping[str, str] | None = None,
+    rating_scale: RatingScale | None = None,
+    agents: Sequence[Agent] = (),
+    knowledge_tests: Sequence[KnowledgeTest] = (),
+    errors: Errors = "raise",
+) -> ConversationTable:
+    """Build a :class:`ConversationTable` from a pandas DataFrame (one row each).
+
+    See :meth:`ConversationTable.from_pandas`.
+    """
+    from servicequality._table import ConversationTable  # noqa: PLC0415  # cycle
+
+    pd = pandas()
+    if not isinstance(frame, pd.DataFrame):
+        raise _fail("frame", type(frame).__name__, "must be a pandas DataFrame")
+    mapping = dict(columns or {})
+    for field in mapping:
+        if field not in FIELDS:
+            raise _fail(
+                "columns", field, f"is not a field; fields: {', '.join(FIELDS)}"
+            )
+    names = {field: mapping.get(field, field) for field in FIELDS}
+    present = {f: c for f, c in names.items() if c in frame.columns}
+    for field, spec in COLUMNS.items():
+        if field in names and not spec.optional and field not in present:
+            raise _fail(
+                names[field],
+                None,
+                f"is missing: the frame needs a column for {field}"
+                + (f" (mapped from {field})" if field in mapping else ""),
+            )
+    arrays: dict[str, Any] = {}
+    lists: dict[str, Any] = {}
+    agent_series = frame[present["agent_id"]]
+    if "transferred_to" in present:
+        both = [(f, present[f]) for f in ("agent_id", "transferred_to")]
+        agent_series = pd.concat(
+            [_id_series(pd, frame[c], c).astype(object) for _, c in both],
+            ignore_index=True,
+        )
+    agent_codes, lists["agent_ids"] = _ids(pd, agent_series, names["agent_id"])
+    arrays["agent_id"] = agent_codes[: len(frame)]
+    if "transferred_to" in present:
+        arrays["transferred_to"] = agent_codes[len(frame) :]
+    for field, column in present.items():
+        if field in {"agent_id", "transferred_to"}:
+            continue
+        converted = _convert(pd, field, frame[column], column)
+        if COLUMNS[field].kind == "code":
+            arrays[field], lists[f"{field}s"] = converted
+        else:
+            arrays[field] = converted
+    scales, arrays["rating_scale"] = _rating_scales(frame, present, rating_scale)
+    return ConversationTable.from_arrays(
+        **arrays,
+        **lists,
+        rating_scales=scales,
+        agents=agents,
+        knowledge_tests=knowledge_tests,
+        errors=errors,
+    )
+
+
+def from_arrow(table: Any, **options: Any) -> ConversationTable:
+    """Build a table from a ``pyarrow.Table``; options as for :func:`from_pandas`."""
+    try:
+        pa = importlib.import_module("pyarrow")
+    except ImportError as missing:  # pragma: no cover - depends on the environment
+        message = "this needs pyarrow: pip install 'servicequality[arrow]'"
+        raise ImportError(message) from missing
+    if not isinstance(table, pa.Table):
+        raise _fail("table", type(table).__name__, "must be a pyarrow Table")
+    return from_pandas(table.to_pandas(), **options)
+
+
+def table_frame(table: ConversationTable) -> Any:
+    """One row per conversation: string ids, UTC timestamps, enum values.
+
+    Unrated rows have a missing ``rating_score``; the scale is left out
+    (pass it back as ``rating_scale=`` to :func:`from_pandas`).
+    """
+    pd = pandas()
+    data: dict[str, Any] = {}
+    for field, spec in COLUMNS.items():
+        column = table[field]
+        if field == "rating_scale":
+            continue
+        if spec.kind == "code":
+            ids = table.vocabulary(spec.vocabulary or field)
+            values = np.array([None, *ids.tolist()], dtype=object)[column + 1]
+            data[field] = pd.array(values, dtype="string")
+        elif spec.kind == "time":
+            data[field] = pd.to_datetime(column).tz_localize("UTC")
+        elif spec.kind == "enum":
+            assert spec.enum is not None  # enum specs name their enum
+            labels = [m.value for m in spec.enum]
+            data[field] = pd.Categorical.from_codes(
+                column.astype(np.int64), categories=labels
+            )
+        elif field == "rating_score":
+            data[field] = pd.array(
+                np.where(table["rating_scale"] >= 0, column, 0), dtype="Int64"
+            )
+            data[field][table["rating_scale"] < 0] = pd.NA
+        else:
+            data[field] = column
+    return pd.DataFrame(data)
+
+
+def records_frame(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> Any:
+    """A DataFrame of plain records, with ``columns`` when there are none."""
+    pd = pandas()
+    if not records:
+        return pd.DataFrame(columns=list(columns))
+    return pd.DataFrame.from_records(list(records))

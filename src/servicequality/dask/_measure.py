@@ -1,0 +1,149 @@
+"""``measure`` over the partitions of a Dask DataFrame, merged by group key."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import dask.dataframe as dd
+from dask.base import compute
+from dask.delayed import delayed
+
+from servicequality._errors import ValidationError
+from servicequality._grouping import key_names, resolve_by
+from servicequality._measure import Measurements, _resolve_metrics
+from servicequality._measure import measure as measure_table
+from servicequality._table import ConversationTable
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from servicequality._grouping import Dimension
+    from servicequality._model import Agent, RatingScale
+    from servicequality.metrics._base import Metric
+
+__all__ = ["CASE_METRICS", "measure"]
+
+CASE_METRICS = frozenset({"first_contact_resolution", "repeat_inquiry_rate"})
+"""Built-in metrics that need a customer's whole history in one partition."""
+
+
+def _partial(  # noqa: PLR0917  # one task, every argument distinct
+    frame: Any,
+    metrics: Sequence[Metric],
+    by: tuple[Dimension, ...],
+    columns: Mapping[str, str] | None,
+    rating_scale: RatingScale | None,
+    agents: Sequence[Agent],
+    min_sample: int,
+) -> Measurements:
+    table = ConversationTable.from_pandas(
+        frame, columns=columns, rating_scale=rating_scale, agents=agents
+    )
+    measured = measure_table(table, metrics, by=by, min_sample=min_sample)
+    return measured._detached()
+
+
+def _merge(*parts: Measurements) -> Measurements:
+    total = parts[0]
+    for part in parts[1:]:
+        total = total.merge(part)
+    return total
+
+
+def measure(  # every option is a keyword
+    frame: dd.DataFrame,
+    metrics: Iterable[Metric | str] | Metric | str,
+    *,
+    by: Sequence[Dimension] | Dimension = (),
+    columns: Mapping[str, str] | None = None,
+    rating_scale: RatingScale | None = None,
+    agents: Sequence[Agent] = (),
+    min_sample: int = 1,
+    shuffle: bool | None = None,
+    split_every: int = 8,
+) -> Measurements:
+    """Measure ``metrics`` on a Dask DataFrame of conversations.
+
+    Args:
+        frame: One conversation per row, as for
+            :meth:`ConversationTable.from_pandas`.
+        metrics: Metric objects or built-in names (conversation metrics).
+        by: Dimensions, as for :func:`servicequality.measure`.
+        columns: ``{library field: frame column}``.
+        rating_scale: The scale of ``rating_score``.
+        agents: The roster; without it every agent counts as a human.
+        min_sample: As for :func:`servicequality.measure`.
+        shuffle: Move each customer's conversations into one partition first
+            (needed by case-based metrics). ``None`` shuffles when a metric
+            in :data:`CASE_METRICS` is measured; pass ``True`` for your own
+            case-based metrics.
+        split_every: How many partial results one task adds.
+
+    Returns:
+        Measurements equal to measuring the whole data in one process:
+        counts exactly, float sums to rounding. They hold no table, so
+        ``rows()`` drill-down is not available.
+
+    Raises:
+        ValidationError: for a frame that is not a Dask DataFrame, a
+            knowledge-test metric, or ``split_every`` below 2; then as
+            :func:`servicequality.measure` and
+            :meth:`ConversationTable.from_pandas`, from the first partition
+            that fails.
+    """
+    if not isinstance(frame, dd.DataFrame):
+        raise ValidationError(
+            "dask.measure", "frame", type(frame).__name__, "must be a Dask DataFrame"
+        )
+    if (
+        isinstance(split_every, bool)
+        or not isinstance(split_every, int)
+        or (split_every < 2)
+    ):
+        raise ValidationError(
+            "dask.measure", "split_every", split_every, "must be a whole number >= 2"
+        )
+    chosen = _resolve_metrics(metrics)
+    for metric in chosen:
+        if metric.rows != "conversations":
+            raise ValidationError(
+                "dask.measure",
+                "metrics",
+                metric.name,
+                "rests on knowledge tests; measure those on a ConversationTable",
+            )
+    dimensions = resolve_by(by)
+    if shuffle is None:
+        shuffle = any(m.name in CASE_METRICS for m in chosen)
+    if shuffle:
+        customer = (columns or {}).get("customer_id", "customer_id")
+        frame = frame.shuffle(on=customer)
+    parts = [
+        delayed(_partial)(
+            part, chosen, dimensions, columns, rating_scale, agents, min_sample
+        )
+        for part in frame.to_delayed()  # type: ignore[no-untyped-call]
+    ]
+    while len(parts) > 1:
+        parts = [
+            delayed(_merge)(*parts[i : i + split_every])
+            for i in range(0, len(parts), split_every)
+        ]
+    if not parts:
+        return Measurements(
+            key_names=key_names(dimensions),
+            keys=[] if dimensions else [()],
+            metrics=chosen,
+            states={},
+            min_sample=min_sample,
+        )
+    (result,) = compute(parts[0])  # type: ignore[no-untyped-call]
+    merged: Measurements = result
+    return Measurements(
+        key_names=merged.key_names,
+        keys=merged.keys,
+        metrics=chosen,
+        states={m.name: merged.state(m.name) for m in chosen},
+        min_sample=min_sample,
+        agent_roles=merged.agent_roles,
+    )
