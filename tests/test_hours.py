@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servicequality import (
+    Accumulator,
     Agent,
     Channel,
     Conversation,
@@ -544,6 +545,10 @@ class TestDrillDown:
         merged = result.merge(result)
         with pytest.raises(ValidationError, match="merged"):
             merged.rows("satisfaction_rate", agent="a1")
+        streamed = Accumulator(["satisfaction_rate"], by="agent")
+        streamed.update(shop)
+        with pytest.raises(ValidationError, match="streamed"):
+            streamed.result().rows("satisfaction_rate", agent="a1")
 
     @settings(max_examples=40, deadline=None)
     @given(sqst.tables(), st.sampled_from(["satisfaction_rate", "conversation_count"]))

@@ -576,7 +576,7 @@ class Accumulator:
         """Add the conversations of ``table``."""
         measured = measure(
             table, self._metrics, by=self._by, min_sample=self._min_sample
-        )
+        )._detached()
         self._result = (
             measured if self._result is None else self._result.merge(measured)
         )
