@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from servicequality._columns import from_instants
 from servicequality._errors import ValidationError
-from servicequality._periods import _to_tz
+from servicequality._periods import _as_instants, _to_tz
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -154,16 +155,16 @@ def _label(interval: Interval) -> str:
     return f"{clock(interval[0])}-{clock(interval[1])}"
 
 
-def _instants(values: object, field: str) -> NDArray[np.int64]:
+def _instants(values: Any) -> NDArray[np.int64]:
     """UTC microseconds of a datetime64 array or an aware datetime; NaT → min."""
-    if isinstance(values, datetime):
-        if values.utcoffset() is None:
-            raise _fail(field, values, "must be timezone-aware")
-        values = np.datetime64(values.astimezone(UTC).replace(tzinfo=None), "us")
-    array = np.asarray(values)
-    if array.dtype.kind != "M":
-        raise _fail(field, array.dtype, "must be a datetime64 array of UTC instants")
-    return array.astype("datetime64[us]").astype(np.int64)
+    return _as_instants(values, "ServiceHours").astype(np.int64)
+
+
+def checked(owner: str, field: str, value: object) -> ServiceHours | None:
+    """``value`` if it is ServiceHours or None, else a ValidationError."""
+    if value is not None and not isinstance(value, ServiceHours):
+        raise ValidationError(owner, field, value, "must be ServiceHours or None")
+    return value
 
 
 _NAT = np.iinfo(np.int64).min
@@ -233,17 +234,13 @@ class ServiceHours:
 
         Not clipped to ``[start, end)``. Empty when ``end <= start``.
         """
-        first, last = (_instants(x, "start")[()] for x in (start, end))
-        opening, closing = self._layout(int(first), int(last))
+        first, last = (int(_instants(x)[0]) for x in (start, end))
+        opening, closing = self._layout(first, last)
         keep = (closing > first) & (opening < last)
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        return tuple(
-            (
-                epoch + timedelta(microseconds=int(a)),
-                epoch + timedelta(microseconds=int(b)),
-            )
-            for a, b in zip(opening[keep], closing[keep], strict=True)
+        starts, ends = (
+            from_instants(x[keep].astype("datetime64[us]")) for x in (opening, closing)
         )
+        return tuple(zip(starts, ends, strict=True))  # type: ignore[arg-type]
 
     def _layout(
         self, low: int, high: int
@@ -316,8 +313,8 @@ class ServiceHours:
         Raises:
             ValidationError: if the shapes differ or an end precedes its start.
         """
-        first = _instants(start, "start")
-        last = _instants(end, "end")
+        first = _instants(start)
+        last = _instants(end)
         if first.shape != last.shape:
             raise _fail(
                 "end", last.shape, f"must have the shape of start {first.shape}"
@@ -351,7 +348,7 @@ class ServiceHours:
 
         An interval includes its opening instant and excludes its closing one.
         """
-        at = _instants(instants, "instants")
+        at = _instants(instants)
         inside = np.zeros(at.shape, dtype=bool)
         present = at != _NAT
         if not present.any():

@@ -146,11 +146,13 @@ def local_wall_times(instants: NDArray[Any], tz: tzinfo) -> NDArray[Any]:
     return np.asarray(instants + shift[index])
 
 
-def _as_instants(timestamps: NDArray[Any] | datetime) -> NDArray[Any]:
+def _as_instants(
+    timestamps: NDArray[Any] | datetime, owner: str = "calendar"
+) -> NDArray[Any]:
     if isinstance(timestamps, datetime):
         if timestamps.utcoffset() is None:
             raise ValidationError(
-                "calendar", "timestamp", timestamps, "must be timezone-aware"
+                owner, "timestamp", timestamps, "must be timezone-aware"
             )
         return np.array(
             [timestamps.astimezone(UTC).replace(tzinfo=None)], dtype="datetime64[us]"
@@ -158,7 +160,7 @@ def _as_instants(timestamps: NDArray[Any] | datetime) -> NDArray[Any]:
     array = np.asarray(timestamps)
     if array.dtype.kind != "M":
         raise ValidationError(
-            "calendar", "timestamps", array.dtype, "must be a datetime64 array (UTC)"
+            owner, "timestamps", array.dtype, "must be a datetime64 array (UTC)"
         )
     return array.astype("datetime64[us]", copy=False)
 

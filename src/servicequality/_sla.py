@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from servicequality import _validators as v
-from servicequality._hours import ServiceHours
+from servicequality._hours import ServiceHours, checked
 
 if TYPE_CHECKING:
     from servicequality.metrics._base import RateMetric
@@ -29,8 +29,7 @@ def _target(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 
 def _clock(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and not isinstance(value, ServiceHours):
-        v.fail(instance, attribute.name, value, "must be ServiceHours or None")
+    checked(type(instance).__name__, attribute.name, value)
 
 
 @attrs.frozen(kw_only=True)

@@ -9,8 +9,8 @@ from dask.base import compute
 from dask.delayed import delayed
 
 from servicequality._errors import ValidationError
-from servicequality._grouping import key_names, resolve_by
-from servicequality._measure import Measurements, _resolve_metrics
+from servicequality._grouping import resolve_by
+from servicequality._measure import Accumulator, Measurements, _resolve_metrics
 from servicequality._measure import measure as measure_table
 from servicequality._table import ConversationTable
 
@@ -130,13 +130,7 @@ def measure(  # every option is a keyword
             for i in range(0, len(parts), split_every)
         ]
     if not parts:
-        return Measurements(
-            key_names=key_names(dimensions),
-            keys=[] if dimensions else [()],
-            metrics=chosen,
-            states={},
-            min_sample=min_sample,
-        )
+        return Accumulator(chosen, by=dimensions, min_sample=min_sample).result()
     (result,) = compute(parts[0])  # type: ignore[no-untyped-call]
     merged: Measurements = result
     return Measurements(

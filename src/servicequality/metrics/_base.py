@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 
 from servicequality._errors import ValidationError
+from servicequality._hours import checked
 from servicequality.metrics._rows import Rows
 from servicequality.stats._intervals import (
     mean_interval,
@@ -180,15 +181,7 @@ def _check_part(owner: str, part: object) -> None:
 
 
 def _check_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    from servicequality._hours import ServiceHours  # noqa: PLC0415  # import cycle
-
-    if value is not None and not isinstance(value, ServiceHours):
-        raise ValidationError(
-            type(instance).__name__,
-            attribute.name,
-            value,
-            "must be ServiceHours or None",
-        )
+    checked(type(instance).__name__, attribute.name, value)
 
 
 def _undefined(size: int) -> NDArray[np.float64]:

@@ -9,6 +9,7 @@ import numpy as np
 
 from servicequality._coefficients import DifficultyCoefficients
 from servicequality._errors import ValidationError
+from servicequality._hours import checked
 from servicequality._model import Difficulty, RatingScale, Sentiment
 from servicequality.metrics._base import (
     MeanMetric,
@@ -464,14 +465,6 @@ def _elapsed(
     return elapsed
 
 
-def _clock(clock: object, owner: str) -> ServiceHours | None:
-    from servicequality._hours import ServiceHours  # noqa: PLC0415  # import cycle
-
-    if clock is not None and not isinstance(clock, ServiceHours):
-        raise ValidationError(owner, "clock", clock, "must be ServiceHours or None")
-    return clock
-
-
 def _duration_metric(  # noqa: PLR0917  # private helper, every argument distinct
     name: str,
     statistic: Statistic,
@@ -481,7 +474,7 @@ def _duration_metric(  # noqa: PLR0917  # private helper, every argument distinc
     description: str,
     clock: ServiceHours | None,
 ) -> Metric:
-    values = _elapsed(column, _clock(clock, name))
+    values = _elapsed(column, checked(name, "clock", clock))
     if clock is not None:
         description = f"{description} Business time: {clock}."
     if statistic == "mean":
@@ -572,7 +565,7 @@ def responded_within(
             as platforms do (Douyin: 08:00–23:00).
     """
     limit = _limit(limit, "responded_within", "limit")
-    clock = _clock(clock, "responded_within")
+    clock = checked("responded_within", "clock", clock)
     return RateMetric(
         name="responded_within",
         numerator=_within("first_response_at", limit, clock),

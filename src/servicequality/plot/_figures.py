@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from servicequality import _display
 from servicequality._errors import ValidationError
 from servicequality._measure import Measurements, measure
-from servicequality._periods import HourOfDay, Period, _to_tz, local_wall_times
+from servicequality._periods import HourOfDay, _to_tz, local_wall_times
 from servicequality._table import ConversationTable
 from servicequality.incentives._plan import PayoutStatement
 from servicequality.policy._assess import Assessment
@@ -266,9 +266,6 @@ def payout_breakdown(statement: PayoutStatement, *, title: str | None = None) ->
     ax.invert_yaxis()
     ax.set_xlabel(statement.currency.code)
     ax.set_ylabel("agent")
-    period = (
-        _display.label(statement.period) if isinstance(statement.period, Period) else ""
-    )
-    ax.set_title(title or f"{statement.plan} — {period}")
+    ax.set_title(title or f"{statement.plan} — {_display.label(statement.period)}")
     ax.legend(loc="best", fontsize="small")
     return figure

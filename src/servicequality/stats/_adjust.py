@@ -126,6 +126,23 @@ def poststratified_rate(
         return np.where(total > 0, (weights * rates).sum(axis=-1) / total, np.nan)
 
 
+def _two_samples(  # the four counts of both tests, in order
+    successes_a: ArrayLike,
+    trials_a: ArrayLike,
+    successes_b: ArrayLike,
+    trials_b: ArrayLike,
+    alternative: object,
+) -> tuple[NDArray[np.float64], ...]:
+    """Checked counts of two samples, after checking the alternative."""
+    xa, na = _counts(successes_a, trials_a)
+    xb, nb = _counts(successes_b, trials_b)
+    if alternative not in ("less", "greater", "two-sided"):
+        raise ValidationError(
+            "stats", "alternative", alternative, "must be less, greater or two-sided"
+        )
+    return xa, na, xb, nb
+
+
 def two_proportion_test(
     successes_a: ArrayLike,
     trials_a: ArrayLike,
@@ -144,12 +161,9 @@ def two_proportion_test(
     Raises:
         ValidationError: for bad counts or an unknown alternative.
     """
-    xa, na = _counts(successes_a, trials_a)
-    xb, nb = _counts(successes_b, trials_b)
-    if alternative not in ("less", "greater", "two-sided"):
-        raise ValidationError(
-            "stats", "alternative", alternative, "must be less, greater or two-sided"
-        )
+    xa, na, xb, nb = _two_samples(
+        successes_a, trials_a, successes_b, trials_b, alternative
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = (xa + xb) / (na + nb)
         spread = np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
@@ -212,12 +226,9 @@ def fisher_exact_test(
     Raises:
         ValidationError: for bad counts or an unknown alternative.
     """
-    xa, na = _counts(successes_a, trials_a)
-    xb, nb = _counts(successes_b, trials_b)
-    if alternative not in ("less", "greater", "two-sided"):
-        raise ValidationError(
-            "stats", "alternative", alternative, "must be less, greater or two-sided"
-        )
+    xa, na, xb, nb = _two_samples(
+        successes_a, trials_a, successes_b, trials_b, alternative
+    )
     xa, na, xb, nb = np.broadcast_arrays(xa, na, xb, nb)
     p = np.full(xa.shape, np.nan)
     for index in np.ndindex(xa.shape):
