@@ -5,7 +5,13 @@ start with ``_`` and may move without notice.
 """
 
 from servicequality._coefficients import DifficultyCoefficients
-from servicequality._errors import PolicyError, ServiceQualityError, ValidationError
+from servicequality._errors import (
+    PolicyError,
+    ServiceQualityError,
+    UnknownKeyError,
+    ValidationError,
+    WrongTypeError,
+)
 from servicequality._hours import ServiceHours
 from servicequality._intake import Reject
 from servicequality._measure import (
@@ -70,8 +76,10 @@ __all__ = [
     "ServiceQualityError",
     "TableRecords",
     "TimeGrouping",
+    "UnknownKeyError",
     "ValidationError",
     "Weekly",
+    "WrongTypeError",
     "Yearly",
     "__version__",
     "measure",
