@@ -34,8 +34,8 @@ from servicequality import ConversationTable, RatingScale, Weekly, measure
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.metrics import standard_catalogue
 
-CATALOGUE = [m for m in standard_catalogue() if m.rows == "conversations"]
-ADDITIVE = [m for m in CATALOGUE if m.name not in sqd.CASE_METRICS]
+CATALOGUE = [m for m in standard_catalogue() if m.reads == "conversations"]
+ADDITIVE = [m for m in CATALOGUE if not m.needs_history]
 
 
 def timed(work):

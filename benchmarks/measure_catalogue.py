@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from servicequality import Weekly, measure
-from servicequality._cases import derive_cases
+from servicequality._engine._cases import derive_cases
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.metrics import standard_catalogue
 

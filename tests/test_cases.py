@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicequality import Channel, Conversation, ConversationTable, Difficulty
-from servicequality._cases import _boundaries, _pack, derive_cases
+from servicequality._engine._cases import _boundaries, _pack, derive_cases
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -30,7 +30,7 @@ from servicequality.policy import classify, presets
 
 THREE = RatingScale.THREE_LEVEL
 CONVERSATION_METRICS = [
-    m for m in sqm.standard_catalogue() if m.rows == "conversations"
+    m for m in sqm.standard_catalogue() if m.reads == "conversations"
 ]
 
 
@@ -210,7 +210,7 @@ class TestToPandas:
         assert "value" in frame.columns
 
 
-ADDITIVE = [m for m in CONVERSATION_METRICS if m.name not in sqd.CASE_METRICS]
+ADDITIVE = [m for m in CONVERSATION_METRICS if not m.needs_history]
 
 
 class TestAccumulatorMerges:

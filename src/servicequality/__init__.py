@@ -5,6 +5,13 @@ start with ``_`` and may move without notice.
 """
 
 from servicequality._coefficients import DifficultyCoefficients
+from servicequality._engine._measure import (
+    Accumulator,
+    CellRows,
+    Measurement,
+    Measurements,
+    measure,
+)
 from servicequality._errors import (
     PolicyError,
     ServiceQualityError,
@@ -14,13 +21,6 @@ from servicequality._errors import (
 )
 from servicequality._hours import ServiceHours
 from servicequality._intake import Reject
-from servicequality._measure import (
-    Accumulator,
-    CellRows,
-    Measurement,
-    Measurements,
-    measure,
-)
 from servicequality._model import (
     Agent,
     Channel,

@@ -36,13 +36,23 @@ from servicequality._schema import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 
     from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["ConversationTable", "Reject", "TableRecords"]
 
 _TEST_COLUMNS = ("agent_id", "taken_at", "score", "max_score")
+
+
+def _same_arrays(
+    left: Mapping[str, NDArray[Any]], right: Mapping[str, NDArray[Any]]
+) -> bool:
+    return left.keys() == right.keys() and all(
+        left[k].dtype == right[k].dtype
+        and np.array_equal(left[k], right[k], equal_nan=left[k].dtype.kind in "fcmM")
+        for k in left
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -121,6 +131,49 @@ class ConversationTable:
 
     def __len__(self) -> int:
         return len(self._columns["opened_at"])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ConversationTable):
+            return NotImplemented
+        return self is other or (
+            self._scales == other._scales
+            and self._roster == other._roster
+            and self._rejects == other._rejects
+            and _same_arrays(self._columns, other._columns)
+            and _same_arrays(self._vocabularies, other._vocabularies)
+            and _same_arrays(self._tests, other._tests)
+            and np.array_equal(self._agent_role, other._agent_role)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # equal by content, not hashable
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "columns": dict(self._columns),
+            "vocabularies": dict(self._vocabularies),
+            "scales": self._scales,
+            "roster": self._roster,
+            "agent_role": self._agent_role,
+            "tests": dict(self._tests),
+            "rejects": self._rejects,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]  # rebuild the read-only views
+
+    def derived(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """A fact derived from this table, computed once and kept with it.
+
+        Tables never change, so a derived fact (the engine's per-row facts,
+        cases, business-time durations) stays valid for the table's life.
+        ``compute`` is called only when ``key`` has not been derived yet;
+        copies and pickles of the table start without derived facts.
+        """
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = compute()
+            return value
 
     def __getitem__(self, name: str) -> NDArray[Any]:
         """The read-only column ``name`` (see :attr:`column_names`).

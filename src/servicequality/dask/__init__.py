@@ -13,6 +13,6 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
     message = "servicequality.dask needs dask: pip install 'servicequality[dask]'"
     raise ImportError(message) from missing
 
-from servicequality.dask._measure import CASE_METRICS, measure
+from servicequality.dask._measure import measure
 
-__all__ = ["CASE_METRICS", "measure"]
+__all__ = ["measure"]

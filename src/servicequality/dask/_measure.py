@@ -8,29 +8,30 @@ import dask.dataframe as dd
 from dask.base import compute
 from dask.delayed import delayed
 
+from servicequality._engine._grouping import resolve_by
+from servicequality._engine._measure import (
+    Accumulator,
+    Measurements,
+    resolve_metrics,
+)
+from servicequality._engine._measure import measure as measure_table
 from servicequality._errors import ValidationError
-from servicequality._grouping import resolve_by
-from servicequality._measure import Accumulator, Measurements, _resolve_metrics
-from servicequality._measure import measure as measure_table
 from servicequality._table import ConversationTable
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from servicequality._grouping import Dimension
+    from servicequality._engine._grouping import By
     from servicequality._model import Agent, RatingScale
     from servicequality.metrics._base import Metric
 
-__all__ = ["CASE_METRICS", "measure"]
-
-CASE_METRICS = frozenset({"first_contact_resolution", "repeat_inquiry_rate"})
-"""Built-in metrics that need a customer's whole history in one partition."""
+__all__ = ["measure"]
 
 
 def _partial(  # noqa: PLR0917  # one task, every argument distinct
     frame: Any,
     metrics: Sequence[Metric],
-    by: tuple[Dimension, ...],
+    by: tuple[By, ...],
     columns: Mapping[str, str] | None,
     rating_scale: RatingScale | None,
     agents: Sequence[Agent],
@@ -40,7 +41,7 @@ def _partial(  # noqa: PLR0917  # one task, every argument distinct
         frame, columns=columns, rating_scale=rating_scale, agents=agents
     )
     measured = measure_table(table, metrics, by=by, min_sample=min_sample)
-    return measured._detached()
+    return measured.detached()
 
 
 def _merge(*parts: Measurements) -> Measurements:
@@ -54,7 +55,7 @@ def measure(  # every option is a keyword
     frame: dd.DataFrame,
     metrics: Iterable[Metric | str] | Metric | str,
     *,
-    by: Sequence[Dimension] | Dimension = (),
+    by: Sequence[By] | By = (),
     columns: Mapping[str, str] | None = None,
     rating_scale: RatingScale | None = None,
     agents: Sequence[Agent] = (),
@@ -68,15 +69,14 @@ def measure(  # every option is a keyword
         frame: One conversation per row, as for
             :meth:`ConversationTable.from_pandas`.
         metrics: Metric objects or built-in names (conversation metrics).
-        by: Dimensions, as for :func:`servicequality.measure`.
+        by: Bys, as for :func:`servicequality.measure`.
         columns: ``{library field: frame column}``.
         rating_scale: The scale of ``rating_score``.
         agents: The roster; without it every agent counts as a human.
         min_sample: As for :func:`servicequality.measure`.
         shuffle: Move each customer's conversations into one partition first
-            (needed by case-based metrics). ``None`` shuffles when a metric
-            in :data:`CASE_METRICS` is measured; pass ``True`` for your own
-            case-based metrics.
+            (needed by case-based metrics). ``None`` shuffles when a
+            measured metric declares ``needs_history``.
         split_every: How many partial results one task adds.
 
     Returns:
@@ -103,9 +103,9 @@ def measure(  # every option is a keyword
         raise ValidationError(
             "dask.measure", "split_every", split_every, "must be a whole number >= 2"
         )
-    chosen = _resolve_metrics(metrics)
+    chosen = resolve_metrics(metrics)
     for metric in chosen:
-        if metric.rows != "conversations":
+        if metric.reads != "conversations":
             raise ValidationError(
                 "dask.measure",
                 "metrics",
@@ -114,7 +114,7 @@ def measure(  # every option is a keyword
             )
     dimensions = resolve_by(by)
     if shuffle is None:
-        shuffle = any(m.name in CASE_METRICS for m in chosen)
+        shuffle = any(m.needs_history for m in chosen)
     if shuffle:
         customer = (columns or {}).get("customer_id", "customer_id")
         frame = frame.shuffle(on=customer)
@@ -133,9 +133,11 @@ def measure(  # every option is a keyword
         return Accumulator(chosen, by=dimensions, min_sample=min_sample).result()
     (result,) = compute(parts[0])  # type: ignore[no-untyped-call]
     merged: Measurements = result
-    return Measurements(
+    keys = [merged.key_codes(name) for name in merged.key_names]
+    return Measurements.from_codes(
         key_names=merged.key_names,
-        keys=merged.keys,
+        labels=tuple(labels for _, labels in keys),
+        codes=tuple(codes for codes, _ in keys),
         metrics=chosen,
         states={m.name: merged.state(m.name) for m in chosen},
         min_sample=min_sample,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from servicequality._measure import measure
+from servicequality._engine._measure import measure
 from servicequality._model import Role
 from servicequality.metrics._catalogue import (
     conversation_count,
@@ -15,7 +15,7 @@ from servicequality.metrics._catalogue import (
 )
 
 if TYPE_CHECKING:
-    from servicequality._measure import Measurement
+    from servicequality._engine._measure import Measurement
     from servicequality._table import ConversationTable
 
 __all__ = ["format_value", "summary"]

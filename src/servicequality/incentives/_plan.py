@@ -26,7 +26,7 @@ from servicequality.policy._plain import text
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from servicequality._measure import CellRows
+    from servicequality._engine._measure import CellRows
     from servicequality.metrics._base import Part
 
 __all__ = [

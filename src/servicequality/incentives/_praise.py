@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from servicequality._engine._facts import Rows
 from servicequality._errors import ValidationError
 from servicequality._model import Difficulty, Role, Sentiment
 from servicequality._periods import Calendar, Weekly
 from servicequality._table import ConversationTable
-from servicequality.metrics._rows import Rows
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

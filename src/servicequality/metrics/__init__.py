@@ -4,6 +4,7 @@ Every metric keeps, per group, a fixed-width vector of sums (its state);
 merging two partial results is addition.
 """
 
+from servicequality._engine._facts import Rows
 from servicequality.metrics._base import (
     QUANTILE_RELATIVE_ERROR,
     Groups,
@@ -43,7 +44,6 @@ from servicequality.metrics._catalogue import (
     transfer_rate,
     weighted_workload,
 )
-from servicequality.metrics._rows import Rows
 
 __all__ = [
     "QUANTILE_RELATIVE_ERROR",

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_chec
 import attrs
 import numpy as np
 
-from servicequality._errors import ValidationError
+from servicequality._engine._facts import Rows
+from servicequality._engine._grouping import Groups
+from servicequality._errors import ValidationError, WrongTypeError
 from servicequality._hours import checked
-from servicequality.metrics._rows import Rows
 from servicequality.stats._intervals import (
+    jeffreys_interval,
     mean_interval,
     normal_quantile,
     wilson_interval,
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Groups",
+    "Interval",
     "MeanMetric",
     "Metric",
     "MetricValues",
@@ -40,33 +43,9 @@ __all__ = [
 Population = Literal["humans", "bots", "all"]
 RowKind = Literal["conversations", "knowledge_tests"]
 Part = Literal["numerator", "denominator"]
+Interval = Literal["wilson", "jeffreys", "t", "rank", "exact"]
 Mask = Callable[[Rows], "NDArray[np.bool_]"]
 Values = Callable[[Rows], "NDArray[np.float64]"]
-
-
-class Groups:
-    """Which group each row adds to: ``index[i]`` in ``0..count-1``, or -1 to skip.
-
-    ``sum`` and ``count`` are ``np.bincount`` over the index, so states are
-    plain per-group sums whatever the metric.
-    """
-
-    __slots__ = ("_shifted", "count", "index")
-
-    def __init__(self, index: NDArray[np.intp], count: int) -> None:
-        self.index = index
-        self.count = count
-        self._shifted = index + 1
-
-    def sum(self, weights: NDArray[Any]) -> NDArray[np.float64]:
-        """Per-group sum of ``weights`` over counted rows (length ``count``)."""
-        totals = np.bincount(self._shifted, weights=weights, minlength=self.count + 1)
-        return totals[1:].astype(np.float64, copy=False)
-
-    def count_where(self, mask: NDArray[np.bool_]) -> NDArray[np.float64]:
-        """Per-group number of counted rows where ``mask`` holds."""
-        counts = np.bincount(np.where(mask, self._shifted, 0), minlength=self.count + 1)
-        return counts[1:].astype(np.float64)
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -116,7 +95,7 @@ class Metric(Protocol):
         ...
 
     @property
-    def rows(self) -> RowKind:
+    def reads(self) -> RowKind:
         """Which rows it reads: ``"conversations"`` or ``"knowledge_tests"``."""
         ...
 
@@ -128,6 +107,39 @@ class Metric(Protocol):
     @property
     def width(self) -> int:
         """Number of sums in the state of one group."""
+        ...
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The name of each sum in the state, in column order (``width`` names)."""
+        ...
+
+    @property
+    def needs_history(self) -> bool:
+        """Whether a row's contribution depends on the customer's other rows.
+
+        Such a metric (first-contact resolution, repeat inquiries) must see
+        every conversation of a customer at once: distributed and streamed
+        measurement split its input by customer, never by time.
+        """
+        ...
+
+    @property
+    def interval(self) -> Interval:
+        """The confidence interval of its values.
+
+        ``"wilson"`` or ``"jeffreys"`` (shares), ``"t"`` (means), ``"rank"``
+        (quantiles) or ``"exact"`` (totals, which have no sampling error).
+        """
+        ...
+
+    def counted(
+        self, table: ConversationTable, part: Part = "denominator"
+    ) -> NDArray[np.bool_]:
+        """Rows of ``table`` that add to ``part`` of the state.
+
+        Before grouping by population: the drill-down behind a cell.
+        """
         ...
 
     def accumulate(
@@ -184,6 +196,13 @@ def _check_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
     checked(type(instance).__name__, attribute.name, value)
 
 
+def _check_flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise WrongTypeError(
+            type(instance).__name__, attribute.name, value, "must be True or False"
+        )
+
+
 def _undefined(size: int) -> NDArray[np.float64]:
     return np.full(size, np.nan)
 
@@ -209,8 +228,9 @@ class RateMetric:
             counts every conversation.
     """
 
-    rows: ClassVar[RowKind] = "conversations"
+    reads: ClassVar[RowKind] = "conversations"
     width: ClassVar[int] = 2
+    parts: ClassVar[tuple[str, ...]] = ("numerator", "denominator")
     unit: ClassVar[str] = "share"
     name: str = attrs.field(validator=_check_name)
     numerator: Mask
@@ -224,6 +244,20 @@ class RateMetric:
     service_window: ServiceHours | None = attrs.field(
         default=None, validator=_check_window
     )
+    interval: Literal["wilson", "jeffreys"] = attrs.field(
+        default="wilson", validator=_check_choice("wilson", "jeffreys")
+    )
+    needs_history: bool = attrs.field(default=False, validator=_check_flag)
+
+    def _eligible(self, rows: Rows) -> NDArray[np.bool_]:
+        eligible = self.denominator(rows)
+        if self.service_window is not None:
+            eligible = eligible & rows.opened_inside(self.service_window)
+        return eligible
+
+    def _qualifying(self, rows: Rows, eligible: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        qualifying = self.numerator(rows)
+        return qualifying if eligible is rows.every else qualifying & eligible
 
     def counted(
         self, table: ConversationTable, part: Part = "denominator"
@@ -231,30 +265,39 @@ class RateMetric:
         """Rows that add to ``part`` of the state, before grouping by population."""
         _check_part(self.name, part)
         rows = Rows.of(table)
-        eligible = self.denominator(rows)
-        if self.service_window is not None:
-            eligible = eligible & rows.opened_inside(self.service_window)
+        eligible = self._eligible(rows)
         if part == "denominator":
             return eligible
-        return self.numerator(rows) & eligible
+        return self._qualifying(rows, eligible)
 
     def accumulate(
         self, table: ConversationTable, groups: Groups
     ) -> NDArray[np.float64]:
-        """Counts of numerator and denominator rows per group."""
+        """Counts of numerator and denominator rows per group.
+
+        Metrics of one ``measure`` call with the same numerator, denominator
+        and window share their masks and counts.
+        """
+        rows = Rows.of(table)
+        window = self.service_window
+        eligible = groups.memo(
+            ("eligible", self.denominator, window), lambda: self._eligible(rows)
+        )
+        qualifying = groups.memo(
+            ("qualifying", self.numerator, self.denominator, window),
+            lambda: self._qualifying(rows, eligible),
+        )
         return np.column_stack(
-            [
-                groups.count_where(self.counted(table, "numerator")),
-                groups.count_where(self.counted(table, "denominator")),
-            ]
+            [groups.count_where(qualifying), groups.count_where(eligible)]
         )
 
     def finalize(self, state: NDArray[np.float64]) -> MetricValues:
-        """Share, counts and Wilson interval per group."""
+        """Share, counts and interval (Wilson or Jeffreys) per group."""
         numerator, denominator = state[:, 0], state[:, 1]
         with np.errstate(invalid="ignore", divide="ignore"):
             value = np.where(denominator > 0, numerator / denominator, np.nan)
-        low, high = wilson_interval(numerator, denominator, confidence=self.confidence)
+        bounds = wilson_interval if self.interval == "wilson" else jeffreys_interval
+        low, high = bounds(numerator, denominator, confidence=self.confidence)
         return MetricValues(
             value=value,
             numerator=numerator,
@@ -279,19 +322,22 @@ class MeanMetric:
             must be finite.
         unit: Unit of the values.
         higher_is_better: Direction of the metric.
-        rows: ``"conversations"`` or ``"knowledge_tests"``.
+        reads: ``"conversations"`` or ``"knowledge_tests"``.
         population: Whose conversations count (``"humans"`` by default).
         confidence: Confidence level of the interval (0.95).
         description: One sentence for people.
     """
 
     width: ClassVar[int] = 3
+    parts: ClassVar[tuple[str, ...]] = ("n", "sum", "sum_of_squares")
+    interval: ClassVar[Interval] = "t"
+    needs_history: ClassVar[bool] = False
     name: str = attrs.field(validator=_check_name)
     values: Values
     where: Mask
     unit: str = "score"
     higher_is_better: bool = True
-    rows: RowKind = attrs.field(
+    reads: RowKind = attrs.field(
         default="conversations",
         validator=_check_choice("conversations", "knowledge_tests"),
     )
@@ -309,10 +355,10 @@ class MeanMetric:
         return self.where(Rows.of(table))
 
     def _observed(
-        self, table: ConversationTable
+        self, table: ConversationTable, groups: Groups
     ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
         rows = Rows.of(table)
-        where = self.where(rows)
+        where = groups.memo(("where", self.where), lambda: self.where(rows))
         values = np.where(where, self.values(rows), 0.0)
         if not np.isfinite(values).all():
             raise ValidationError(
@@ -327,7 +373,7 @@ class MeanMetric:
         self, table: ConversationTable, groups: Groups
     ) -> NDArray[np.float64]:
         """Count, sum and sum of squares per group."""
-        where, values = self._observed(table)
+        where, values = self._observed(table, groups)
         return np.column_stack(
             [groups.count_where(where), groups.sum(values), groups.sum(values * values)]
         )
@@ -359,8 +405,11 @@ class SumMetric:
         description: One sentence for people.
     """
 
-    rows: ClassVar[RowKind] = "conversations"
+    reads: ClassVar[RowKind] = "conversations"
     width: ClassVar[int] = 2
+    parts: ClassVar[tuple[str, ...]] = ("n", "total")
+    interval: ClassVar[Interval] = "exact"
+    needs_history: ClassVar[bool] = False
     higher_is_better: ClassVar[bool] = True
     name: str = attrs.field(validator=_check_name)
     values: Values
@@ -383,7 +432,7 @@ class SumMetric:
     ) -> NDArray[np.float64]:
         """Row count and total per group."""
         rows = Rows.of(table)
-        where = self.where(rows)
+        where = groups.memo(("where", self.where), lambda: self.where(rows))
         values = np.where(where, self.values(rows), 0.0)
         return np.column_stack([groups.count_where(where), groups.sum(values)])
 
@@ -451,8 +500,14 @@ class QuantileMetric:
         description: One sentence for people.
     """
 
-    rows: ClassVar[RowKind] = "conversations"
+    reads: ClassVar[RowKind] = "conversations"
     width: ClassVar[int] = _BUCKETS + 3
+    parts: ClassVar[tuple[str, ...]] = (
+        "n",
+        *(f"bucket_{i}" for i in range(_BUCKETS + 2)),
+    )
+    interval: ClassVar[Interval] = "rank"
+    needs_history: ClassVar[bool] = False
     name: str = attrs.field(validator=_check_name)
     values: Values
     where: Mask

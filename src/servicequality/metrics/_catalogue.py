@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+import attrs
 import numpy as np
 
 from servicequality._coefficients import DifficultyCoefficients
@@ -24,9 +25,9 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
+    from servicequality._engine._facts import Rows
     from servicequality._hours import ServiceHours
     from servicequality._sla import SLAPolicy
-    from servicequality.metrics._rows import Rows
 
 __all__ = [
     "bot_containment",
@@ -67,7 +68,7 @@ def _population(include_bots: bool) -> Literal["humans", "all"]:  # noqa: FBT001
 
 
 def _every(rows: Rows) -> NDArray[np.bool_]:
-    return np.ones(len(rows), dtype=bool)
+    return rows.every
 
 
 def _rated(rows: Rows) -> NDArray[np.bool_]:
@@ -133,13 +134,20 @@ def dissatisfaction_rate(
     )
 
 
-def _on_scale(scale: RatingScale | None) -> Callable[[Rows], NDArray[np.bool_]]:
-    def where(rows: Rows) -> NDArray[np.bool_]:
+@attrs.frozen
+class _OnScale:
+    """Rated rows on ``scale`` (any scale when ``None``, if all share a range)."""
+
+    scale: RatingScale | None
+
+    def __call__(self, rows: Rows) -> NDArray[np.bool_]:
         scales = rows.table.rating_scales
-        if scale is not None:
-            if scale not in scales:
+        if self.scale is not None:
+            if self.scale not in scales:
                 return np.zeros(len(rows), dtype=bool)
-            return np.asarray(rows["rating_scale"] == scales.index(scale), dtype=bool)
+            return np.asarray(
+                rows["rating_scale"] == scales.index(self.scale), dtype=bool
+            )
         if len({(s.low, s.high) for s in scales}) > 1:
             names = ", ".join(s.name for s in scales)
             raise ValidationError(
@@ -149,8 +157,6 @@ def _on_scale(scale: RatingScale | None) -> Callable[[Rows], NDArray[np.bool_]]:
                 f"ratings mix scales ({names}); pass scale= to pick one",
             )
         return rows.rated
-
-    return where
 
 
 def _score(rows: Rows) -> NDArray[np.float64]:
@@ -170,7 +176,7 @@ def mean_rating(
     return MeanMetric(
         name="mean_rating",
         values=_score,
-        where=_on_scale(scale),
+        where=_OnScale(scale),
         unit="score",
         population=_population(include_bots),
         description="Mean customer rating score.",
@@ -215,28 +221,37 @@ def response_rate(
     )
 
 
-def _first_of_case(window: timedelta) -> Callable[[Rows], NDArray[np.bool_]]:
-    def first(rows: Rows) -> NDArray[np.bool_]:
-        return rows.cases(window).first
+@attrs.frozen
+class _FirstOfCase:
+    """The first conversation of each case (cases chained within ``window``)."""
 
-    return first
+    window: timedelta
+
+    def __call__(self, rows: Rows) -> NDArray[np.bool_]:
+        return rows.cases(self.window).first
 
 
-def _solved_first_time(window: timedelta) -> Callable[[Rows], NDArray[np.bool_]]:
-    def solved(rows: Rows) -> NDArray[np.bool_]:
-        cases = rows.cases(window)
+@attrs.frozen
+class _SolvedFirstTime:
+    """First conversations of one-conversation cases that were resolved."""
+
+    window: timedelta
+
+    def __call__(self, rows: Rows) -> NDArray[np.bool_]:
+        cases = rows.cases(self.window)
         return np.asarray(
             cases.first & rows["resolved"] & (cases.size == 1), dtype=bool
         )
 
-    return solved
 
+@attrs.frozen
+class _Repeat:
+    """Conversations that are not the first of their case."""
 
-def _repeat(window: timedelta) -> Callable[[Rows], NDArray[np.bool_]]:
-    def repeat(rows: Rows) -> NDArray[np.bool_]:
-        return ~rows.cases(window).first
+    window: timedelta
 
-    return repeat
+    def __call__(self, rows: Rows) -> NDArray[np.bool_]:
+        return ~rows.cases(self.window).first
 
 
 def _window(window: timedelta, name: str) -> timedelta:
@@ -262,11 +277,12 @@ def first_contact_resolution(
     window = _window(window, "first_contact_resolution")
     return RateMetric(
         name="first_contact_resolution",
-        numerator=_solved_first_time(window),
-        denominator=_first_of_case(window),
+        numerator=_SolvedFirstTime(window),
+        denominator=_FirstOfCase(window),
         population=_population(include_bots),
         description="Cases solved in their first conversation.",
         service_window=service_window,
+        needs_history=True,
     )
 
 
@@ -286,12 +302,13 @@ def repeat_inquiry_rate(
     window = _window(window, "repeat_inquiry_rate")
     return RateMetric(
         name="repeat_inquiry_rate",
-        numerator=_repeat(window),
+        numerator=_Repeat(window),
         denominator=_every,
         higher_is_better=False,
         population=_population(include_bots),
         description="Conversations that repeat an earlier one of the same case.",
         service_window=service_window,
+        needs_history=True,
     )
 
 
@@ -389,7 +406,7 @@ def knowledge_score() -> MeanMetric:
         values=_test_share,
         where=_every_test,
         unit="share",
-        rows="knowledge_tests",
+        reads="knowledge_tests",
         description="Mean share of knowledge-test points scored.",
     )
 
@@ -456,13 +473,15 @@ def _closed(rows: Rows) -> NDArray[np.bool_]:
     return np.asarray(~np.isnat(rows["closed_at"]), dtype=bool)
 
 
-def _elapsed(
-    column: str, clock: ServiceHours | None
-) -> Callable[[Rows], NDArray[np.float64]]:
-    def elapsed(rows: Rows) -> NDArray[np.float64]:
-        return rows.elapsed(column, clock)
+@attrs.frozen
+class _Elapsed:
+    """Seconds from opening to ``column`` on ``clock`` (calendar time if None)."""
 
-    return elapsed
+    column: str
+    clock: ServiceHours | None
+
+    def __call__(self, rows: Rows) -> NDArray[np.float64]:
+        return rows.elapsed(self.column, self.clock)
 
 
 def _duration_metric(  # noqa: PLR0917  # private helper, every argument distinct
@@ -474,7 +493,7 @@ def _duration_metric(  # noqa: PLR0917  # private helper, every argument distinc
     description: str,
     clock: ServiceHours | None,
 ) -> Metric:
-    values = _elapsed(column, checked(name, "clock", clock))
+    values = _Elapsed(column, checked(name, "clock", clock))
     if clock is not None:
         description = f"{description} Business time: {clock}."
     if statistic == "mean":
@@ -527,16 +546,19 @@ def first_response_time(
     )
 
 
-def _within(
-    column: str, limit: timedelta, clock: ServiceHours | None
-) -> Callable[[Rows], NDArray[np.bool_]]:
-    seconds = limit / timedelta(seconds=1)
+@attrs.frozen
+class _Within:
+    """Rows whose ``column`` came within ``limit`` of opening, on ``clock``."""
 
-    def within(rows: Rows) -> NDArray[np.bool_]:
+    column: str
+    limit: timedelta
+    clock: ServiceHours | None
+
+    def __call__(self, rows: Rows) -> NDArray[np.bool_]:
         with np.errstate(invalid="ignore"):
-            return rows.elapsed(column, clock) <= seconds
-
-    return within
+            return rows.elapsed(self.column, self.clock) <= (
+                self.limit / timedelta(seconds=1)
+            )
 
 
 def _limit(limit: object, owner: str, field: str) -> timedelta:
@@ -568,7 +590,7 @@ def responded_within(
     clock = checked("responded_within", "clock", clock)
     return RateMetric(
         name="responded_within",
-        numerator=_within("first_response_at", limit, clock),
+        numerator=_Within("first_response_at", limit, clock),
         denominator=_every,
         population=_population(include_bots),
         description=f"Conversations first answered within {limit}.",
@@ -597,12 +619,15 @@ def resolution_time(
     )
 
 
-def _pending_excluded(column: str) -> Callable[[Rows], NDArray[np.bool_]]:
-    def applicable(rows: Rows) -> NDArray[np.bool_]:
-        done = ~np.isnat(rows[column])
-        return np.asarray(done | _closed(rows), dtype=bool)
+@attrs.frozen
+class _PendingExcluded:
+    """Rows where ``column`` is set or the conversation is closed."""
 
-    return applicable
+    column: str
+
+    def __call__(self, rows: Rows) -> NDArray[np.bool_]:
+        done = ~np.isnat(rows[self.column])
+        return np.asarray(done | _closed(rows), dtype=bool)
 
 
 SLATarget = Literal["first_response", "resolution"]
@@ -646,8 +671,8 @@ def sla_hit_rate(
     column = "first_response_at" if target == "first_response" else "closed_at"
     return RateMetric(
         name=f"sla_{sla.name}_{target}",
-        numerator=_within(column, limit, sla.clock),
-        denominator=_pending_excluded(column),
+        numerator=_Within(column, limit, sla.clock),
+        denominator=_PendingExcluded(column),
         population=_population(include_bots),
         description=(
             f"Conversations meeting the {target.replace('_', ' ')} target of "
@@ -715,15 +740,14 @@ def conversation_count(*, include_bots: bool = False) -> SumMetric:
     )
 
 
-def _weights(
-    coefficients: DifficultyCoefficients,
-) -> Callable[[Rows], NDArray[np.float64]]:
-    table = coefficients.by_code()
+@attrs.frozen
+class _Weights:
+    """The difficulty coefficient of each row."""
 
-    def weights(rows: Rows) -> NDArray[np.float64]:
-        return np.asarray(table[rows["difficulty"]])
+    coefficients: DifficultyCoefficients
 
-    return weights
+    def __call__(self, rows: Rows) -> NDArray[np.float64]:
+        return np.asarray(self.coefficients.by_code()[rows["difficulty"]])
 
 
 def weighted_workload(
@@ -744,7 +768,7 @@ def weighted_workload(
         )
     return SumMetric(
         name="weighted_workload",
-        values=_weights(chosen),
+        values=_Weights(chosen),
         where=_every,
         unit="points",
         population=_population(include_bots),

@@ -10,8 +10,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from servicequality import _display
+from servicequality._engine._measure import Measurements, measure
 from servicequality._errors import ValidationError
-from servicequality._measure import Measurements, measure
 from servicequality._periods import HourOfDay, _to_tz, local_wall_times
 from servicequality._table import ConversationTable
 from servicequality.incentives._plan import PayoutStatement

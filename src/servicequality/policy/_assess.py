@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from datetime import datetime
 
-    from servicequality._measure import CellRows, Measurements
+    from servicequality._engine._measure import CellRows, Measurements
     from servicequality._periods import Period
     from servicequality.metrics._base import Part
 

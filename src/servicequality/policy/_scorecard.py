@@ -14,7 +14,7 @@ from servicequality.policy._plain import expect_keys, number, text
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from servicequality._measure import Measurements
+    from servicequality._engine._measure import Measurements
 
 __all__ = ["Contribution", "Dimension", "ScoreLine", "Scorecard", "ScorecardComponent"]
 

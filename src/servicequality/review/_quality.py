@@ -8,9 +8,9 @@ import attrs
 import numpy as np
 
 from servicequality import _display
+from servicequality._engine._grouping import resolve_by
+from servicequality._engine._measure import measure
 from servicequality._errors import ValidationError
-from servicequality._grouping import resolve_by
-from servicequality._measure import measure
 from servicequality._model import Role
 from servicequality._table import ConversationTable
 from servicequality.metrics._catalogue import (
@@ -31,14 +31,14 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
-    from servicequality._grouping import Dimension
+    from servicequality._engine._grouping import By
     from servicequality.stats._adjust import Alternative
 
 __all__ = ["DataQualityReport", "QualityFinding", "QualityRow", "data_quality"]
 
 _Kind = Literal["rating_rate", "difficulty_mix"]
 
-_STRATA: tuple[Dimension, ...] = ("channel", "difficulty")
+_STRATA: tuple[By, ...] = ("channel", "difficulty")
 _OPTIONAL = {
     "closed_at": "no closing time",
     "first_response_at": "no first response",
@@ -255,7 +255,7 @@ def _row(
 
 
 def _stratified(
-    table: ConversationTable, by: tuple[Dimension, ...]
+    table: ConversationTable, by: tuple[By, ...]
 ) -> tuple[tuple[str, ...], dict[tuple[Any, ...], dict[str, NDArray[np.float64]]]]:
     strata = [s for s in _STRATA if s not in by]
     measured = measure(
@@ -352,7 +352,7 @@ def _agent_findings(
 def data_quality(
     table: ConversationTable,
     *,
-    by: Sequence[Dimension] | Dimension = "agent",
+    by: Sequence[By] | By = "agent",
     alpha: float = 0.05,
 ) -> DataQualityReport:
     """How far to trust the satisfaction numbers of ``table``, and why.

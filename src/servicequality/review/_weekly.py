@@ -11,9 +11,9 @@ import numpy as np
 
 from servicequality import _display
 from servicequality._columns import to_instants
+from servicequality._engine._grouping import resolve_by
+from servicequality._engine._measure import measure
 from servicequality._errors import ValidationError
-from servicequality._grouping import resolve_by
-from servicequality._measure import measure
 from servicequality._periods import HourOfDay, Period
 from servicequality._table import ConversationTable
 from servicequality.metrics._catalogue import (
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
-    from servicequality._grouping import Dimension
-    from servicequality._measure import Measurements
+    from servicequality._engine._grouping import By
+    from servicequality._engine._measure import Measurements
 
 __all__ = ["Change", "Review", "SegmentFinding", "weekly_review"]
 
@@ -253,7 +253,7 @@ def weekly_review(
     table: ConversationTable,
     period: Period,
     *,
-    dimensions: Sequence[Dimension] | None = None,
+    dimensions: Sequence[By] | None = None,
     alpha: float = 0.05,
     min_n: int = 20,
 ) -> Review:
@@ -286,7 +286,7 @@ def weekly_review(
             ``min_n``.
     """
     _check(table, period, alpha, min_n)
-    chosen: tuple[Dimension, ...] = resolve_by(
+    chosen: tuple[By, ...] = resolve_by(
         (HourOfDay(period.start.tzinfo or UTC), "topic", "channel")
         if dimensions is None
         else dimensions

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from servicequality._cases import Cases, derive_cases
+from servicequality._engine._cases import Cases, derive_cases
 from servicequality._model import Role
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
     from datetime import timedelta
 
     from numpy.typing import NDArray
@@ -43,12 +44,13 @@ class Rows:
 
     @classmethod
     def of(cls, table: ConversationTable) -> Rows:
-        """The (cached) derived view of ``table``."""
-        cache = table._cache  # the table owns the cache slot
-        if "rows" not in cache:
-            cache["rows"] = cls(table)
-        rows: Rows = cache["rows"]
+        """The derived view of ``table``, kept with the table."""
+        rows: Rows = table.derived("rows", lambda: cls(table))
         return rows
+
+    def derived(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """A fact computed once per table and ``key`` (see the table's ``derived``)."""
+        return self.table.derived(key, compute)
 
     def __getitem__(self, name: str) -> NDArray[Any]:
         return self.table[name]
@@ -81,6 +83,11 @@ class Rows:
     def handled_by_bot(self) -> NDArray[np.bool_]:
         """Conversations that count for a bot (taken by it and not handed over)."""
         return np.asarray(self.handler_role == Role.BOT.code, dtype=bool)
+
+    @functools.cached_property
+    def every(self) -> NDArray[np.bool_]:
+        """All rows (one shared array, so it is counted once per grouping)."""
+        return np.ones(len(self.table), dtype=bool)
 
     @functools.cached_property
     def rated(self) -> NDArray[np.bool_]:
@@ -132,31 +139,28 @@ class Rows:
 
         NaN where ``column`` is NaT. Cached per column and clock.
         """
-        if clock is None:
-            return _seconds(self.table[column], self.table["opened_at"])
-        cache = self.table._cache
-        key = ("elapsed", column, clock)
-        if key not in cache:
-            cache[key] = clock.business_seconds(
-                self.table["opened_at"], self.table[column]
-            )
-        seconds: NDArray[np.float64] = cache[key]
+        opened, later = self.table["opened_at"], self.table[column]
+        seconds: NDArray[np.float64] = self.derived(
+            ("elapsed", column, clock),
+            lambda: (
+                _seconds(later, opened)
+                if clock is None
+                else clock.business_seconds(opened, later)
+            ),
+        )
         return seconds
 
     def opened_inside(self, window: ServiceHours) -> NDArray[np.bool_]:
         """Conversations opened inside ``window`` (cached per window)."""
-        cache = self.table._cache
-        key = ("opened_inside", window)
-        if key not in cache:
-            cache[key] = window.contains(self.table["opened_at"])
-        inside: NDArray[np.bool_] = cache[key]
+        inside: NDArray[np.bool_] = self.derived(
+            ("opened_inside", window),
+            lambda: window.contains(self.table["opened_at"]),
+        )
         return inside
 
     def cases(self, window: timedelta) -> Cases:
         """Case facts for chains within ``window`` (cached per window)."""
-        cache = self.table._cache
-        key = ("cases", window)
-        if key not in cache:
-            cache[key] = derive_cases(self.table, window)
-        cases: Cases = cache[key]
+        cases: Cases = self.derived(
+            ("cases", window), lambda: derive_cases(self.table, window)
+        )
         return cases
