@@ -10,9 +10,9 @@ import attrs
 import numpy as np
 
 from servicequality import _display, _frames
+from servicequality._engine import _grouping
 from servicequality._engine._facts import Rows
 from servicequality._engine._grouping import (
-    CHUNK,
     GroupIndex,
     combine_codes,
     key_names,
@@ -799,7 +799,7 @@ def measure(
     chosen = resolve_metrics(metrics)
     dimensions = resolve_by(by)
     rows = Rows.of(table)
-    if workers > 1 and len(table) > CHUNK:
+    if workers > 1 and len(table) > _grouping.CHUNK:
         with ThreadPoolExecutor(workers) as pool:
             return _measure(table, rows, chosen, dimensions, min_sample, pool.map)
     return _measure(table, rows, chosen, dimensions, min_sample, map)

@@ -1,0 +1,286 @@
+"""The engine: columnar results, shared counts, threads, travel, declarations."""
+
+import contextlib
+import copy
+import pickle
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from servicequality import (
+    ConversationTable,
+    HourOfDay,
+    Measurements,
+    Monthly,
+    Period,
+    Quarterly,
+    UnknownKeyError,
+    Weekly,
+    WrongTypeError,
+    Yearly,
+    measure,
+)
+from servicequality import metrics as sqm
+from servicequality._engine import _grouping
+from servicequality._engine._grouping import Groups
+from servicequality._frames import period_label
+from servicequality.demo import SHOP_TIMEZONE, example_shop
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return example_shop(1_500, seed=3)
+
+
+CONVERSATION_METRICS = [
+    m for m in sqm.standard_catalogue() if m.reads == "conversations"
+]
+
+
+def states(result):
+    return {name: result.state(name) for name in result.metric_names}
+
+
+class TestColumnarResults:
+    def test_keys_come_sorted_labels_then_time(self, shop):
+        """Groups are in key order: agent ids alphabetically, periods in time order."""
+        result = measure(shop, ["rating_rate"], by=("agent", Weekly(SHOP_TIMEZONE)))
+        keys = list(result.keys)
+        assert keys == sorted(keys, key=lambda k: (k[0], k[1].start))
+        assert len(set(keys)) == len(keys)
+
+    def test_key_codes_index_their_labels(self, shop):
+        """labels[codes[i]] is group i's label, for every key."""
+        result = measure(shop, ["rating_rate"], by=("agent", Monthly(SHOP_TIMEZONE)))
+        for position, name in enumerate(result.key_names):
+            codes, labels = result.key_codes(name)
+            assert [labels[c] for c in codes] == [k[position] for k in result.keys]
+            assert result.key_column(name) == tuple(labels[c] for c in codes)
+
+    def test_get_finds_every_group_and_refuses_unknown_ones(self, shop):
+        """get is a lookup: each key finds its own row; others are LookupErrors."""
+        result = measure(shop, ["rating_rate"], by=("agent", "channel"))
+        numerators = result.column("rating_rate", "numerator")
+        for row, (agent, channel) in enumerate(result.keys):
+            cell = result.get("rating_rate", agent=agent, channel=channel)
+            assert cell.numerator == numerators[row]
+        with pytest.raises(UnknownKeyError) as raised:
+            result.get("rating_rate", agent="nobody", channel=result.keys[0][1])
+        assert isinstance(raised.value, LookupError)
+        with pytest.raises(LookupError):
+            result.get("no_such_metric", agent="a01", channel=result.keys[0][1])
+
+    def test_constructor_sorts_label_tuples(self):
+        """Groups given by label tuples in any order come out in key order."""
+        metric = sqm.conversation_count()
+        result = Measurements(
+            key_names=("agent",),
+            keys=[("b",), ("a",), ("c",)],
+            metrics=[metric],
+            states={metric.name: np.array([[2.0, 2.0], [1.0, 1.0], [3.0, 3.0]])},
+        )
+        assert result.keys == (("a",), ("b",), ("c",))
+        assert result.column("conversation_count").tolist() == [1.0, 2.0, 3.0]
+
+    def test_state_parts_are_named(self, shop):
+        """state_part reads a named column of the state, as the metric declares."""
+        result = measure(shop, ["satisfaction_rate", "mean_rating"], by="agent")
+        assert np.array_equal(
+            result.state_part("satisfaction_rate", "denominator"),
+            result.column("satisfaction_rate", "denominator"),
+        )
+        assert np.array_equal(
+            result.state_part("mean_rating", "n"), result.column("mean_rating", "n")
+        )
+        with pytest.raises(UnknownKeyError):
+            result.state_part("mean_rating", "numerator")
+
+    def test_to_pandas_has_integer_counts_and_period_labels(self, shop):
+        """n is an integer column; period_labels gives '2025-11'-style text."""
+        result = measure(shop, ["rating_rate"], by=("agent", Monthly(SHOP_TIMEZONE)))
+        frame = result.to_pandas(period_labels=True)
+        assert frame["n"].dtype == np.int64
+        assert frame["n"].tolist() == result.column("rating_rate", "n").tolist()
+        expected = [f"{k[1].start.year}-{k[1].start.month:02d}" for k in result.keys]
+        assert frame["period"].tolist() == expected
+        plain = result.to_pandas()
+        assert plain["period"].tolist() == [k[1] for k in result.keys]
+
+    def test_merge_recodes_labels_of_both_sides(self, shop):
+        """Merging results over different agents equals measuring both tables."""
+        agents = shop.vocabulary("agent_id")
+        first = shop.filter(np.isin(shop["agent_id"], [0, 1, 2]))
+        rest = shop.filter(~np.isin(shop["agent_id"], [0, 1, 2]))
+        metrics = ["rating_rate", "conversation_count", "mean_rating"]
+        merged = measure(rest, metrics, by="agent").merge(
+            measure(first, metrics, by="agent")
+        )
+        whole = measure(shop, metrics, by="agent")
+        assert merged.keys == whole.keys
+        assert {k[0] for k in merged.keys} <= set(agents.tolist())
+        for name in metrics:
+            assert np.allclose(merged.state(name), whole.state(name), rtol=1e-12)
+
+
+class TestSharedCounts:
+    def test_one_mask_object_is_counted_once(self):
+        """count_where remembers a mask by identity within a Groups."""
+        calls = []
+
+        def tracking(function, parts):
+            calls.append(len(parts))
+            return map(function, parts)
+
+        groups = Groups(np.array([1, 2, 2, 0, 1]), 2, map_chunks=tracking)
+        mask = np.array([True, True, False, True, True])
+        assert groups.count_where(mask).tolist() == [2.0, 1.0]
+        assert groups.count_where(mask).tolist() == [2.0, 1.0]
+        assert len(calls) == 1
+        assert groups.count_where(mask.copy()).tolist() == [2.0, 1.0]
+        assert len(calls) == 2
+
+    def test_metrics_sharing_masks_equal_metrics_measured_alone(self, shop):
+        """Shared masks change nothing: each metric equals its own measurement."""
+        together = measure(shop, CONVERSATION_METRICS, by=("agent", "channel"))
+        for metric in CONVERSATION_METRICS[::3]:
+            alone = measure(shop, [metric], by=("agent", "channel"))
+            rows = [together.keys.index(k) for k in alone.keys]
+            assert np.array_equal(
+                together.state(metric.name)[rows], alone.state(metric.name)
+            )
+
+
+class TestThreads:
+    @settings(max_examples=10, deadline=None)
+    @given(chunk=st.integers(min_value=7, max_value=400), threads=st.integers(2, 8))
+    def test_threads_give_the_same_bits(self, shop, chunk, threads):
+        """Any number of threads gives bit-identical states (fixed chunks)."""
+        by = ("agent", Weekly(SHOP_TIMEZONE))
+        with chunks_of(chunk):
+            one = measure(shop, CONVERSATION_METRICS, by=by, threads=1)
+            many = measure(shop, CONVERSATION_METRICS, by=by, threads=threads)
+        assert one.keys == many.keys
+        for name in one.metric_names:
+            assert one.state(name).tobytes() == many.state(name).tobytes()
+
+    def test_threads_must_be_a_positive_whole_number(self, shop):
+        """threads=0 and threads='2' are refused."""
+        with pytest.raises(ValueError, match="at least 1"):
+            measure(shop, ["rating_rate"], threads=0)
+        with pytest.raises(WrongTypeError):
+            measure(shop, ["rating_rate"], threads="2")
+
+
+@contextlib.contextmanager
+def chunks_of(size):
+    original = _grouping.CHUNK
+    _grouping.CHUNK = size
+    try:
+        yield
+    finally:
+        _grouping.CHUNK = original
+
+
+class TestTravel:
+    def test_tables_and_results_pickle_and_deep_copy(self, shop):
+        """Tables and measurements (with their metrics) pickle to equal objects."""
+        result = measure(
+            shop, CONVERSATION_METRICS, by=("agent", Weekly(SHOP_TIMEZONE))
+        )
+        for value in (shop, result):
+            assert pickle.loads(pickle.dumps(value)) == value
+            assert copy.deepcopy(value) == value
+        back = pickle.loads(pickle.dumps(result))
+        row = back.keys[0]
+        assert back.rows("rating_rate", agent=row[0], period=row[1]).ids == (
+            result.rows("rating_rate", agent=row[0], period=row[1]).ids
+        )
+
+    def test_every_catalogue_metric_pickles_to_an_equal_metric(self):
+        """Built-in metrics hold no closures: they pickle and compare by value."""
+        for metric in sqm.standard_catalogue():
+            assert pickle.loads(pickle.dumps(metric)) == metric
+
+
+class TestDeclarations:
+    def test_case_metrics_declare_their_history_need(self):
+        """Exactly the case-based metrics need a customer's whole history."""
+        needing = {m.name for m in sqm.standard_catalogue() if m.needs_history}
+        assert needing == {"first_contact_resolution", "repeat_inquiry_rate"}
+
+    def test_parts_name_every_state_column(self, shop):
+        """Every metric names each column of its state."""
+        result = measure(shop, sqm.standard_catalogue())
+        for metric in sqm.standard_catalogue():
+            assert (
+                len(metric.parts) == metric.width == result.state(metric.name).shape[1]
+            )
+
+    def test_rates_take_the_jeffreys_interval_on_request(self, shop):
+        """interval='jeffreys' changes the bounds, never the value."""
+        wilson = sqm.satisfaction_rate()
+        jeffreys = sqm.RateMetric(
+            name="satisfaction_jeffreys",
+            numerator=wilson.numerator,
+            denominator=wilson.denominator,
+            interval="jeffreys",
+        )
+        result = measure(shop, [wilson, jeffreys], by="agent")
+        assert np.array_equal(
+            result.column("satisfaction_rate"),
+            result.column("satisfaction_jeffreys"),
+            equal_nan=True,
+        )
+        assert not np.allclose(
+            result.column("satisfaction_rate", "low"),
+            result.column("satisfaction_jeffreys", "low"),
+            equal_nan=True,
+        )
+
+
+class TestPeriodLabels:
+    @pytest.mark.parametrize(
+        ("calendar", "instant", "label"),
+        [
+            (Monthly(SHANGHAI), datetime(2025, 11, 30, 23, tzinfo=SHANGHAI), "2025-11"),
+            (Weekly(SHANGHAI), datetime(2025, 11, 12, tzinfo=SHANGHAI), "2025-W46"),
+            (Weekly(UTC), datetime(2026, 1, 1, tzinfo=UTC), "2026-W01"),
+            (Weekly(UTC), datetime(2024, 12, 30, tzinfo=UTC), "2025-W01"),
+            (Quarterly(SHANGHAI), datetime(2025, 11, 1, tzinfo=SHANGHAI), "2025-Q4"),
+            (Yearly(SHANGHAI), datetime(2025, 3, 1, tzinfo=SHANGHAI), "2025"),
+        ],
+    )
+    def test_calendar_periods_get_short_labels(self, calendar, instant, label):
+        """Months, ISO weeks, quarters and years read as a spreadsheet writes them."""
+        assert period_label(calendar.period_of(instant)) == label
+
+    def test_other_spans_keep_their_interval(self):
+        """A span that is no calendar period keeps the unambiguous ISO interval."""
+        odd = Period(
+            start=datetime(2025, 1, 1, 6, tzinfo=UTC),
+            end=datetime(2025, 1, 3, tzinfo=UTC),
+        )
+        assert period_label(odd) == str(odd)
+
+
+def test_hour_of_day_groups_are_hours(shop):
+    """HourOfDay keys stay plain hours 0–23 in order."""
+    result = measure(shop, ["rating_rate"], by=HourOfDay(SHOP_TIMEZONE))
+    hours = [k[0] for k in result.keys]
+    assert hours == sorted(hours)
+    assert set(hours) <= set(range(24))
+
+
+def test_empty_table_measures_no_groups(shop):
+    """An empty table gives no groups by a dimension and one empty whole-table group."""
+    empty = ConversationTable.concat([shop.filter(np.zeros(len(shop), dtype=bool))])
+    assert len(measure(empty, ["rating_rate"], by="agent")) == 0
+    whole = measure(empty, ["rating_rate"])
+    assert len(whole) == 1
+    assert whole.get("rating_rate").n == 0
