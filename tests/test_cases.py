@@ -8,7 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicequality import Channel, Conversation, ConversationTable, Difficulty
-from servicequality._engine._cases import _boundaries, _pack, derive_cases
+from servicequality._engine._cases import (
+    _boundaries,
+    _in_time_order,
+    _pack,
+    derive_cases,
+    radix_order,
+)
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -79,6 +85,29 @@ class TestCases:
         ids = [c.id for c in table.to_records().conversations]
         assert [first[i] for i in ids] == cases.first.tolist()
         assert [size[i] for i in ids] == cases.size.tolist()
+
+    @given(histories(), st.sampled_from([timedelta(days=1), timedelta(days=7)]))
+    def test_rows_in_time_order_take_the_key_sort_and_equal_the_oracle(
+        self, conversations, window
+    ):
+        """Logs in (time, id) order skip the time sort and give the same cases."""
+        logged = sorted(conversations, key=lambda c: (c.opened_at, c.id))
+        table = ConversationTable.from_records(logged)
+        times = table["opened_at"].view(np.int64)
+        assert _in_time_order(times, table["conversation_id"])
+        cases = derive_cases(table, window)
+        first, size = oracle(logged, window)
+        ids = [c.id for c in table.to_records().conversations]
+        assert [first[i] for i in ids] == cases.first.tolist()
+        assert [size[i] for i in ids] == cases.size.tolist()
+
+    @given(st.lists(st.integers(0, 2**40), max_size=60), st.integers(40, 48))
+    def test_radix_order_is_a_stable_sort(self, values, bits):
+        """The radix order equals numpy's stable argsort, ties in input order."""
+        array = np.array(values, dtype=np.int64)
+        assert radix_order(array, bits).tolist() == (
+            np.argsort(array, kind="stable").tolist()
+        )
 
     @given(histories(WIDE_TIMES))
     def test_wide_time_spans_fall_back_to_lexsort(self, conversations):

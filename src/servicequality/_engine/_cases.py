@@ -2,7 +2,9 @@
 
 A case is ``case_id`` where given; otherwise a chain of conversations by the
 same customer on the same topic, each opened within ``window`` of the
-previous one. One sort of a packed 64-bit key does the work.
+previous one. A stable radix sort by key does the work (rows already in
+time order need no more; others sort a packed key of customer, topic and
+coarse time).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
 
     from servicequality._table import ConversationTable
 
-__all__ = ["Cases", "derive_cases"]
+__all__ = ["Cases", "derive_cases", "radix_order"]
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -54,6 +56,43 @@ def _pack(keys: NDArray[np.int64], times: NDArray[np.int64]) -> _Packed | None:
     return None
 
 
+def radix_order(values: NDArray[np.int64], bits: int) -> NDArray[np.intp]:
+    """A stable order of non-negative ``values`` below ``2**bits``.
+
+    Least-significant-digit radix sort in 16-bit digits: numpy's stable sort
+    of 16-bit keys is itself a radix sort, so each pass is linear, and rows
+    with equal values keep their input order.
+    """
+    digits = [
+        ((values >> shift) & 0xFFFF).astype(np.uint16)
+        for shift in range(0, max(bits, 1), 16)
+    ]
+    order: NDArray[np.intp] = np.argsort(digits[0], kind="stable")
+    for digit in digits[1:]:
+        order = order[np.argsort(digit[order], kind="stable")]
+    return order
+
+
+def _in_time_order(times: NDArray[np.int64], ids: NDArray[Any]) -> bool:
+    """Whether rows already come by opening time, ties by id (as logs do)."""
+    later = times[1:] >= times[:-1]
+    if not later.all():
+        return False
+    tied = np.flatnonzero(times[1:] == times[:-1])
+    return bool((ids[tied + 1] > ids[tied]).all())
+
+
+def _starts(
+    keys: NDArray[np.int64], times: NDArray[np.int64], chained_from: int, limit: int
+) -> NDArray[np.bool_]:
+    """Where a new case starts among rows sorted by (key, time)."""
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = (keys[1:] != keys[:-1]) | (
+        (keys[1:] >= chained_from) & (times[1:] - times[:-1] > limit)
+    )
+    return new
+
+
 def _boundaries(
     keys: NDArray[np.int64],
     times: NDArray[np.int64],
@@ -63,22 +102,22 @@ def _boundaries(
 ) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
     """Rows in (key, time, id) order and where a new case starts in that order.
 
-    One int64 argsort of packed (key, coarse time) does the ordering; rows
-    tied at the coarse unit are re-sorted exactly, and exact times are read
-    only where a coarse gap is too close to ``limit`` to decide.
+    Rows that come in time order (exported logs do) need only a stable radix
+    sort by key. Otherwise one radix sort of packed (key, coarse time) does
+    the ordering; rows tied at the coarse unit are re-sorted exactly, and
+    exact times are read only where a coarse gap is too close to ``limit``
+    to decide.
     """
+    key_bits = int(keys.max()).bit_length()
+    if _in_time_order(times, ids):
+        order = radix_order(keys, key_bits)
+        return order, _starts(keys[order], times[order], chained_from, limit)
     packed = _pack(keys, times)
     if packed is None:
         order = np.lexsort((ids, times, keys))
-        sorted_keys, sorted_times = keys[order], times[order]
-        new = np.ones(len(keys), dtype=bool)
-        new[1:] = (sorted_keys[1:] != sorted_keys[:-1]) | (
-            (sorted_keys[1:] >= chained_from)
-            & (sorted_times[1:] - sorted_times[:-1] > limit)
-        )
-        return order, new
+        return order, _starts(keys[order], times[order], chained_from, limit)
     code, bits, unit = packed
-    order = np.argsort(code)
+    order = radix_order(code, key_bits + bits)
     ordered = code[order]
     del code
     tied = np.flatnonzero(ordered[1:] == ordered[:-1])
