@@ -152,6 +152,33 @@ RATED = st.integers(0, 500).flatmap(
 )
 
 
+class TestJeffreysAtScale:
+    @settings(max_examples=30, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(st.integers(0, 60), st.integers(0, 60)), min_size=1, max_size=80
+        )
+    )
+    def test_groups_with_equal_counts_share_bounds_that_match_scipy(self, pairs):
+        """Deduplicated groups get the beta quantiles scipy gives each of them."""
+        x = np.array([min(a, b) for a, b in pairs], dtype=float)
+        n = np.array([max(a, b) for a, b in pairs], dtype=float)
+        low, high = jeffreys_interval(x, n)
+        some = n > 0
+        a, b = x[some] + 0.5, n[some] - x[some] + 0.5
+        assert np.allclose(low[some], scipy_stats.beta.ppf(0.025, a, b), atol=1e-12)
+        assert np.allclose(high[some], scipy_stats.beta.ppf(0.975, a, b), atol=1e-12)
+        assert np.isnan(low[~some]).all()
+
+    def test_fractional_counts_take_the_general_path(self):
+        """Weighted (fractional) counts are not rounded into integer keys."""
+        low, high = jeffreys_interval([0.5, 0.5, 2.25], [1.5, 1.5, 3.0])
+        expected_low = scipy_stats.beta.ppf(0.025, [1.0, 1.0, 2.75], [1.5, 1.5, 1.25])
+        assert np.allclose(low, expected_low, atol=1e-12)
+        assert low[0] == low[1]
+        assert (high > low).all()
+
+
 class TestNonresponse:
     @given(st.lists(RATED, min_size=1, max_size=20))
     def test_bounds_contain_the_observed_rate(self, triples):

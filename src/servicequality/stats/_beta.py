@@ -71,17 +71,43 @@ def beta_cdf(x: Any, a: Any, b: Any) -> NDArray[np.float64]:
     return np.where(swap, 1 - result, result)
 
 
+def _beta_density(
+    x: NDArray[np.float64],
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    log_beta: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - log_beta)
+
+
 def beta_quantile(p: Any, a: Any, b: Any) -> NDArray[np.float64]:
-    """``x`` with ``I_x(a, b) = p``, vectorised: 64 bisection steps (error < 1e-19)."""
+    """``x`` with ``I_x(a, b) = p``, vectorised, for ``0 < p < 1``.
+
+    Safeguarded Newton steps inside a shrinking bracket: a step that would
+    leave the bracket is replaced by bisection, so it converges like
+    bisection at worst (64 steps: error < 1e-19) and in a handful of steps
+    usually.
+    """
     p, a, b = np.broadcast_arrays(
         np.asarray(p, dtype=np.float64),
         np.asarray(a, dtype=np.float64),
         np.asarray(b, dtype=np.float64),
     )
     low, high = np.zeros(p.shape), np.ones(p.shape)
+    x = np.clip(a / (a + b), 1e-12, 1 - 1e-12)
+    log_beta = _log_beta(a, b)
     for _ in range(64):
-        middle = (low + high) / 2
-        below = beta_cdf(middle, a, b) < p
-        low = np.where(below, middle, low)
-        high = np.where(below, high, middle)
-    return (low + high) / 2
+        error = beta_cdf(x, a, b) - p
+        below = error < 0
+        low = np.where(below, x, low)
+        high = np.where(below, high, x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stepped = x - error / _beta_density(x, a, b, log_beta)
+        inside = np.isfinite(stepped) & (stepped > low) & (stepped < high)
+        following = np.where(inside, stepped, (low + high) / 2)
+        settled = np.abs(following - x) <= 4e-16 * np.maximum(x, 1e-300)
+        x = following
+        if settled.all() or (high - low <= 0).all():
+            break
+    return x

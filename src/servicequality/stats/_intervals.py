@@ -226,6 +226,21 @@ def _counts(
     return x, n
 
 
+def _distinct_pairs(
+    x: NDArray[np.float64], n: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """The distinct (x, n) rows and each row's position among them."""
+    whole = (x == np.floor(x)).all() and (n == np.floor(n)).all()
+    if whole and n.max(initial=0) < 2**31:
+        keys, inverse = np.unique(
+            n.astype(np.int64) << 32 | x.astype(np.int64), return_inverse=True
+        )
+        pairs = np.column_stack([keys & 0xFFFFFFFF, keys >> 32]).astype(np.float64)
+        return pairs, inverse.reshape(-1)
+    pairs, inverse = np.unique(np.column_stack([x, n]), axis=0, return_inverse=True)
+    return pairs, inverse.reshape(-1)
+
+
 def jeffreys_interval(
     successes: ArrayLike, trials: ArrayLike, *, confidence: float = 0.95
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -234,7 +249,8 @@ def jeffreys_interval(
     The central ``confidence`` interval of the ``Beta(x + ½, n - x + ½)``
     posterior under the Jeffreys prior: each tail holds ``(1 - confidence)/2``,
     also at ``x = 0`` and ``x = n`` (as statsmodels computes it). Where
-    ``trials`` is 0 both bounds are NaN.
+    ``trials`` is 0 both bounds are NaN. Groups with equal counts share one
+    computation, so many groups cost little more than their distinct counts.
 
     Raises:
         ValidationError: for negative or non-finite counts, successes above
@@ -248,9 +264,10 @@ def jeffreys_interval(
     x, n = np.broadcast_arrays(x, n)
     some = n > 0
     if some.any():
-        a, b = x[some] + 0.5, n[some] - x[some] + 0.5
-        low[some] = beta_quantile(tail, a, b)
-        high[some] = beta_quantile(1 - tail, a, b)
+        pairs, inverse = _distinct_pairs(x[some], n[some])
+        a, b = pairs[:, 0] + 0.5, pairs[:, 1] - pairs[:, 0] + 0.5
+        low[some] = beta_quantile(tail, a, b)[inverse]
+        high[some] = beta_quantile(1 - tail, a, b)[inverse]
     return low, high
 
 
