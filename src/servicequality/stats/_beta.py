@@ -110,4 +110,4 @@ def beta_quantile(p: Any, a: Any, b: Any) -> NDArray[np.float64]:
         x = following
         if settled.all() or (high - low <= 0).all():
             break
-    return x
+    return np.asarray(x, dtype=np.float64)
