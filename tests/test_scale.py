@@ -73,6 +73,17 @@ class TestFromPandas:
             measure(back, CONVERSATION_METRICS, by="agent"),
         )
 
+    def test_repeated_ids_in_a_frame_are_rejected_not_merged(self, shop, frame):
+        """Factorized ids skip the vocabulary sort, never the repeat check."""
+        doubled = frame.iloc[[0, 1, 2, 1, 3]].reset_index(drop=True)
+        table = ConversationTable.from_pandas(
+            doubled, rating_scale=THREE, agents=shop.agents, errors="collect"
+        )
+        assert len(table) == 4
+        assert [r.index for r in table.rejects] == [3]
+        assert table.rejects[0].field == "conversation_id"
+        assert "repeats the id" in table.rejects[0].reason
+
     def test_renamed_columns_integer_ids_and_other_zones(self, shop, frame):
         renamed = frame.rename(columns={"agent_id": "staff", "opened_at": "start"})
         renamed["start"] = renamed["start"].dt.tz_convert("America/New_York")

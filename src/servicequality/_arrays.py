@@ -81,10 +81,12 @@ def from_arrays(
     agents: Sequence[Agent],
     knowledge_tests: Sequence[KnowledgeTest],
     errors: Errors,
+    distinct_ids: bool = False,
 ) -> dict[str, Any]:
     """The parts of a table built from columns (see ``ConversationTable.from_arrays``).
 
-    ``id_lists`` maps each vocabulary name to the caller's code-to-id list.
+    ``id_lists`` maps each vocabulary name to the caller's code-to-id list;
+    ``distinct_ids`` says the lists come from a factorization (no repeats).
     """
     check_errors(errors)
     require_together(given, "rating_scale", ("rating_score",), RATING_PARTS[1:])
@@ -92,7 +94,7 @@ def from_arrays(
     n = len(np.asarray(given["opened_at"]))
     columns = {name: coerce_column(name, given[name], n) for name in COLUMNS}
     vocabularies = {
-        name: as_vocabulary(OWNER, parameter, id_lists[name])
+        name: as_vocabulary(OWNER, parameter, id_lists[name], distinct=distinct_ids)
         for name, parameter in (
             ("conversation_id", "conversation_ids"),
             ("agent_id", "agent_ids"),

@@ -57,11 +57,17 @@ def encode_strings(
 
 
 def as_vocabulary(
-    owner: str, field: str, values: Sequence[str] | NDArray[Any]
+    owner: str,
+    field: str,
+    values: Sequence[str] | NDArray[Any],
+    *,
+    distinct: bool = False,
 ) -> NDArray[Any]:
     """Validate a code-to-id list: non-blank strings, no duplicates.
 
-    A list already in strictly increasing order is checked in one pass.
+    A list already in strictly increasing order is checked in one pass; a
+    list known to be ``distinct`` (the uniques of a factorization) is not
+    sorted to look for repeats.
 
     Raises:
         ValidationError: naming the first bad entry.
@@ -86,7 +92,7 @@ def as_vocabulary(
         raise ValidationError(
             owner, f"{field}[{position}]", str(strings[position]), "must not be blank"
         )
-    if (strings[1:] > strings[:-1]).all():
+    if distinct or (strings[1:] > strings[:-1]).all():
         return strings
     ordered = strings[strings.argsort(kind="stable")]
     repeats = np.flatnonzero(ordered[1:] == ordered[:-1])

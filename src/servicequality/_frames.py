@@ -13,7 +13,9 @@ import numpy as np
 
 from servicequality._errors import ValidationError
 from servicequality._model import RatingScale
-from servicequality._schema import COLUMNS, Spec
+from servicequality import _arrays
+from servicequality._columns import STRING
+from servicequality._schema import COLUMNS, VOCABULARIES, Spec
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -73,10 +75,14 @@ def _ids(pd: Any, series: Any, column: str) -> tuple[np.ndarray[Any, Any], Any]:
     """Codes (-1 where missing) and the string ids they index."""
     series = _id_series(pd, series, column)
     if isinstance(series.dtype, pd.CategoricalDtype):
-        categories = series.cat.categories
-        return series.cat.codes.to_numpy(np.int64), [str(x) for x in categories]
+        return series.cat.codes.to_numpy(np.int64), _strings(series.cat.categories)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64), [str(x) for x in uniques]
+    return np.asarray(codes, dtype=np.int64), _strings(uniques)
+
+
+def _strings(labels: Any) -> np.ndarray[Any, Any]:
+    """Distinct labels as a string array (a C loop, not one per label)."""
+    return np.asarray(labels, dtype=object).astype(STRING)
 
 
 def _times(pd: Any, series: Any, column: str) -> np.ndarray[Any, Any]:
@@ -220,13 +226,18 @@ def from_pandas(
         else:
             arrays[field] = converted
     scales, arrays["rating_scale"] = _rating_scales(frame, present, rating_scale)
-    return ConversationTable.from_arrays(
-        **arrays,
-        **lists,
-        rating_scales=scales,
-        agents=agents,
-        knowledge_tests=knowledge_tests,
-        errors=errors,
+    given = {name: arrays.get(name) for name in COLUMNS}
+    id_lists = {name: lists.get(f"{name}s", ()) for name in VOCABULARIES}
+    return ConversationTable(
+        **_arrays.from_arrays(
+            given,
+            id_lists,
+            rating_scales=scales,
+            agents=agents,
+            knowledge_tests=knowledge_tests,
+            errors=errors,
+            distinct_ids=True,
+        )
     )
 
 

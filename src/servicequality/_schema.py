@@ -179,6 +179,22 @@ def coerce_column(name: str, value: ArrayLike | None, n: int) -> NDArray[Any]:
     return array
 
 
+def _repeats(ids: NDArray[Any], n: int) -> NDArray[np.bool_]:
+    """Rows whose id an earlier row already has (codes are non-negative)."""
+    rows = np.arange(n)
+    if n == 0 or (ids < 0).any():
+        _, first_rows = np.unique(ids, return_index=True)
+        repeated = np.ones(n, dtype=bool)
+        repeated[first_rows] = False
+        return repeated
+    counts = np.bincount(ids)
+    if counts.max() <= 1:
+        return np.zeros(n, dtype=bool)
+    first = np.full(len(counts), n, dtype=np.int64)
+    np.minimum.at(first, ids, rows)
+    return np.asarray(first[ids] != rows)
+
+
 def enum_from_strings(
     name: str, enum: type[_Coded], array: NDArray[Any]
 ) -> NDArray[np.int8]:
@@ -264,11 +280,7 @@ def row_problems(
             "must differ from agent_id",
         )
     )
-    ids = columns["conversation_id"]
-    repeated = np.ones(n, dtype=bool)
-    if n:
-        _, first_rows = np.unique(ids, return_index=True)
-        repeated[first_rows] = False
+    repeated = _repeats(columns["conversation_id"], n)
     checks.append(
         (repeated, "conversation_id", "repeats the id of an earlier conversation")
     )
