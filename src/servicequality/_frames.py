@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from servicequality._errors import ValidationError
-from servicequality._model import RatingScale
 from servicequality import _arrays
 from servicequality._columns import STRING
+from servicequality._errors import ValidationError
+from servicequality._model import RatingScale
 from servicequality._schema import COLUMNS, VOCABULARIES, Spec
 
 if TYPE_CHECKING:
