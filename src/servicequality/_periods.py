@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DAY_US = 86_400_000_000
 
 
 @attrs.frozen(kw_only=True, order=False)
@@ -214,13 +215,14 @@ class _Calendar:
         Raises:
             ValidationError: if an instant is NaT or the array is not datetime64.
         """
-        floors = self._floor(local_wall_times(_as_instants(timestamps), self.tz))
-        days = floors.astype("datetime64[D]").astype(np.int64)
-        codes, starts = dense_codes(days)
+        wall = local_wall_times(_as_instants(timestamps), self.tz)
+        day_codes, days = dense_codes(wall.view(np.int64) // _DAY_US)
+        floors = self._floor(days.astype("datetime64[D]")).astype(np.int64)
+        period_of_day, starts = dense_codes(floors)
         periods = tuple(
             self._period_from_wall(np.datetime64(int(day), "D")) for day in starts
         )
-        return codes, periods
+        return period_of_day[day_codes], periods
 
     def _period_from_wall(self, start: np.datetime64) -> Period:
         return Period(

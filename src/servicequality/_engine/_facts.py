@@ -21,14 +21,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Rows"]
 
-_SECOND = np.timedelta64(1_000_000, "us")
-
 
 def _seconds(later: NDArray[Any], earlier: NDArray[Any]) -> NDArray[np.float64]:
-    """Elapsed seconds, NaN where either end is NaT."""
-    with np.errstate(invalid="ignore"):
-        elapsed = (later - earlier).astype(np.int64) / 1e6
-    return np.where(np.isnat(later) | np.isnat(earlier), np.nan, elapsed)
+    """Elapsed seconds between ``datetime64[us]`` columns, NaN where either is NaT."""
+    elapsed = np.subtract(later.view(np.int64), earlier.view(np.int64), dtype=np.int64)
+    seconds = elapsed / 1e6
+    seconds[np.isnat(later) | np.isnat(earlier)] = np.nan
+    return seconds
 
 
 class Rows:
@@ -94,8 +93,11 @@ class Rows:
         """Conversations with a customer rating."""
         return self.table["rating_scale"] >= 0
 
-    def _scale_bound(self, name: str) -> NDArray[np.int64]:
-        bounds = np.array([getattr(s, name) for s in self.table.rating_scales] or [0])
+    def _scale_bound(self, name: str) -> NDArray[np.int64] | int:
+        scales = self.table.rating_scales
+        if len(scales) <= 1:
+            return int(getattr(scales[0], name)) if scales else 0
+        bounds = np.array([getattr(s, name) for s in scales])
         return np.asarray(
             bounds[np.maximum(self.table["rating_scale"], 0)], dtype=np.int64
         )

@@ -159,18 +159,21 @@ class Groups:
         return total[1:]
 
     def sum(self, weights: NDArray[Any]) -> NDArray[np.float64]:
-        """Per-group sum of ``weights`` over counted rows (length ``count``)."""
-        return self._reduce(weights)
+        """Per-group sum of ``weights`` over counted rows (length ``count``).
+
+        The same array (the same object) is summed once per ``measure`` call.
+        """
+        key = id(weights)
+        if key not in self._counted:
+            self._counted[key] = (weights, self._reduce(weights))
+        return self._counted[key][1]
 
     def count_where(self, mask: NDArray[np.bool_]) -> NDArray[np.float64]:
         """Per-group number of counted rows where ``mask`` holds.
 
         The same mask array (the same object) is counted once.
         """
-        key = id(mask)
-        if key not in self._counted:
-            self._counted[key] = (mask, self._reduce(mask))
-        return self._counted[key][1]
+        return self.sum(mask)
 
 
 def _spec(metric: Metric) -> Spec:

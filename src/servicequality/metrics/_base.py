@@ -45,7 +45,7 @@ RowKind = Literal["conversations", "knowledge_tests"]
 Part = Literal["numerator", "denominator"]
 Interval = Literal["wilson", "jeffreys", "t", "rank", "exact"]
 Mask = Callable[[Rows], "NDArray[np.bool_]"]
-Values = Callable[[Rows], "NDArray[np.float64]"]
+Values = Callable[[Rows], "NDArray[Any]"]
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -433,7 +433,14 @@ class SumMetric:
         """Row count and total per group."""
         rows = Rows.of(table)
         where = groups.memo(("where", self.where), lambda: self.where(rows))
-        values = np.where(where, self.values(rows), 0.0)
+        values = groups.memo(
+            ("values", self.values, self.where),
+            lambda: (
+                self.values(rows)
+                if where is rows.every
+                else np.where(where, self.values(rows), 0.0)
+            ),
+        )
         return np.column_stack([groups.count_where(where), groups.sum(values)])
 
     def finalize(self, state: NDArray[np.float64]) -> MetricValues:

@@ -724,8 +724,8 @@ def transfer_rate(*, service_window: ServiceHours | None = None) -> RateMetric:
     )
 
 
-def _ones(rows: Rows) -> NDArray[np.float64]:
-    return np.ones(len(rows))
+def _ones(rows: Rows) -> NDArray[np.bool_]:
+    return rows.every
 
 
 def conversation_count(*, include_bots: bool = False) -> SumMetric:
