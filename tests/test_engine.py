@@ -243,6 +243,36 @@ class TestDeclarations:
             equal_nan=True,
         )
 
+    def test_the_call_can_choose_the_share_interval(self, shop):
+        """measure(interval='jeffreys') equals Jeffreys metrics; means keep t."""
+        metrics = ["satisfaction_rate", "mean_rating"]
+        called = measure(shop, metrics, by="agent", interval="jeffreys")
+        own = measure(
+            shop,
+            [
+                sqm.RateMetric(
+                    **{**attrs_fields(sqm.satisfaction_rate()), "interval": "jeffreys"}
+                ),
+                "mean_rating",
+            ],
+            by="agent",
+        )
+        for name in metrics:
+            for field in ("low", "high"):
+                assert np.array_equal(
+                    called.column(name, field), own.column(name, field), equal_nan=True
+                )
+        assert called.metric("satisfaction_rate").interval == "jeffreys"
+        assert called.metric("mean_rating").interval == "t"
+        with pytest.raises(ValueError, match="interval"):
+            measure(shop, metrics, interval="exact")
+
+
+def attrs_fields(metric):
+    import attrs
+
+    return {f.name: getattr(metric, f.name) for f in attrs.fields(type(metric))}
+
 
 class TestPeriodLabels:
     @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import numpy as np
@@ -740,6 +740,24 @@ def resolve_metrics(metrics: Iterable[Metric | str] | Metric | str) -> list[Metr
     return resolved
 
 
+_SHARE_INTERVALS = ("wilson", "jeffreys")
+
+
+def _with_interval(metrics: list[Metric], interval: str | None) -> list[Metric]:
+    if interval is None:
+        return metrics
+    if interval not in _SHARE_INTERVALS:
+        raise ValidationError(
+            "measure", "interval", interval, "must be 'wilson', 'jeffreys' or None"
+        )
+    return [
+        attrs.evolve(m, interval=interval)  # type: ignore[misc]
+        if m.interval in _SHARE_INTERVALS and attrs.has(type(m))
+        else m
+        for m in metrics
+    ]
+
+
 def _check_count(owner: str, field: str, value: object, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise WrongTypeError(owner, field, value, "must be a whole number")
@@ -760,6 +778,7 @@ def measure(
     *,
     by: Sequence[By] | By = (),
     min_sample: int = 1,
+    interval: Literal["wilson", "jeffreys"] | None = None,
     threads: int | None = None,
 ) -> Measurements:
     """Measure ``metrics`` on ``table`` for every group of ``by``.
@@ -774,6 +793,10 @@ def measure(
             tests in that of ``taken_at``. ``()`` is one group: the whole table.
         min_sample: Fewest observations for a value not to be flagged
             ``insufficient`` (at least 1: no observations is always insufficient).
+        interval: The interval of every share metric in this call:
+            ``"wilson"`` or ``"jeffreys"`` (``None`` keeps each metric's own,
+            Wilson by default). Means keep their t interval, quantiles their
+            rank interval, totals are exact.
         threads: Threads for the per-group sums (numpy releases the GIL
             there); ``None`` uses the cores available. Results are the same
             bit for bit whatever the number: rows are summed in fixed chunks
@@ -796,7 +819,7 @@ def measure(
     workers = (
         _cores() if threads is None else _check_count("measure", "threads", threads, 1)
     )
-    chosen = resolve_metrics(metrics)
+    chosen = _with_interval(resolve_metrics(metrics), interval)
     dimensions = resolve_by(by)
     rows = Rows.of(table)
     if workers > 1 and len(table) > _grouping.CHUNK:
