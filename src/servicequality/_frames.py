@@ -178,13 +178,11 @@ def from_pandas(
     agents: Sequence[Agent] = (),
     knowledge_tests: Sequence[KnowledgeTest] = (),
     errors: Errors = "raise",
-) -> ConversationTable:
-    """Build a :class:`ConversationTable` from a pandas DataFrame (one row each).
+) -> dict[str, Any]:
+    """The parts of a table built from a pandas DataFrame (one row each).
 
     See :meth:`ConversationTable.from_pandas`.
     """
-    from servicequality._table import ConversationTable  # noqa: PLC0415  # cycle
-
     pd = pandas()
     if not isinstance(frame, pd.DataFrame):
         raise _fail("frame", type(frame).__name__, "must be a pandas DataFrame")
@@ -228,21 +226,19 @@ def from_pandas(
     scales, arrays["rating_scale"] = _rating_scales(frame, present, rating_scale)
     given = {name: arrays.get(name) for name in COLUMNS}
     id_lists = {name: lists.get(f"{name}s", ()) for name in VOCABULARIES}
-    return ConversationTable(
-        **_arrays.from_arrays(
-            given,
-            id_lists,
-            rating_scales=scales,
-            agents=agents,
-            knowledge_tests=knowledge_tests,
-            errors=errors,
-            distinct_ids=True,
-        )
+    return _arrays.from_arrays(
+        given,
+        id_lists,
+        rating_scales=scales,
+        agents=agents,
+        knowledge_tests=knowledge_tests,
+        errors=errors,
+        distinct_ids=True,
     )
 
 
-def from_arrow(table: Any, **options: Any) -> ConversationTable:
-    """Build a table from a ``pyarrow.Table``; options as for :func:`from_pandas`."""
+def from_arrow(table: Any, **options: Any) -> dict[str, Any]:
+    """Table parts from a ``pyarrow.Table``; options as for :func:`from_pandas`."""
     try:
         pa = importlib.import_module("pyarrow")
     except ImportError as missing:  # pragma: no cover - depends on the environment

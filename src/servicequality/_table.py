@@ -438,13 +438,15 @@ class ConversationTable:
                 flag, or rating scores without ``rating_scale``; then every
                 rule of :meth:`from_arrays`.
         """
-        return _frames.from_pandas(
-            frame,
-            columns=columns,
-            rating_scale=rating_scale,
-            agents=agents,
-            knowledge_tests=knowledge_tests,
-            errors=errors,
+        return cls(
+            **_frames.from_pandas(
+                frame,
+                columns=columns,
+                rating_scale=rating_scale,
+                agents=agents,
+                knowledge_tests=knowledge_tests,
+                errors=errors,
+            )
         )
 
     @classmethod
@@ -454,7 +456,7 @@ class ConversationTable:
         The Arrow table goes through pandas; ``options`` are those of
         :meth:`from_pandas`.
         """
-        return _frames.from_arrow(table, **options)
+        return cls(**_frames.from_arrow(table, **options))
 
     def to_pandas(self) -> Any:
         """One DataFrame row per conversation (the ``pandas`` extra).

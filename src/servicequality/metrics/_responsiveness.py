@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 import numpy as np
 
-from servicequality._errors import ValidationError
+from servicequality._errors import ValidationError, WrongTypeError
 from servicequality._hours import checked
+from servicequality._sla import SLAPolicy
 from servicequality.metrics._base import (
     MeanMetric,
     Metric,
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
     from servicequality._engine._facts import Rows
     from servicequality._hours import ServiceHours
-    from servicequality._sla import SLAPolicy
 
 __all__ = [
     "SLATarget",
@@ -222,10 +222,8 @@ def sla_hit_rate(
         ValidationError: if ``sla`` is not an :class:`SLAPolicy` or sets no
             ``target``.
     """
-    from servicequality._sla import SLAPolicy  # noqa: PLC0415  # import cycle
-
     if not isinstance(sla, SLAPolicy):
-        raise ValidationError("sla_hit_rate", "sla", sla, "must be an SLAPolicy")
+        raise WrongTypeError("sla_hit_rate", "sla", sla, "must be an SLAPolicy")
     if target not in ("first_response", "resolution"):
         raise ValidationError(
             "sla_hit_rate", "target", target, "must be 'first_response' or 'resolution'"
