@@ -10,7 +10,6 @@ import numpy as np
 
 from servicequality._errors import ValidationError, WrongTypeError
 from servicequality._hours import checked
-from servicequality._sla import SLAPolicy
 from servicequality.metrics._base import (
     MeanMetric,
     Metric,
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
 
     from servicequality._engine._facts import Rows
     from servicequality._hours import ServiceHours
+    from servicequality._sla import SLAPolicy
 
 __all__ = [
     "SLATarget",
@@ -198,6 +198,7 @@ class _PendingExcluded:
 
 
 SLATarget = Literal["first_response", "resolution"]
+_TARGETS = ("first_response", "resolution")
 
 
 def sla_hit_rate(
@@ -222,9 +223,9 @@ def sla_hit_rate(
         ValidationError: if ``sla`` is not an :class:`SLAPolicy` or sets no
             ``target``.
     """
-    if not isinstance(sla, SLAPolicy):
+    if not all(hasattr(sla, a) for a in ("name", *_TARGETS, "clock")):
         raise WrongTypeError("sla_hit_rate", "sla", sla, "must be an SLAPolicy")
-    if target not in ("first_response", "resolution"):
+    if target not in _TARGETS:
         raise ValidationError(
             "sla_hit_rate", "target", target, "must be 'first_response' or 'resolution'"
         )
