@@ -220,6 +220,15 @@ def shuffled(arguments: dict[str, Any], seed: int = 2) -> dict[str, Any]:
     }
 
 
+def in_time_order(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The same conversations with their rows sorted by ``opened_at``."""
+    order = np.argsort(arguments["opened_at"], kind="stable")
+    return {
+        name: value if name in LISTS else value[order]
+        for name, value in arguments.items()
+    }
+
+
 def shop_arguments(rows: int = 3_000) -> dict[str, Any]:
     """The example shop (14 workers, one month) as ``from_arrays`` arguments."""
     table = example_shop(rows, seed=1)
@@ -256,21 +265,21 @@ def arguments_for(options: argparse.Namespace) -> dict[str, Any]:
             weeks=options.weeks,
             seed=options.seed,
         )
-    return shuffled(arguments) if options.order == "shuffled" else arguments
+    if options.order == "shuffled":
+        return shuffled(arguments)
+    return in_time_order(arguments)
 
 
 def describe(options: argparse.Namespace, table: ConversationTable) -> str:
     """One line naming the data."""
     if options.size == "shop":
-        what = "example shop, rows " + (
-            "shuffled" if options.order == "shuffled" else "as the demo makes them"
-        )
+        what = "example shop"
     else:
         what = (
             f"generated, {options.agents:,} agents + {options.bots} bots, "
-            f"{options.weeks} weeks, rows in {options.order} order"
+            f"{options.weeks} weeks"
         )
-    return f"{len(table):,} conversations ({what})"
+    return f"{len(table):,} conversations ({what}, rows in {options.order} order)"
 
 
 def table(arguments: dict[str, Any]) -> ConversationTable:
