@@ -147,7 +147,7 @@ def generate(
     escalated = rng.random(n) < np.array([0.01, 0.03, 0.25, 0.6])[difficulty]
     invited = rng.random(n) < 0.6
     week = (opened - origin).astype("timedelta64[D]").astype(np.int64) // 7
-    mood = rng.uniform(0.5, 1.5, size=weeks + 2)[np.minimum(week, weeks + 1)]
+    mood = rng.uniform(0.75, 1.6, size=weeks + 2)[np.minimum(week, weeks + 1)]
     rated = ~still_open & (rng.random(n) < np.where(invited, 0.55, 0.25) * mood)
     p_satisfied = 1 / (1 + np.exp(-(0.2 + 2.5 * talent - 1.5 * ~resolved)))
     roll = rng.random(n)
