@@ -246,7 +246,20 @@ def from_arrow(table: Any, **options: Any) -> dict[str, Any]:
         raise ImportError(message) from missing
     if not isinstance(table, pa.Table):
         raise _fail("table", type(table).__name__, "must be a pyarrow Table")
-    return from_pandas(table.to_pandas(), **options)
+    return from_pandas(_strings_as_dictionaries(pa, table).to_pandas(), **options)
+
+
+def _strings_as_dictionaries(pa: Any, table: Any) -> Any:
+    """String columns dictionary-encoded by Arrow (hashing in C++).
+
+    pandas then receives categories (one Python string per distinct value)
+    and codes, instead of one Python string per row.
+    """
+    for position, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            encoded = table.column(position).dictionary_encode()
+            table = table.set_column(position, field.name, encoded)
+    return table
 
 
 def table_frame(table: ConversationTable) -> Any:
