@@ -312,7 +312,7 @@ def _ratings(
     invited = rng.random(n) < np.where(routing.agent == _BOT, 0.5, 0.75)
     rated = ~outcome.still_open & (rng.random(n) < np.where(invited, 0.45, 0.08))
     mood = (
-        2.3
+        2.5
         + 1.2 * skill
         - 1.6 * ~outcome.resolved
         - 0.5 * (difficulty >= 2)
