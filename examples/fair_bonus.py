@@ -49,8 +49,8 @@ def pay(figures: pathlib.Path | None = None) -> None:
     )
     statement = plan.apply(assessment, november)
     print(statement)
-    missed = statement.rows("a12", "satisfaction bonus")
-    print(f"a12's bar rests on {len(missed)} rated conversations")
+    missed = statement.rows("a07", "satisfaction bonus")
+    print(f"a07's bar rests on {len(missed)} rated conversations")
 
     if figures is not None:
         from servicequality.plot import payout_breakdown  # noqa: PLC0415

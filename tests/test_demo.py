@@ -117,6 +117,18 @@ class TestMonthsOfTheShop:
         np.add.at(counts, (weekdays[rated], hours[rated]), 1)
         assert (counts[:, 8:] >= 10).mean() >= 0.9
 
+    def test_a05_invites_selectively(self):
+        """a05's conversations are rated far less often than the rest of pre-sale."""
+        table = example_shop()
+        agents = list(table.vocabulary("agent_id"))
+        handler = np.where(
+            table["transferred_to"] >= 0, table["transferred_to"], table["agent_id"]
+        )
+        rated = table["rating_scale"] >= 0
+        a05 = handler == agents.index("a05")
+        others = np.isin(handler, [agents.index(f"a0{i}") for i in (1, 2, 3, 4, 6)])
+        assert rated[a05].mean() < rated[others].mean() - 0.1
+
     def test_the_evening_rush_is_the_hot_spot(self):
         """Satisfaction from 20:00 to 22:59 is far below the rest of the day."""
         table = example_shop()

@@ -82,6 +82,8 @@ _HANDLING_MINUTES = np.array([4.0, 12.0, 25.0, 60.0])
 _RUSH_HOURS = (20, 21, 22)
 """The evening rush: the shop is short-staffed, replies are slow and customers
 less satisfied, worst at weekends (the hot spot the reviews should find)."""
+_CHERRY_PICKER = 4
+"""Position of a05, who invites only customers whose problem was solved."""
 _SUPERVISOR, _BOT = 12, 13
 """Positions of the supervisor and the bot in :func:`example_roster`."""
 _DAY = 86_400
@@ -154,7 +156,10 @@ class _Arrivals(NamedTuple):
 
 
 def _arrivals(rng: np.random.Generator, n: int, days: int) -> _Arrivals:
-    """Arrivals by hour of day; about 8 % follow up an earlier one within 4 days.
+    """Arrivals by hour of day; about 8 % follow up an earlier one.
+
+    A follow-up comes one to four hours later, or one to three days later
+    at about the same time of day.
 
     A follow-up keeps its first conversation's customer, topic and channel;
     one that would fall after the month's end stays a first contact, so the
@@ -170,7 +175,9 @@ def _arrivals(rng: np.random.Generator, n: int, days: int) -> _Arrivals:
     follow_up[0] = False
     origin = rng.integers(0, n, size=n)
     origin = np.where(follow_up[origin], 0, origin)
-    later = seconds[origin] + rng.integers(3_600, 96 * 3_600, size=n)
+    same_day = rng.integers(3_600, 4 * 3_600, size=n)
+    days_later = rng.integers(1, 4, size=n) * _DAY + rng.integers(-3_600, 3_600, size=n)
+    later = seconds[origin] + np.where(rng.random(n) < 0.4, same_day, days_later)
     follow_up &= (origin != np.arange(n)) & (later < days * _DAY)
     source = np.where(follow_up, origin, np.arange(n))
     came_back = np.zeros(n, dtype=bool)
@@ -305,11 +312,16 @@ def _ratings(
 ) -> _Ratings:
     """Invited customers rate far more often; the score follows their mood.
 
+    One agent, a05, invites only half the customers whose problem was solved.
+
     Mood follows skill, resolution, difficulty, slow replies, the night and
     the evening rush.
     """
     n = len(skill)
-    invited = rng.random(n) < np.where(routing.agent == _BOT, 0.5, 0.75)
+    invite = np.where(routing.agent == _BOT, 0.5, 0.75)
+    picky = routing.handler == _CHERRY_PICKER
+    invite = np.where(picky, np.where(outcome.resolved, 0.5, 0.0), invite)
+    invited = rng.random(n) < invite
     rated = ~outcome.still_open & (rng.random(n) < np.where(invited, 0.45, 0.08))
     mood = (
         2.5
@@ -318,7 +330,7 @@ def _ratings(
         - 0.5 * (difficulty >= 2)
         - 0.7 * (response > 180)
         - 0.5 * night
-        - np.where(rush, np.where(weekend, 2.0, 1.2), 0.0)
+        - np.where(rush, np.where(weekend, 2.2, 1.6), 0.0)
     )
     roll = rng.random(n)
     p_satisfied = _sigmoid(mood)
@@ -378,8 +390,9 @@ def example_shop(
     of those handed over to a human; about 8 % are follow-ups of an earlier
     one (email follow-ups share a case); ratings come back from roughly a
     third; 5 % are quality-reviewed; every human agent takes one knowledge
-    test. The planted hot spot: in the evening rush, 20:00 to 22:59, replies
-    are four times slower and satisfaction is low, lowest at weekends. The
+    test. The planted hot spots: in the evening rush, 20:00 to 22:59, replies
+    are four times slower and satisfaction is low, lowest at weekends; agent
+    a05 invites few customers, and only those whose problem was solved. The
     default size fills most hour × weekday cells of the heat map with at
     least ten ratings.
 
