@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from servicequality import ConversationTable, Role, ValidationError, WrongTypeError
 from servicequality.__main__ import main
@@ -94,6 +96,31 @@ class TestMonthsOfTheShop:
         ]
         assert as_utc[0] <= opened.min()
         assert opened.max() < as_utc[1]
+
+    @settings(max_examples=30)
+    @given(
+        size=st.integers(1, 400),
+        seed=st.integers(0, 2**32 - 1),
+        year=st.integers(1990, 2060),
+        month=st.integers(1, 12),
+    )
+    def test_any_month_holds_only_its_own_conversations(self, size, seed, year, month):
+        """For any size, seed and month: inside the month, ids unique and tagged."""
+        zone = timezone(timedelta(hours=8))
+        start = datetime(year, month, 1, tzinfo=zone).astimezone(UTC)
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+        table = example_shop(size, seed=seed, year=year, month=month)
+        opened = table["opened_at"]
+        assert np.datetime64(start.replace(tzinfo=None)) <= opened.min()
+        assert opened.max() < np.datetime64(end.astimezone(UTC).replace(tzinfo=None))
+        ids = table.vocabulary("conversation_id")
+        assert len(set(ids.tolist())) == size
+        assert all(i.startswith(f"C{year}-{month:02d}-") for i in ids.tolist())
+        assert all(
+            k.startswith(f"K{year}-{month:02d}-")
+            for k in table.vocabulary("case_id").tolist()
+        )
+        assert table.rejects == ()
 
     def test_two_months_concatenate(self):
         """Ids carry the month, so October + November keeps every conversation."""
