@@ -366,6 +366,10 @@ class TestConversationTableDisplay:
         assert "Rejected records" in page
         assert html.escape(reject.reason) in page
         assert "customer_id" in reject.reason
+        first_row = ["c1", "a", "2025-11-03 00:00", "dm", "—", "basic", "yes", "—"]
+        body = cells(page)
+        at = body.index("c1")
+        assert body[at : at + 8] == first_row
 
     def test_an_empty_table_shows_zeros_not_errors(self):
         """No rows: the overview says 0 and a dash for the span, and no row table."""

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from matplotlib.text import Text
 
-from servicequality import ConversationTable, Monthly, Weekly, measure
+from servicequality import ConversationTable, Monthly, Weekly, WrongTypeError, measure
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.incentives import IncentivePlan, PerPoint
 from servicequality.plot import (
@@ -143,6 +143,16 @@ class TestChineseText:
         for text in figure.findobj(Text):
             assert text.get_fontfamily() == font_families()
 
+    def test_use_cjk_fonts_refuses_what_is_not_a_figure(self):
+        """An Axes instead of its Figure is a WrongTypeError naming the field."""
+        figure = metric_trend(
+            measure(chinese_shop(), "satisfaction_rate", by=Weekly(SHOP_TIMEZONE)),
+            "satisfaction_rate",
+        )
+        with pytest.raises(WrongTypeError) as info:
+            use_cjk_fonts(figure.axes[0])
+        assert info.value.field == "figure"
+
 
 class TestPartialPeriods:
     def test_the_first_week_of_november_is_partial(self, shop):
@@ -182,7 +192,7 @@ class TestPartialPeriods:
     def test_observed_must_be_a_period(self, shop):
         """A date instead of a Period is refused by name."""
         weekly = measure(shop, "satisfaction_rate", by=Weekly(SHOP_TIMEZONE))
-        with pytest.raises(ValueError, match="observed") as info:
+        with pytest.raises(WrongTypeError, match="observed") as info:
             metric_trend(weekly, "satisfaction_rate", observed=datetime(2025, 11, 1))
         assert info.value.field == "observed"
 

@@ -172,43 +172,33 @@ def _overview(shop: ConversationTable) -> list[list[Cell]]:
     ]
 
 
-def _first_rows(shop: ConversationTable) -> list[list[Cell]]:
-    head = slice(0, PREVIEW_ROWS)
-    ids, agents = shop.vocabulary("conversation_id"), shop.vocabulary("agent_id")
-    topics = shop.vocabulary("topic")
-    rows: list[list[Cell]] = []
-    for values in zip(
-        *(
-            shop[name][head]
-            for name in (
-                "conversation_id",
-                "agent_id",
-                "opened_at",
-                "channel",
-                "topic",
-                "difficulty",
-                "resolved",
-                "rating_scale",
-                "rating_score",
-            )
-        ),
-        strict=True,
-    ):
-        conversation, agent, opened, channel, topic, difficulty, resolved = values[:7]
-        scale, score = values[7:]
-        rows.append(
-            [
-                str(ids[conversation]),
-                str(agents[agent]),
-                _minute(opened),
-                Channel.from_code(int(channel)).value,
-                "—" if topic < 0 else str(topics[topic]),
-                Difficulty.from_code(int(difficulty)).value,
-                "yes" if resolved else "no",
-                f"{score} of {shop.rating_scales[scale].name}" if scale >= 0 else "—",
-            ]
-        )
-    return rows
+_ROW_HEADERS = (
+    "conversation",
+    "agent",
+    "opened (UTC)",
+    "channel",
+    "topic",
+    "difficulty",
+    "resolved",
+    "rating",
+)
+
+
+def _row(shop: ConversationTable, i: int) -> list[Cell]:
+    """Row ``i`` of the table in words, in the order of ``_ROW_HEADERS``."""
+    topic, scale = int(shop["topic"][i]), int(shop["rating_scale"][i])
+    return [
+        str(shop.vocabulary("conversation_id")[shop["conversation_id"][i]]),
+        str(shop.vocabulary("agent_id")[shop["agent_id"][i]]),
+        _minute(shop["opened_at"][i]),
+        Channel.from_code(int(shop["channel"][i])).value,
+        "—" if topic < 0 else str(shop.vocabulary("topic")[topic]),
+        Difficulty.from_code(int(shop["difficulty"][i])).value,
+        "yes" if shop["resolved"][i] else "no",
+        "—"
+        if scale < 0
+        else f"{shop['rating_score'][i]} of {shop.rating_scales[scale].name}",
+    ]
 
 
 def conversation_table(shop: ConversationTable) -> str:
@@ -224,17 +214,8 @@ def conversation_table(shop: ConversationTable) -> str:
     if len(shop):
         parts.append(
             table(
-                [
-                    "conversation",
-                    "agent",
-                    "opened (UTC)",
-                    "channel",
-                    "topic",
-                    "difficulty",
-                    "resolved",
-                    "rating",
-                ],
-                _first_rows(shop),
+                _ROW_HEADERS,
+                [_row(shop, i) for i in range(min(len(shop), PREVIEW_ROWS))],
                 caption="First conversations",
                 limit=PREVIEW_ROWS,
                 total=len(shop),

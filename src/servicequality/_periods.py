@@ -112,15 +112,15 @@ def _days_label(first: date, after: date) -> str:
     months = (after.year - first.year) * 12 + after.month - first.month
     if first.day == 1 and after.day == 1:
         if months == 12 and first.month == 1:
-            return f"{first.year}"
+            return f"{first.year:04d}"
         if months == 3 and first.month % 3 == 1:
-            return f"{first.year}-Q{first.month // 3 + 1}"
+            return f"{first.year:04d}-Q{first.month // 3 + 1}"
         if months == 1:
             return f"{first:%Y-%m}"
     days = (after - first).days
     if days == 7 and first.weekday() == 0:
         year, week, _ = first.isocalendar()
-        return f"{year}-W{week:02d}"
+        return f"{year:04d}-W{week:02d}"
     if days == 1:
         return first.isoformat()
     return f"{first.isoformat()} – {(after - timedelta(days=1)).isoformat()}"

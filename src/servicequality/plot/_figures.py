@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from servicequality import _display
-from servicequality._errors import ValidationError
+from servicequality._errors import ValidationError, WrongTypeError
 from servicequality._measure import Measurements, measure
 from servicequality._periods import HourOfDay, Period, _to_tz, local_wall_times
 from servicequality._table import ConversationTable
@@ -46,7 +46,7 @@ WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def _check(value: object, kind: type, owner: str, field: str) -> None:
     if not isinstance(value, kind):
-        raise ValidationError(owner, field, value, f"must be a {kind.__name__}")
+        raise WrongTypeError(owner, field, value, f"must be a {kind.__name__}")
 
 
 def _tier_bands(ax: Any, policy: TierPolicy, low: float, high: float) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import matplotlib as mpl
 from matplotlib import font_manager
+from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from servicequality._errors import WrongTypeError
 
 __all__ = ["CJK_FONTS", "font_families", "use_cjk_fonts"]
 
@@ -47,7 +45,17 @@ def use_cjk_fonts(figure: Figure) -> Figure:
 
     Ticks added when the figure is drawn copy the existing tick labels' font,
     so they fall back too. Global matplotlib state is left as it was.
+
+    Returns:
+        The same figure.
+
+    Raises:
+        WrongTypeError: for anything but a matplotlib ``Figure``.
     """
+    if not isinstance(figure, Figure):
+        raise WrongTypeError(
+            "use_cjk_fonts", "figure", figure, "must be a matplotlib Figure"
+        )
     families = font_families()
     for text in figure.findobj(Text):
         text.set_fontfamily(families)
