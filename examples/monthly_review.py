@@ -8,9 +8,7 @@ documentation's come from ``--figures docs/figures``).
 
 import argparse
 import pathlib
-from datetime import UTC, datetime
-
-import numpy as np
+from datetime import datetime
 
 from servicequality import Monthly, Weekly, measure
 from servicequality.demo import SHOP_TIMEZONE, example_shop
@@ -20,15 +18,10 @@ from servicequality.review import data_quality
 
 def review(figures: pathlib.Path | None = None) -> None:
     """Measure, tier and check November; optionally save the figures."""
-    shop = example_shop(3000, seed=7)
+    month = example_shop()
     november = Monthly(SHOP_TIMEZONE).period_of(
         datetime(2025, 11, 1, tzinfo=SHOP_TIMEZONE)
     )
-    start, end = (
-        np.datetime64(t.astimezone(UTC).replace(tzinfo=None), "us")
-        for t in (november.start, november.end)
-    )
-    month = shop.filter((shop["opened_at"] >= start) & (shop["opened_at"] < end))
 
     agents = measure(
         month,
@@ -56,12 +49,15 @@ def review(figures: pathlib.Path | None = None) -> None:
         )
 
         figures.mkdir(parents=True, exist_ok=True)
-        weekly = measure(shop, "satisfaction_rate", by=Weekly(SHOP_TIMEZONE))
+        weekly = measure(month, "satisfaction_rate", by=Weekly(SHOP_TIMEZONE))
         saved = {
             "monthly-tiers.png": tier_distribution(assessment, "satisfaction_rate"),
             "monthly-heatmap.png": satisfaction_heatmap(month, SHOP_TIMEZONE),
             "monthly-trend.png": metric_trend(
-                weekly, "satisfaction_rate", policy=presets.SATISFACTION
+                weekly,
+                "satisfaction_rate",
+                policy=presets.SATISFACTION,
+                observed=november,
             ),
         }
         for name, figure in saved.items():

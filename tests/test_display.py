@@ -2,13 +2,25 @@
 
 import html
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from servicequality import Monthly, Weekly, measure
+from servicequality import (
+    ConversationTable,
+    Monthly,
+    Period,
+    Quarterly,
+    Weekly,
+    Yearly,
+    measure,
+)
 from servicequality import _display as display
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.incentives import IncentivePlan, PerPoint, PoolShare, ThresholdBonus
@@ -116,7 +128,7 @@ class TestTables:
         )
         for excluded in statement.excluded:
             assert f"Not paid: {excluded.agent_id}" in markup
-        assert repr(statement).startswith("<PayoutStatement 'November' 2025-11-01 –")
+        assert repr(statement).startswith("<PayoutStatement 'November' 2025-11: ")
 
     def test_review_and_data_quality(self, shop):
         week = Weekly(SHOP_TIMEZONE).period_of(
@@ -128,7 +140,7 @@ class TestTables:
             assert f"{finding.difference:+.1%}" in markup
         assert markup.count("<table") == 2
         assert repr(review) == (
-            f"<Review of 2025-11-17 – 2025-11-23: {len(review.findings)} finding(s) "
+            f"<Review of 2025-W47: {len(review.findings)} finding(s) "
             f"of {review.tested} test(s), {len(review.changes)} change(s)>"
         )
         report = data_quality(shop)
@@ -219,3 +231,150 @@ class TestFigures:
         assert sum(widths) == pytest.approx(float(statement.total_paid))
         assert [t.get_text() for t in ax.get_legend().get_texts()] == rules
         assert ax.get_xlabel() == "CNY"
+
+
+class TestPeriodLabels:
+    @pytest.mark.parametrize(
+        ("calendar", "label"),
+        [
+            (Yearly, "2025"),
+            (Quarterly, "2025-Q4"),
+            (Monthly, "2025-11"),
+            (Weekly, "2025-W46"),
+        ],
+    )
+    def test_calendar_periods(self, calendar, label):
+        """12 November 2025 (a Wednesday) lies in 2025, Q4, November and ISO week 46."""
+        instant = datetime(2025, 11, 12, 15, 30, tzinfo=SHOP_TIMEZONE)
+        assert calendar(SHOP_TIMEZONE).period_of(instant).label == label
+
+    def test_first_days_of_the_iso_year(self):
+        """29 December 2025 (a Monday) starts ISO week 1 of 2026."""
+        instant = datetime(2025, 12, 30, tzinfo=SHOP_TIMEZONE)
+        assert Weekly(SHOP_TIMEZONE).period_of(instant).label == "2026-W01"
+
+    def test_days_hours_and_other_spans(self):
+        """A day, an hour with its offset, whole days, and any other span."""
+        start = datetime(2025, 11, 12, tzinfo=SHOP_TIMEZONE)
+        day = Period(start=start, end=start + timedelta(days=1))
+        hour = Period(start=start.replace(hour=14), end=start.replace(hour=15))
+        days = Period(start=start, end=start + timedelta(days=3))
+        odd = Period(start=start.replace(hour=9, minute=30), end=start.replace(hour=11))
+        assert day.label == "2025-11-12"
+        assert hour.label == "2025-11-12 14:00+08:00"
+        assert days.label == "2025-11-12 – 2025-11-14"
+        assert odd.label == "2025-11-12 09:30 – 2025-11-12 11:00+08:00"
+
+    def test_a_utc_hour_says_z(self):
+        """UTC shows as Z."""
+        start = datetime(2025, 11, 12, 14, tzinfo=UTC)
+        assert Period(start=start, end=start + timedelta(hours=1)).label == (
+            "2025-11-12 14:00Z"
+        )
+
+    def test_dst_months_and_repeated_hours(self):
+        """A March with a short day is 2025-03; a repeated hour differs by offset."""
+        berlin = ZoneInfo("Europe/Berlin")
+        march = Monthly(berlin).period_of(datetime(2025, 3, 15, tzinfo=berlin))
+        assert march.label == "2025-03"
+        first = datetime(2025, 10, 26, 0, 0, tzinfo=UTC)
+        hours = [
+            Period(start=first + timedelta(hours=h), end=first + timedelta(hours=h + 1))
+            for h in (0, 1)
+        ]
+        local = [
+            Period(start=p.start.astimezone(berlin), end=p.end.astimezone(berlin))
+            for p in hours
+        ]
+        assert [p.label for p in local] == [
+            "2025-10-26 02:00+02:00",
+            "2025-10-26 02:00+01:00",
+        ]
+
+    @given(
+        moment=st.datetimes(
+            min_value=datetime(1990, 1, 1),
+            max_value=datetime(2060, 1, 1),
+            timezones=st.sampled_from(
+                [
+                    UTC,
+                    SHOP_TIMEZONE,
+                    ZoneInfo("America/New_York"),
+                    ZoneInfo("Europe/Berlin"),
+                ]
+            ),
+        )
+    )
+    def test_labels_follow_the_local_calendar(self, moment):
+        """Each calendar's label is read off the local date, and neighbours differ."""
+        zone = moment.tzinfo
+        local = moment.astimezone(zone).date()
+        iso = local.isocalendar()
+        expected = {
+            Yearly: f"{local.year:04d}",
+            Quarterly: f"{local.year:04d}-Q{(local.month - 1) // 3 + 1}",
+            Monthly: f"{local.year:04d}-{local.month:02d}",
+            Weekly: f"{iso.year:04d}-W{iso.week:02d}",
+        }
+        for calendar, label in expected.items():
+            period = calendar(zone).period_of(moment)
+            assert period.label == label
+            assert calendar(zone).following(period).label != label
+
+    def test_displays_use_the_label(self, shop):
+        """Result tables and the weekly review's repr name periods by label."""
+        weekly = measure(shop, ["satisfaction_rate"], by=Weekly(SHOP_TIMEZONE))
+        assert "2025-W46" in weekly._repr_html_()
+        assert display.label(MONTH) == "2025-11"
+
+
+class TestConversationTableDisplay:
+    def test_counts_agree_with_the_columns(self):
+        """The overview's counts are the table's own, counted here by hand."""
+        table = example_shop(200, seed=5)
+        shown = html.unescape(table._repr_html_())
+        rated = int((table["rating_scale"] >= 0).sum())
+        reviewed = int((table["reviewer_id"] >= 0).sum())
+        assert "ConversationTable: 200 conversations" in shown
+        assert f"{rated} ({rated / 200:.1%}) · three_level" in shown
+        assert f"{reviewed} ({reviewed / 200:.1%})" in shown
+        assert "12 agents, 1 supervisor, 1 bot" in shown
+        first = table.vocabulary("conversation_id")[table["conversation_id"][0]]
+        assert first in shown
+        assert "… 195 more rows (200 in all)" in shown
+
+    def test_rejects_are_listed_with_their_reason(self):
+        """A collected reject shows its kind, index, id and reason, escaped."""
+        good = {
+            "id": "c1",
+            "agent_id": "a",
+            "customer_id": "u",
+            "channel": "dm",
+            "difficulty": "basic",
+            "resolved": True,
+            "escalated": False,
+            "rating_invited": False,
+            "opened_at": datetime(2025, 11, 3, tzinfo=UTC),
+        }
+        table = ConversationTable.from_records(
+            [good, {**good, "id": "<c2>", "customer_id": None}], errors="collect"
+        )
+        page = table._repr_html_()
+        (reject,) = table.rejects
+        assert "&lt;c2&gt;" in page
+        assert "<c2>" not in page
+        assert "Rejected records" in page
+        assert html.escape(reject.reason) in page
+        assert "customer_id" in reject.reason
+        first_row = ["c1", "a", "2025-11-03 00:00", "dm", "—", "basic", "yes", "—"]
+        body = cells(page)
+        at = body.index("c1")
+        assert body[at : at + 8] == first_row
+
+    def test_an_empty_table_shows_zeros_not_errors(self):
+        """No rows: the overview says 0 and a dash for the span, and no row table."""
+        table = example_shop(10).filter(np.zeros(10, dtype=bool))
+        page = html.unescape(table._repr_html_())
+        assert "ConversationTable: 0 conversations" in page
+        assert "First conversations" not in page
+        assert "opened (UTC)</td><td" in page

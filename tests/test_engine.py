@@ -3,7 +3,6 @@
 import contextlib
 import copy
 import pickle
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -16,18 +15,14 @@ from servicequality import (
     HourOfDay,
     Measurements,
     Monthly,
-    Period,
-    Quarterly,
     UnknownKeyError,
     Weekly,
     WrongTypeError,
-    Yearly,
     measure,
 )
 from servicequality import metrics as sqm
 from servicequality._engine import _grouping
 from servicequality._engine._grouping import Groups
-from servicequality._frames import period_label
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -272,31 +267,6 @@ def attrs_fields(metric):
     import attrs
 
     return {f.name: getattr(metric, f.name) for f in attrs.fields(type(metric))}
-
-
-class TestPeriodLabels:
-    @pytest.mark.parametrize(
-        ("calendar", "instant", "label"),
-        [
-            (Monthly(SHANGHAI), datetime(2025, 11, 30, 23, tzinfo=SHANGHAI), "2025-11"),
-            (Weekly(SHANGHAI), datetime(2025, 11, 12, tzinfo=SHANGHAI), "2025-W46"),
-            (Weekly(UTC), datetime(2026, 1, 1, tzinfo=UTC), "2026-W01"),
-            (Weekly(UTC), datetime(2024, 12, 30, tzinfo=UTC), "2025-W01"),
-            (Quarterly(SHANGHAI), datetime(2025, 11, 1, tzinfo=SHANGHAI), "2025-Q4"),
-            (Yearly(SHANGHAI), datetime(2025, 3, 1, tzinfo=SHANGHAI), "2025"),
-        ],
-    )
-    def test_calendar_periods_get_short_labels(self, calendar, instant, label):
-        """Months, ISO weeks, quarters and years read as a spreadsheet writes them."""
-        assert period_label(calendar.period_of(instant)) == label
-
-    def test_other_spans_keep_their_interval(self):
-        """A span that is no calendar period keeps the unambiguous ISO interval."""
-        odd = Period(
-            start=datetime(2025, 1, 1, 6, tzinfo=UTC),
-            end=datetime(2025, 1, 3, tzinfo=UTC),
-        )
-        assert period_label(odd) == str(odd)
 
 
 def test_hour_of_day_groups_are_hours(shop):

@@ -14,10 +14,17 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m servicequality",
         description="Summarise a month of the bundled example shop.",
     )
-    parser.add_argument("--conversations", type=int, default=3_000)
+    parser.add_argument(
+        "--conversations", type=int, help="size of the month (default: 10,000)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     arguments = parser.parse_args(argv)
-    table = example_shop(arguments.conversations, seed=arguments.seed)
+    size = (
+        {}
+        if arguments.conversations is None
+        else {"conversations": arguments.conversations}
+    )
+    table = example_shop(**size, seed=arguments.seed)
     print(f"Example shop, November 2025 ({SHOP_TIMEZONE.tzname(None)})")
     print(summary(table))
     return 0

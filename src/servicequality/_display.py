@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import html
 import math
-from datetime import time, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from servicequality._model import Channel, Difficulty, Role
 from servicequality._periods import Period
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from servicequality._table import ConversationTable
+
 MAX_ROWS = 50
 """Rows shown before a table is cut, with a count of the rest."""
+PREVIEW_ROWS = 5
+"""Conversations and rejects a table's notebook view shows."""
 
 BEST = "#d8f0dc"
 MIDDLE = "#fdf1c7"
@@ -36,24 +42,10 @@ def label(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, Period):
-        return period_label(value)
+        return value.label
     if isinstance(value, Enum):
         return str(value.value)
     return str(value)
-
-
-def period_label(period: Period) -> str:
-    """``2025-11-17 – 2025-11-23`` for whole days, else both instants."""
-    start, end = period.start, period.end
-    whole_days = start.timetz().replace(tzinfo=None) == time() and (
-        end.timetz().replace(tzinfo=None) == time()
-    )
-    if whole_days:
-        last = (end - timedelta(days=1)).date()
-        if last == start.date():
-            return start.date().isoformat()
-        return f"{start.date().isoformat()} – {last.isoformat()}"
-    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} {start:%z}"
 
 
 def number(value: float, unit: str = "") -> str:
@@ -144,3 +136,103 @@ def table(
 def paragraph(text: str) -> str:
     """An escaped paragraph."""
     return f'<p style="margin:0.2em 0">{html.escape(text)}</p>'
+
+
+def _minute(instant: np.datetime64) -> str:
+    return (
+        "—"
+        if np.isnat(instant)
+        else str(instant.astype("datetime64[m]")).replace("T", " ")
+    )
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part:,}" if not whole else f"{part:,} ({part / whole:.1%})"
+
+
+def _overview(shop: ConversationTable) -> list[list[Cell]]:
+    n = len(shop)
+    opened = shop["opened_at"]
+    roles = shop.agent_roles.tolist()
+    counts = {r: roles.count(r.code) for r in Role}
+    workers = ", ".join(
+        f"{c} {r.value}{'s' * (c != 1)}" for r, c in counts.items() if c
+    )
+    customers = shop["customer_id"]
+    scales = ", ".join(s.name for s in shop.rating_scales) or "none"
+    span = f"{_minute(opened.min())} – {_minute(opened.max())}" if n else "—"
+    return [
+        ["conversations", f"{n:,}"],
+        ["opened (UTC)", span],
+        ["workers", workers or "—"],
+        ["customers", f"{len(np.unique(customers[customers >= 0])):,}"],
+        ["rated", f"{_share(int((shop['rating_scale'] >= 0).sum()), n)} · {scales}"],
+        ["quality-reviewed", _share(int((shop["reviewer_id"] >= 0).sum()), n)],
+        ["rejected records", f"{len(shop.rejects):,}"],
+    ]
+
+
+_ROW_HEADERS = (
+    "conversation",
+    "agent",
+    "opened (UTC)",
+    "channel",
+    "topic",
+    "difficulty",
+    "resolved",
+    "rating",
+)
+
+
+def _row(shop: ConversationTable, i: int) -> list[Cell]:
+    """Row ``i`` of the table in words, in the order of ``_ROW_HEADERS``."""
+    topic, scale = int(shop["topic"][i]), int(shop["rating_scale"][i])
+    return [
+        str(shop.vocabulary("conversation_id")[shop["conversation_id"][i]]),
+        str(shop.vocabulary("agent_id")[shop["agent_id"][i]]),
+        _minute(shop["opened_at"][i]),
+        Channel.from_code(int(shop["channel"][i])).value,
+        "—" if topic < 0 else str(shop.vocabulary("topic")[topic]),
+        Difficulty.from_code(int(shop["difficulty"][i])).value,
+        "yes" if shop["resolved"][i] else "no",
+        "—"
+        if scale < 0
+        else f"{shop['rating_score'][i]} of {shop.rating_scales[scale].name}",
+    ]
+
+
+def conversation_table(shop: ConversationTable) -> str:
+    """A table's notebook view: what it holds, its first rows, its first rejects."""
+    parts = [
+        table(
+            ["", ""],
+            _overview(shop),
+            caption=f"ConversationTable: {len(shop):,} conversations",
+            right=[1],
+        )
+    ]
+    if len(shop):
+        parts.append(
+            table(
+                _ROW_HEADERS,
+                [_row(shop, i) for i in range(min(len(shop), PREVIEW_ROWS))],
+                caption="First conversations",
+                limit=PREVIEW_ROWS,
+                total=len(shop),
+            )
+        )
+    if shop.rejects:
+        parts.append(
+            table(
+                ["kind", "index", "id", "field", "reason"],
+                [
+                    [r.kind, str(r.index), r.id or "—", r.field, r.reason]
+                    for r in shop.rejects[:PREVIEW_ROWS]
+                ],
+                caption="Rejected records",
+                right=[1],
+                limit=PREVIEW_ROWS,
+                total=len(shop.rejects),
+            )
+        )
+    return "".join(parts)

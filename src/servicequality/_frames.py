@@ -22,14 +22,12 @@ if TYPE_CHECKING:
 
     from servicequality._intake import Errors
     from servicequality._model import Agent, KnowledgeTest
-    from servicequality._periods import Period
     from servicequality._table import ConversationTable
 
 __all__ = [
     "columns_frame",
     "from_arrow",
     "from_pandas",
-    "period_label",
     "records_frame",
     "table_frame",
 ]
@@ -307,33 +305,3 @@ def records_frame(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) 
 def columns_frame(columns: Mapping[str, Any]) -> Any:
     """A DataFrame from equal-length arrays, column by column (no row objects)."""
     return pandas().DataFrame(dict(columns))
-
-
-def period_label(period: Period) -> str:
-    """A short label for a calendar period in its own zone.
-
-    ``2025`` (a year), ``2025-Q4``, ``2025-11``, ``2025-W46`` (an ISO week),
-    ``2025-11-12`` (a day); any other span keeps its ISO interval.
-    """
-    start, end = period.start, period.end
-    midnight = (start.hour, start.minute, start.second, start.microsecond) == (
-        0,
-        0,
-        0,
-        0,
-    )
-    months = (end.year - start.year) * 12 + end.month - start.month
-    whole_months = midnight and start.day == 1 and end.day == 1
-    if whole_months and months == 12 and start.month == 1:
-        return f"{start.year}"
-    if whole_months and months == 3 and start.month % 3 == 1:
-        return f"{start.year}-Q{start.month // 3 + 1}"
-    if whole_months and months == 1:
-        return f"{start.year}-{start.month:02d}"
-    days = (end.date() - start.date()).days
-    if midnight and days == 7 and start.weekday() == 0:
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    if midnight and days == 1:
-        return start.date().isoformat()
-    return str(period)

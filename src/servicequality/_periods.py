@@ -7,7 +7,7 @@ changes) and groups by the local week, month, quarter, year or hour.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
@@ -79,6 +79,52 @@ class Period:
 
     def __str__(self) -> str:
         return f"[{self.start.isoformat()}, {self.end.isoformat()})"
+
+    @property
+    def label(self) -> str:
+        """A short label on the wall clock of ``start``'s time zone.
+
+        A calendar year reads ``2025``, a quarter ``2025-Q4``, a month
+        ``2025-11``, an ISO week ``2025-W46``, a day ``2025-11-12``, an
+        hour ``2025-11-12 14:00+08:00`` (with its offset, so the repeated
+        hour of a DST change is told apart). Any other span of whole days
+        reads ``2025-11-03 – 2025-11-12`` (both days inside); anything else
+        gives both ends to the minute with the offset.
+        """
+        start = self.start
+        end = self.end.astimezone(start.tzinfo)
+        if start.timetz().replace(tzinfo=None) == time() == end.time():
+            return _days_label(start.date(), end.date())
+        if self.duration == timedelta(hours=1) and start == start.replace(
+            minute=0, second=0, microsecond=0
+        ):
+            return f"{start:%Y-%m-%d %H:%M}{_offset(start)}"
+        return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}{_offset(start)}"
+
+
+def _offset(instant: datetime) -> str:
+    """``+08:00``, ``-05:00`` or ``Z`` for UTC."""
+    text = instant.isoformat(timespec="minutes")[16:]
+    return "Z" if text in {"+00:00", ""} else text
+
+
+def _days_label(first: date, after: date) -> str:
+    """The label of the whole days from ``first`` to the day before ``after``."""
+    months = (after.year - first.year) * 12 + after.month - first.month
+    if first.day == 1 and after.day == 1:
+        if months == 12 and first.month == 1:
+            return f"{first.year:04d}"
+        if months == 3 and first.month % 3 == 1:
+            return f"{first.year:04d}-Q{first.month // 3 + 1}"
+        if months == 1:
+            return f"{first:%Y-%m}"
+    days = (after - first).days
+    if days == 7 and first.weekday() == 0:
+        year, week, _ = first.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    if days == 1:
+        return first.isoformat()
+    return f"{first.isoformat()} – {(after - timedelta(days=1)).isoformat()}"
 
 
 def _to_tz(value: tzinfo | str) -> tzinfo:

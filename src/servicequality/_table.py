@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 import numpy as np
 
-from servicequality import _arrays, _frames, _intake
+from servicequality import _arrays, _display, _frames, _intake
 from servicequality._columns import (
     MISSING,
     STRING,
@@ -194,6 +194,10 @@ class ConversationTable:
             f"{len(self._vocabularies['agent_id'])} agents, {rated} rated, "
             f"{len(self._rejects)} rejected>"
         )
+
+    def _repr_html_(self) -> str:
+        """Notebook view: counts, the first conversations and rejects."""
+        return _display.conversation_table(self)
 
     @property
     def column_names(self) -> tuple[str, ...]:

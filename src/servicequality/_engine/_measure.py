@@ -593,9 +593,7 @@ class Measurements:
             self._names, self._labels, self._codes, strict=True
         ):
             shown = [
-                _frames.period_label(x)
-                if period_labels and isinstance(x, Period)
-                else x
+                x.label if period_labels and isinstance(x, Period) else x
                 for x in labels
             ]
             columns[name] = np.repeat(_objects(shown)[codes], repeat)

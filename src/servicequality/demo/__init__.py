@@ -3,7 +3,10 @@
 ``example_shop()`` builds a realistic month of a small Douyin-style shop:
 twelve agents in a pre-sale and an after-sale team, one supervisor, one bot
 that hands conversations over to humans, four channels, all four
-difficulties, three-level ratings, repeat contacts and escalations.
+difficulties, three-level ratings, repeat contacts and escalations. Its
+planted hot spots — a slow, unhappy evening rush and an agent who invites
+ratings selectively — are what the heat map, the weekly review and the
+data-quality report should find. Months of the shop concatenate.
 """
 
 from servicequality.demo._shop import (

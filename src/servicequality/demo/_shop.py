@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from servicequality._columns import STRING
-from servicequality._errors import ValidationError
+from servicequality._errors import ValidationError, WrongTypeError
 from servicequality._model import (
     Agent,
     Channel,
@@ -79,6 +79,14 @@ _CHANNEL_WEIGHTS = np.array([0.35, 0.35, 0.15, 0.15])
 _TOPIC_WEIGHTS = np.array([0.2, 0.1, 0.1, 0.25, 0.2, 0.15])
 _DIFFICULTY_WEIGHTS = np.array([0.6, 0.25, 0.12, 0.03])
 _HANDLING_MINUTES = np.array([4.0, 12.0, 25.0, 60.0])
+_RUSH_HOURS = (20, 21, 22)
+"""The evening rush: the shop is short-staffed, replies are slow and customers
+less satisfied, worst at weekends (the hot spot the reviews should find)."""
+_CHERRY_PICKER = 4
+"""Position of a05, who invites only customers whose problem was solved."""
+_SUPERVISOR, _BOT = 12, 13
+"""Positions of the supervisor and the bot in :func:`example_roster`."""
+_DAY = 86_400
 
 
 def example_roster() -> tuple[Agent, ...]:
@@ -109,41 +117,24 @@ def _sigmoid(x: NDArray[Any]) -> NDArray[Any]:
     return np.asarray(1.0 / (1.0 + np.exp(-x)))
 
 
-def example_shop(  # noqa: PLR0915  # one generative story, read top to bottom
-    conversations: int = 3_000,
-    *,
-    seed: int = 7,
-    year: int = 2025,
-    month: int = 11,
-    rating_scale: RatingScale = RatingScale.THREE_LEVEL,
-) -> ConversationTable:
-    """A month of the example shop, built with ``ConversationTable.from_arrays``.
+def _customer_count(conversations: int) -> int:
+    return max(1, int(conversations * 0.8))
 
-    The same arguments always give the same table. About 30 % of chat and
-    DM conversations are answered by the bot, a third of those handed over
-    to a human; about 8 % of conversations are follow-ups of an earlier one
-    (email follow-ups share a ``case_id``); ratings come back from roughly
-    a third of conversations; 5 % are quality-reviewed; every
-    human agent takes one knowledge test in the month.
 
-    Args:
-        conversations: Number of conversations, 1 to 50 million.
-        seed: Seed of the random generator.
-        year: Year of the month to generate.
-        month: Month to generate, 1 to 12, in :data:`SHOP_TIMEZONE`.
-        rating_scale: ``RatingScale.THREE_LEVEL`` (a Douyin-style shop, the
-            default) or ``RatingScale.FIVE_STAR`` (an Instagram-style store);
-            every other column is the same for both.
-
-    Raises:
-        ValidationError: for a size, month or rating scale out of range.
-    """
-    if not 1 <= conversations <= 50_000_000:
-        raise ValidationError(
-            "example_shop", "conversations", conversations, "must be 1 to 50,000,000"
-        )
-    if not 1 <= month <= 12:
-        raise ValidationError("example_shop", "month", month, "must be 1 to 12")
+def _check_arguments(
+    conversations: int, year: int, month: int, rating_scale: RatingScale
+) -> None:
+    for field, value, low, high in (
+        ("conversations", conversations, 1, 50_000_000),
+        ("year", year, 1900, 9998),
+        ("month", month, 1, 12),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise WrongTypeError("example_shop", field, value, "must be an int")
+        if not low <= value <= high:
+            raise ValidationError(
+                "example_shop", field, value, f"must be {low:,} to {high:,}"
+            )
     if rating_scale not in (RatingScale.THREE_LEVEL, RatingScale.FIVE_STAR):
         raise ValidationError(
             "example_shop",
@@ -151,119 +142,201 @@ def example_shop(  # noqa: PLR0915  # one generative story, read top to bottom
             rating_scale,
             "must be RatingScale.THREE_LEVEL or RatingScale.FIVE_STAR",
         )
-    rng = np.random.default_rng(seed)
-    n = conversations
-    roster = example_roster()
-    agent_ids = np.array([a.id for a in roster], dtype=STRING)
-    bot, supervisor = len(roster) - 1, len(roster) - 2
 
-    start = datetime(year, month, 1, tzinfo=SHOP_TIMEZONE)
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=SHOP_TIMEZONE)
-    days = (end - start).days
-    local_hour = rng.choice(24, size=n, p=_HOUR_WEIGHTS / _HOUR_WEIGHTS.sum())
-    seconds = (
-        rng.integers(0, days, size=n) * 86_400
-        + local_hour * 3_600
-        + rng.integers(0, 3_600, size=n)
-    )
-    origin = np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "us")
-    opened = origin + (seconds * 1_000_000).astype("timedelta64[us]")
 
-    channel = rng.choice(4, size=n, p=_CHANNEL_WEIGHTS)
+class _Arrivals(NamedTuple):
+    """Who writes in, when (seconds since the month's local start) and why."""
+
+    seconds: NDArray[Any]
+    customer: NDArray[Any]
+    topic: NDArray[Any]
+    channel: NDArray[Any]
+    source: NDArray[Any]
+    came_back: NDArray[Any]
+
+
+def _arrivals(rng: np.random.Generator, n: int, days: int) -> _Arrivals:
+    """Arrivals by hour of day; about 8 % follow up an earlier one.
+
+    A follow-up comes one to four hours later, or one to three days later
+    at about the same time of day.
+
+    A follow-up keeps its first conversation's customer, topic and channel;
+    one that would fall after the month's end stays a first contact, so the
+    month holds only its own conversations.
+    """
+    hour = rng.choice(24, size=n, p=_HOUR_WEIGHTS / _HOUR_WEIGHTS.sum())
+    seconds = rng.integers(0, days, size=n) * _DAY + hour * 3_600
+    seconds += rng.integers(0, 3_600, size=n)
+    customer = rng.integers(0, _customer_count(n), size=n)
     topic = rng.choice(len(TOPICS), size=n, p=_TOPIC_WEIGHTS)
-    difficulty = rng.choice(4, size=n, p=_DIFFICULTY_WEIGHTS)
-    difficulty = np.where(
-        (topic >= 4) & (difficulty == 0),
-        rng.choice([0, 2], size=n, p=[0.8, 0.2]),
-        difficulty,
-    )
-    human = np.where(topic < 3, rng.integers(0, 6, size=n), rng.integers(6, 12, size=n))
-
-    live = (channel <= 1) & (difficulty == 0)
-    by_bot = live & (rng.random(n) < 0.5)
-    handed = by_bot & (rng.random(n) < 0.35)
-    crisis_to_supervisor = (difficulty == 3) & (rng.random(n) < 0.2)
-    agent = np.where(by_bot, bot, np.where(crisis_to_supervisor, supervisor, human))
-    transferred = np.where(handed, human, -1)
-    handler = np.where(handed, human, agent)
-    skill = np.where(handler < 12, _SKILL[np.minimum(handler, 11)], 0.6)
-
-    night = (local_hour < 8) | (local_hour >= 23)
-    response_s = rng.lognormal(np.log(50.0), 0.9, size=n) * np.where(night, 4.0, 1.0)
-    response_s = np.where(agent == bot, rng.uniform(1, 8, size=n), response_s)
-    response_s = np.where(handed, response_s + 30, response_s)
-    no_reply = rng.random(n) < 0.01
-    handling_s = rng.lognormal(np.log(_HANDLING_MINUTES[difficulty] * 60), 0.6)
-    still_open = rng.random(n) < 0.01
-    first_response = opened + (response_s * 1e6).astype("timedelta64[us]")
-    closed = first_response + (handling_s * 1e6).astype("timedelta64[us]")
-    first_response = np.where(no_reply, np.datetime64("NaT"), first_response)
-    closed = np.where(still_open, np.datetime64("NaT"), closed)
-
-    resolve_p = np.array([0.9, 0.75, 0.6, 0.5])[difficulty] * (0.75 + 0.3 * skill)
-    resolved = (rng.random(n) < resolve_p) & ~still_open
-    escalated = np.where(
-        difficulty >= 2,
-        rng.random(n) < np.where(difficulty == 3, 0.6, 0.25),
-        rng.random(n) < 0.01,
-    )
-    escalated &= agent != supervisor
-
-    customer = rng.integers(0, max(1, int(n * 0.8)), size=n)
+    channel = rng.choice(len(_CHANNELS), size=n, p=_CHANNEL_WEIGHTS)
     follow_up = rng.random(n) < 0.08
     follow_up[0] = False
-    origin_row = rng.integers(0, n, size=n)
-    origin_row = np.where(follow_up[origin_row], 0, origin_row)
-    follow_up &= origin_row != np.arange(n)
-    source = np.where(follow_up, origin_row, np.arange(n))
-    customer, topic, channel = customer[source], topic[source], channel[source]
-    delay = (rng.uniform(1, 96, size=n) * 3.6e9).astype("timedelta64[us]")
-    shift = np.where(
-        follow_up, opened[source] + delay - opened, np.timedelta64(0, "us")
-    )
-    opened, first_response, closed = (
-        opened + shift,
-        first_response + shift,
-        closed + shift,
-    )
+    origin = rng.integers(0, n, size=n)
+    origin = np.where(follow_up[origin], 0, origin)
+    same_day = rng.integers(3_600, 4 * 3_600, size=n)
+    days_later = rng.integers(1, 4, size=n) * _DAY + rng.integers(-3_600, 3_600, size=n)
+    later = seconds[origin] + np.where(rng.random(n) < 0.4, same_day, days_later)
+    follow_up &= (origin != np.arange(n)) & (later < days * _DAY)
+    source = np.where(follow_up, origin, np.arange(n))
     came_back = np.zeros(n, dtype=bool)
-    came_back[origin_row[follow_up]] = True
-    resolved &= ~(came_back & (rng.random(n) < 0.8))
-    case = np.where(channel[source] == 3, source, -1)
-    case_sources, case_code = np.unique(case[case >= 0], return_inverse=True)
-    case_id = np.full(n, -1, dtype=np.int64)
-    case_id[case >= 0] = case_code.reshape(-1)
-
-    sentiment_start = np.where(
-        difficulty >= 2,
-        np.where(rng.random(n) < 0.8, 0, 1),
-        np.where(rng.random(n) < 0.15, 0, 1),
+    came_back[origin[follow_up]] = True
+    return _Arrivals(
+        seconds=np.where(follow_up, later, seconds),
+        customer=customer[source],
+        topic=topic[source],
+        channel=channel[source],
+        source=source,
+        came_back=came_back,
     )
-    sentiment_end = np.where(
+
+
+def _difficulty(rng: np.random.Generator, topic: NDArray[Any]) -> NDArray[Any]:
+    """Mostly basic; after-sale topics turn a fifth of basic ones into complaints."""
+    n = len(topic)
+    difficulty = rng.choice(4, size=n, p=_DIFFICULTY_WEIGHTS)
+    complaint = rng.choice([0, 2], size=n, p=[0.8, 0.2])
+    return np.where((topic >= 4) & (difficulty == 0), complaint, difficulty)
+
+
+class _Routing(NamedTuple):
+    agent: NDArray[Any]
+    transferred: NDArray[Any]
+    handler: NDArray[Any]
+
+
+def _routing(
+    rng: np.random.Generator,
+    topic: NDArray[Any],
+    channel: NDArray[Any],
+    difficulty: NDArray[Any],
+) -> _Routing:
+    """Who answers: pre-sale topics a01-a06, after-sale a07-a12, or the bot.
+
+    The bot answers half the basic chats and DMs and hands a third of those
+    over; a fifth of crises go straight to the supervisor.
+    """
+    n = len(topic)
+    human = np.where(topic < 3, rng.integers(0, 6, size=n), rng.integers(6, 12, size=n))
+    by_bot = (channel <= 1) & (difficulty == 0) & (rng.random(n) < 0.5)
+    handed = by_bot & (rng.random(n) < 0.35)
+    to_supervisor = (difficulty == 3) & (rng.random(n) < 0.2)
+    agent = np.where(by_bot, _BOT, np.where(to_supervisor, _SUPERVISOR, human))
+    return _Routing(
+        agent=agent,
+        transferred=np.where(handed, human, -1),
+        handler=np.where(handed, human, agent),
+    )
+
+
+def _reply_seconds(
+    rng: np.random.Generator,
+    routing: _Routing,
+    night: NDArray[Any],
+    rush: NDArray[Any],
+) -> NDArray[Any]:
+    """About a minute by day, four times slower at night and in the rush."""
+    n = len(night)
+    slower = np.where(night | rush, 4.0, 1.0)
+    response = rng.lognormal(np.log(50.0), 0.9, size=n) * slower
+    response = np.where(routing.agent == _BOT, rng.uniform(1, 8, size=n), response)
+    return np.where(routing.transferred >= 0, response + 30, response)
+
+
+class _Outcome(NamedTuple):
+    resolved: NDArray[Any]
+    escalated: NDArray[Any]
+    still_open: NDArray[Any]
+
+
+def _outcome(
+    rng: np.random.Generator,
+    difficulty: NDArray[Any],
+    skill: NDArray[Any],
+    routing: _Routing,
+    came_back: NDArray[Any],
+) -> _Outcome:
+    """Skilled agents solve more; complaints and crises escalate.
+
+    Most conversations a customer came back about were not solved.
+    """
+    n = len(difficulty)
+    still_open = rng.random(n) < 0.01
+    solve = np.array([0.9, 0.75, 0.6, 0.5])[difficulty] * (0.75 + 0.3 * skill)
+    resolved = (rng.random(n) < solve) & ~still_open
+    resolved &= ~(came_back & (rng.random(n) < 0.8))
+    escalate = np.where(difficulty == 3, 0.6, np.where(difficulty == 2, 0.25, 0.01))
+    escalated = (rng.random(n) < escalate) & (routing.agent != _SUPERVISOR)
+    return _Outcome(resolved=resolved, escalated=escalated, still_open=still_open)
+
+
+def _sentiments(
+    rng: np.random.Generator, difficulty: NDArray[Any], resolved: NDArray[Any]
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Sentiment codes at start and end (-1: not assessed, for 30 %)."""
+    n = len(difficulty)
+    negative_start = rng.random(n) < np.where(difficulty >= 2, 0.8, 0.15)
+    start = np.where(negative_start, 0, 1)
+    end = np.where(
         resolved,
         np.where(rng.random(n) < 0.6, 2, 1),
         np.where(rng.random(n) < 0.7, 0, 1),
     )
     assessed = rng.random(n) < 0.7
-    sentiment_start = np.where(assessed, sentiment_start, -1)
-    sentiment_end = np.where(assessed, sentiment_end, -1)
+    codes = np.array([-1, *(s.code for s in Sentiment)], dtype=np.int8)
+    return codes[np.where(assessed, start, -1) + 1], codes[
+        np.where(assessed, end, -1) + 1
+    ]
 
-    invited = rng.random(n) < np.where(agent == bot, 0.5, 0.75)
-    rated = ~still_open & (rng.random(n) < np.where(invited, 0.45, 0.08))
-    slow = response_s > 180
+
+class _Ratings(NamedTuple):
+    invited: NDArray[Any]
+    rated: NDArray[Any]
+    score: NDArray[Any]
+    comment: NDArray[Any]
+
+
+def _ratings(
+    rng: np.random.Generator,
+    scale: RatingScale,
+    *,
+    routing: _Routing,
+    skill: NDArray[Any],
+    outcome: _Outcome,
+    difficulty: NDArray[Any],
+    response: NDArray[Any],
+    night: NDArray[Any],
+    rush: NDArray[Any],
+    weekend: NDArray[Any],
+) -> _Ratings:
+    """Invited customers rate far more often; the score follows their mood.
+
+    One agent, a05, invites only half the customers whose problem was solved.
+
+    Mood follows skill, resolution, difficulty, slow replies, the night and
+    the evening rush.
+    """
+    n = len(skill)
+    invite = np.where(routing.agent == _BOT, 0.5, 0.75)
+    picky = routing.handler == _CHERRY_PICKER
+    invite = np.where(picky, np.where(outcome.resolved, 0.5, 0.0), invite)
+    invited = rng.random(n) < invite
+    rated = ~outcome.still_open & (rng.random(n) < np.where(invited, 0.45, 0.08))
     mood = (
-        1.6
+        2.5
         + 1.2 * skill
-        - 1.6 * ~resolved
+        - 1.6 * ~outcome.resolved
         - 0.5 * (difficulty >= 2)
-        - 0.7 * slow
+        - 0.7 * (response > 180)
         - 0.5 * night
+        - np.where(rush, np.where(weekend, 2.2, 1.6), 0.0)
     )
     roll = rng.random(n)
     p_satisfied = _sigmoid(mood)
     satisfied = roll < p_satisfied
     unhappy = (roll - p_satisfied) / (1 - p_satisfied)
-    if rating_scale == RatingScale.FIVE_STAR:
+    if scale == RatingScale.FIVE_STAR:
         score = np.where(
             satisfied,
             np.where(roll < p_satisfied**2, 5, 4),
@@ -275,57 +348,150 @@ def example_shop(  # noqa: PLR0915  # one generative story, read top to bottom
         satisfied, rng.integers(0, 3, size=n), rng.integers(3, 6, size=n)
     )
     comment = np.where(rated & (rng.random(n) < 0.3), comment, -1)
-    rated_at = closed + (rng.uniform(5, 600, size=n) * 1e6).astype("timedelta64[us]")
+    return _Ratings(invited=invited, rated=rated, score=score, comment=comment)
 
-    reviewed = (handler < 12) & (rng.random(n) < 0.05)
-    empathy = np.clip(np.rint(1 + 4 * skill + rng.normal(0, 0.8, size=n)), 1, 5)
 
-    tests = tuple(
+def _knowledge_tests(
+    rng: np.random.Generator, roster: tuple[Agent, ...], taken_at: datetime
+) -> tuple[KnowledgeTest, ...]:
+    """One test per human agent, scored by skill give or take a few points."""
+    return tuple(
         KnowledgeTest(
             agent_id=a.id,
-            taken_at=(start + timedelta(days=14, hours=10)),
+            taken_at=taken_at,
             score=float(np.clip(np.rint(60 + 38 * s + rng.normal(0, 4)), 0, 100)),
             max_score=100.0,
         )
         for a, s in zip(roster[:12], _SKILL, strict=True)
     )
 
+
+def _instants(origin: np.datetime64, seconds: NDArray[Any]) -> NDArray[Any]:
+    micros = np.rint(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
+    return np.asarray(origin + micros.astype("timedelta64[us]"))
+
+
+def example_shop(
+    conversations: int = 10_000,
+    *,
+    seed: int = 7,
+    year: int = 2025,
+    month: int = 11,
+    rating_scale: RatingScale = RatingScale.THREE_LEVEL,
+) -> ConversationTable:
+    """A month of the example shop, built with ``ConversationTable.from_arrays``.
+
+    The same arguments always give the same table. Every conversation opens
+    inside the month (in :data:`SHOP_TIMEZONE`); conversation and case ids
+    carry the month (``C2025-11-000042``, ``K2025-11-000007``), so months of
+    one shop concatenate; customer ids (``U000123``) repeat across months.
+
+    About 30 % of chat and DM conversations are answered by the bot, a third
+    of those handed over to a human; about 8 % are follow-ups of an earlier
+    one (email follow-ups share a case); ratings come back from roughly a
+    third; 5 % are quality-reviewed; every human agent takes one knowledge
+    test. The planted hot spots: in the evening rush, 20:00 to 22:59, replies
+    are four times slower and satisfaction is low, lowest at weekends; agent
+    a05 invites few customers, and only those whose problem was solved. The
+    default size fills most hour × weekday cells of the heat map with at
+    least ten ratings.
+
+    Args:
+        conversations: Number of conversations, 1 to 50 million.
+        seed: Seed of the random generator.
+        year: Year of the month to generate, 1900 to 9998.
+        month: Month to generate, 1 to 12.
+        rating_scale: ``RatingScale.THREE_LEVEL`` (a Douyin-style shop, the
+            default) or ``RatingScale.FIVE_STAR`` (an Instagram-style store);
+            every other column is the same for both.
+
+    Raises:
+        WrongTypeError: for a size, year or month that is not an int.
+        ValidationError: for a size, year, month or rating scale out of range.
+    """
+    _check_arguments(conversations, year, month, rating_scale)
+    rng = np.random.default_rng(seed)
+    n = conversations
+    roster = example_roster()
+    start = datetime(year, month, 1, tzinfo=SHOP_TIMEZONE)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=SHOP_TIMEZONE)
+    days = (end - start).days
+
+    arrivals = _arrivals(rng, n, days)
+    local_hour = arrivals.seconds % _DAY // 3_600
+    weekend = (start.weekday() + arrivals.seconds // _DAY) % 7 >= 5
+    night = (local_hour < 8) | (local_hour >= 23)
+    rush = np.isin(local_hour, _RUSH_HOURS)
+    difficulty = _difficulty(rng, arrivals.topic)
+    routing = _routing(rng, arrivals.topic, arrivals.channel, difficulty)
+    skill = np.where(routing.handler < 12, _SKILL[np.minimum(routing.handler, 11)], 0.6)
+    response = _reply_seconds(rng, routing, night, rush)
+    handling = rng.lognormal(np.log(_HANDLING_MINUTES[difficulty] * 60), 0.6)
+    outcome = _outcome(rng, difficulty, skill, routing, arrivals.came_back)
+    sentiment_start, sentiment_end = _sentiments(rng, difficulty, outcome.resolved)
+    ratings = _ratings(
+        rng,
+        rating_scale,
+        routing=routing,
+        skill=skill,
+        outcome=outcome,
+        difficulty=difficulty,
+        response=response,
+        night=night,
+        rush=rush,
+        weekend=weekend,
+    )
+    rated_after = rng.uniform(5, 600, size=n)
+    no_reply = rng.random(n) < 0.01
+    reviewed = (routing.handler < 12) & (rng.random(n) < 0.05)
+    empathy = np.clip(np.rint(1 + 4 * skill + rng.normal(0, 0.8, size=n)), 1, 5)
+    accurate = reviewed & (rng.random(n) < 0.7 + 0.28 * skill)
+    compliant = reviewed & (rng.random(n) < 0.65 + 0.3 * skill)
+    tests = _knowledge_tests(rng, roster, start + timedelta(days=14, hours=10))
+
+    origin = np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "us")
+    opened = _instants(origin, arrivals.seconds)
+    replied = _instants(origin, arrivals.seconds + response)
+    closed = _instants(origin, arrivals.seconds + response + handling)
+    case = np.where(arrivals.channel == 3, arrivals.source, -1)
+    case_sources, case_code = np.unique(case[case >= 0], return_inverse=True)
+    case_id = np.full(n, -1, dtype=np.int64)
+    case_id[case >= 0] = case_code.reshape(-1)
+    month_tag = f"{year}-{month:02d}-"
     return ConversationTable.from_arrays(
         conversation_id=np.arange(n, dtype=np.int64),
-        conversation_ids=_numbered("C", n),
-        agent_id=agent.astype(np.int32),
-        agent_ids=agent_ids,
-        customer_id=customer.astype(np.int64),
-        customer_ids=_numbered("U", max(1, int(n * 0.8))),
+        conversation_ids=_numbered(f"C{month_tag}", n),
+        agent_id=routing.agent.astype(np.int32),
+        agent_ids=np.array([a.id for a in roster], dtype=STRING),
+        customer_id=arrivals.customer.astype(np.int64),
+        customer_ids=_numbered("U", _customer_count(n)),
         opened_at=opened,
-        closed_at=closed,
-        first_response_at=first_response,
-        channel=np.array([c.code for c in _CHANNELS], dtype=np.int8)[channel],
-        topic=topic.astype(np.int32),
+        closed_at=np.where(outcome.still_open, np.datetime64("NaT"), closed),
+        first_response_at=np.where(no_reply, np.datetime64("NaT"), replied),
+        channel=np.array([c.code for c in _CHANNELS], dtype=np.int8)[arrivals.channel],
+        topic=arrivals.topic.astype(np.int32),
         topics=np.array(TOPICS, dtype=STRING),
         difficulty=difficulty.astype(np.int8),
-        resolved=resolved,
-        escalated=escalated,
+        resolved=outcome.resolved,
+        escalated=outcome.escalated,
         case_id=case_id,
-        case_ids=_numbered("K", len(case_sources)),
-        transferred_to=transferred.astype(np.int32),
-        rating_invited=invited,
-        sentiment_start=np.array([-1, *(s.code for s in Sentiment)], dtype=np.int8)[
-            sentiment_start + 1
-        ],
-        sentiment_end=np.array([-1, *(s.code for s in Sentiment)], dtype=np.int8)[
-            sentiment_end + 1
-        ],
-        rating_scale=np.where(rated, 0, -1).astype(np.int8),
+        case_ids=_numbered(f"K{month_tag}", len(case_sources)),
+        transferred_to=routing.transferred.astype(np.int32),
+        rating_invited=ratings.invited,
+        sentiment_start=sentiment_start,
+        sentiment_end=sentiment_end,
+        rating_scale=np.where(ratings.rated, 0, -1).astype(np.int8),
         rating_scales=(rating_scale,),
-        rating_score=score.astype(np.int8),
-        rated_at=rated_at,
-        rating_comment=comment.astype(np.int32),
+        rating_score=ratings.score.astype(np.int8),
+        rated_at=_instants(
+            origin, arrivals.seconds + response + handling + rated_after
+        ),
+        rating_comment=ratings.comment.astype(np.int32),
         rating_comments=np.array(COMMENTS, dtype=STRING),
         reviewer_id=np.where(reviewed, 0, -1).astype(np.int32),
         reviewer_ids=np.array([SUPERVISOR_ID], dtype=STRING),
-        review_accurate=reviewed & (rng.random(n) < 0.7 + 0.28 * skill),
-        review_script_compliant=reviewed & (rng.random(n) < 0.65 + 0.3 * skill),
+        review_accurate=accurate,
+        review_script_compliant=compliant,
         review_empathy=np.where(reviewed, empathy, 0).astype(np.int8),
         agents=roster,
         knowledge_tests=tests,

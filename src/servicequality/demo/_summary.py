@@ -47,18 +47,23 @@ def _line(m: Measurement) -> str:
 def summary(table: ConversationTable) -> str:
     """Every built-in metric for the whole table, then a line per human agent.
 
-    Values rest on the numbers shown (n); an empty table reads ``n/a``.
+    The header splits the conversations into those people handled (what
+    ``conversation_count`` counts) and those the bot finished alone. Values
+    rest on the numbers shown (n); an empty table reads ``n/a``.
     """
     roles = table.agent_roles.tolist()
     teams = {a.team for a in table.agents if a.team is not None}
+    whole = measure(table, standard_catalogue())
+    by_people = whole.get("conversation_count").n
     lines = [
-        f"{len(table):,} conversations · {roles.count(Role.AGENT.code)} agents in "
-        f"{len(teams)} teams · {roles.count(Role.SUPERVISOR.code)} supervisor(s) · "
+        f"{len(table):,} conversations: {by_people:,} handled by people, "
+        f"{len(table) - by_people:,} by the bot alone",
+        f"{roles.count(Role.AGENT.code)} agents in {len(teams)} teams · "
+        f"{roles.count(Role.SUPERVISOR.code)} supervisor(s) · "
         f"{roles.count(Role.BOT.code)} bot(s)",
         "",
         "Whole shop (human agents; bot metrics for the bot's own conversations)",
     ]
-    whole = measure(table, standard_catalogue())
     lines += [_line(whole.get(name)) for name in whole.metric_names]
     per_agent = measure(
         table,

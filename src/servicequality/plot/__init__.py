@@ -3,6 +3,8 @@
 Every function returns a new :class:`matplotlib.figure.Figure` built without
 pyplot: the library never shows, saves or changes global matplotlib state.
 Save one with ``figure.savefig("trend.png")`` or let a notebook display it.
+Text falls back to an installed Chinese font (:data:`CJK_FONTS`) for
+characters the usual font lacks.
 """
 
 try:
@@ -17,10 +19,13 @@ from servicequality.plot._figures import (
     satisfaction_heatmap,
     tier_distribution,
 )
+from servicequality.plot._fonts import CJK_FONTS, use_cjk_fonts
 
 __all__ = [
+    "CJK_FONTS",
     "metric_trend",
     "payout_breakdown",
     "satisfaction_heatmap",
     "tier_distribution",
+    "use_cjk_fonts",
 ]

@@ -6,21 +6,26 @@ import math
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from servicequality import _display
 from servicequality._engine._measure import Measurements, measure
-from servicequality._errors import ValidationError
-from servicequality._periods import HourOfDay, _to_tz, local_wall_times
+from servicequality._errors import ValidationError, WrongTypeError
+from servicequality._periods import HourOfDay, Period, _to_tz, local_wall_times
 from servicequality._table import ConversationTable
 from servicequality.incentives._plan import PayoutStatement
+from servicequality.plot._fonts import use_cjk_fonts
 from servicequality.policy._assess import Assessment
 from servicequality.policy._tiers import INSUFFICIENT_DATA, TierPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import tzinfo
+
+    from numpy.typing import NDArray
 
     from servicequality.metrics._base import Metric
 
@@ -33,12 +38,15 @@ __all__ = [
 
 MAX_SERIES = 12
 """Most lines on one trend figure; narrow with ``where=``."""
+MAX_PERIOD_TICKS = 16
+"""Up to this many periods, each gets a tick with its label (``2025-W46``)."""
+_date_numbers: Any = mdates.date2num  # untyped in matplotlib's stubs
 WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _check(value: object, kind: type, owner: str, field: str) -> None:
     if not isinstance(value, kind):
-        raise ValidationError(owner, field, value, f"must be a {kind.__name__}")
+        raise WrongTypeError(owner, field, value, f"must be a {kind.__name__}")
 
 
 def _tier_bands(ax: Any, policy: TierPolicy, low: float, high: float) -> None:
@@ -66,6 +74,7 @@ def metric_trend(
     *,
     where: Mapping[str, Any] | None = None,
     policy: TierPolicy | None = None,
+    observed: Period | None = None,
     title: str | None = None,
 ) -> Figure:
     """One line per group of ``metric`` over periods, with interval bands.
@@ -76,15 +85,22 @@ def metric_trend(
         metric: The metric to draw.
         where: Keep only groups with these labels, e.g. ``{"agent": "a01"}``.
         policy: Shade its tier bands behind the lines.
+        observed: The span your data cover (the month you loaded, say).
+            A period reaching outside it is partial: its point is hollow
+            and joined by a dashed line, so a week of two days is not read
+            as a whole week. Without it every period counts as whole.
         title: The axes title (default: the metric name).
 
     Returns:
         A figure with one axes: a line and an interval band per series,
-        x = period start, y = value (shares in 0..1).
+        x = period start (ticks labelled ``2025-W46`` when there are at
+        most :data:`MAX_PERIOD_TICKS` periods), y = value (shares in 0..1,
+        whole numbers for counts).
 
     Raises:
         ValidationError: without a ``period`` key, for an unknown metric or
-            key, no group left, or more than :data:`MAX_SERIES` lines.
+            key, no group left, more than :data:`MAX_SERIES` lines, or an
+            ``observed`` that is not a Period.
     """
     _check(measurements, Measurements, "metric_trend", "measurements")
     if "period" not in measurements.key_names:
@@ -95,6 +111,8 @@ def metric_trend(
             "need a calendar key",
         )
     chosen = measurements.metric(metric)
+    if observed is not None:
+        _check(observed, Period, "metric_trend", "observed")
     wanted = dict(where or {})
     for name in wanted:
         measurements.key_column(name)
@@ -116,14 +134,22 @@ def metric_trend(
     low, high = measurements.column(metric, "low"), measurements.column(metric, "high")
     figure = Figure(figsize=(8, 4.5), layout="constrained")
     ax = figure.add_subplot()
+    periods: set[Period] = set()
     for labels, rows in series.items():
         rows.sort(key=lambda r: measurements.keys[r][at])
-        starts = [measurements.keys[r][at].start for r in rows]
-        name = ", ".join(_display.label(x) for x in labels) or metric
-        (line,) = ax.plot(starts, value[rows], marker="o", label=name)
-        ax.fill_between(
-            starts, low[rows], high[rows], color=line.get_color(), alpha=0.2
+        shown = [measurements.keys[r][at] for r in rows]
+        periods.update(shown)
+        _draw_series(
+            ax,
+            shown,
+            (value[rows], low[rows], high[rows]),
+            name=", ".join(_display.label(x) for x in labels) or metric,
+            observed=observed,
         )
+    _period_axis(ax, sorted(periods), observed)
+    if chosen.unit == "count":
+        ax.set_ylim(0, max(ax.get_ylim()[1], 1))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if policy is not None:
         _check(policy, TierPolicy, "metric_trend", "policy")
         bottom, top = ax.get_ylim()
@@ -132,11 +158,65 @@ def metric_trend(
         _tier_bands(ax, policy, bottom, top)
         ax.set_ylim(bottom, top)
     ax.set_title(title or metric)
-    ax.set_xlabel("period start")
+    ax.set_xlabel("period")
     ax.set_ylabel(f"{metric} ({chosen.unit})")
     ax.legend(loc="best", fontsize="small")
     figure.autofmt_xdate()
-    return figure
+    return use_cjk_fonts(figure)
+
+
+def _inside(period: Period, observed: Period | None) -> bool:
+    """Whether ``period`` lies wholly inside ``observed`` (always, without one)."""
+    if observed is None:
+        return True
+    return observed.start <= period.start and period.end <= observed.end
+
+
+def _draw_series(
+    ax: Any,
+    periods: list[Period],
+    lines: tuple[NDArray[Any], NDArray[Any], NDArray[Any]],
+    *,
+    name: str,
+    observed: Period | None,
+) -> None:
+    """One series: whole periods as filled points, partial ones hollow and dashed."""
+    value, low, high = lines
+    starts = _date_numbers([p.start for p in periods])
+    whole = np.array([_inside(p, observed) for p in periods])
+    (line,) = ax.plot(starts, np.where(whole, value, np.nan), marker="o", label=name)
+    colour = line.get_color()
+    ax.fill_between(starts, low, high, color=colour, alpha=0.2)
+    if not whole.all():
+        ax.plot(starts, value, linestyle="--", color=colour)
+        ax.plot(
+            starts[~whole],
+            value[~whole],
+            linestyle="none",
+            marker="o",
+            markerfacecolor="white",
+            color=colour,
+        )
+
+
+def _period_axis(ax: Any, periods: list[Period], observed: Period | None) -> None:
+    """Period labels as ticks when few; a legend entry when some are partial."""
+    if observed is not None and not all(_inside(p, observed) for p in periods):
+        ax.plot(
+            [],
+            [],
+            linestyle="--",
+            marker="o",
+            markerfacecolor="white",
+            color="grey",
+            label=f"partial: data cover {observed.label} only",
+        )
+    if len(periods) <= MAX_PERIOD_TICKS:
+        ax.set_xticks(
+            _date_numbers([p.start for p in periods]), [p.label for p in periods]
+        )
+    else:
+        ax.xaxis_date()
 
 
 def tier_distribution(
@@ -179,10 +259,11 @@ def tier_distribution(
         order, [counts.get(name, 0) for name in order], color=colours, edgecolor="#555"
     )
     ax.bar_label(bars)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title or f"{metric}: groups per tier")
     ax.set_xlabel("tier")
     ax.set_ylabel("groups")
-    return figure
+    return use_cjk_fonts(figure)
 
 
 def satisfaction_heatmap(
@@ -220,11 +301,13 @@ def satisfaction_heatmap(
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
     hours = HourOfDay(zone)
     name = metric if isinstance(metric, str) else metric.name
+    unit = ""
     for day in range(7):
         part = table.filter(weekday == day)
         if not len(part):
             continue
         result = measure(part, [metric], by=hours)
+        unit = result.metric(name).unit
         value, n = result.column(name), result.column(name, "n")
         for (hour,), v, count in zip(result.keys, value, n, strict=True):
             if count >= min_n and not math.isnan(v):
@@ -232,13 +315,15 @@ def satisfaction_heatmap(
     figure = Figure(figsize=(10, 3.8), layout="constrained")
     ax = figure.add_subplot()
     image = ax.imshow(grid, aspect="auto", cmap="RdYlGn", interpolation="nearest")
-    figure.colorbar(image, ax=ax, label=name)
+    bar = figure.colorbar(image, ax=ax, label=name)
+    if unit == "count":
+        bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)], fontsize="small")
     ax.set_yticks(range(7), WEEKDAY_LABELS)
     ax.set_xlabel(f"hour ({zone})")
     ax.set_ylabel("weekday")
     ax.set_title(title or f"{name} by hour and weekday (blank: n < {min_n})")
-    return figure
+    return use_cjk_fonts(figure)
 
 
 def payout_breakdown(statement: PayoutStatement, *, title: str | None = None) -> Figure:
@@ -268,4 +353,4 @@ def payout_breakdown(statement: PayoutStatement, *, title: str | None = None) ->
     ax.set_ylabel("agent")
     ax.set_title(title or f"{statement.plan} — {_display.label(statement.period)}")
     ax.legend(loc="best", fontsize="small")
-    return figure
+    return use_cjk_fonts(figure)
