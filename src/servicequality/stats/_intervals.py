@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from servicequality._columns import dense_codes
 from servicequality._errors import ValidationError
-from servicequality.stats._beta import beta_quantile
+from servicequality.stats._beta import beta_quantile, edge_quantile
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -232,11 +233,10 @@ def _distinct_pairs(
     """The distinct (x, n) rows and each row's position among them."""
     whole = (x == np.floor(x)).all() and (n == np.floor(n)).all()
     if whole and n.max(initial=0) < 2**31:
-        keys, inverse = np.unique(
-            n.astype(np.int64) << 32 | x.astype(np.int64), return_inverse=True
-        )
-        pairs = np.column_stack([keys & 0xFFFFFFFF, keys >> 32]).astype(np.float64)
-        return pairs, inverse.reshape(-1)
+        width = int(x.max(initial=0)) + 1
+        inverse, keys = dense_codes(n.astype(np.int64) * width + x.astype(np.int64))
+        pairs = np.column_stack([keys % width, keys // width]).astype(np.float64)
+        return pairs, inverse
     pairs, inverse = np.unique(np.column_stack([x, n]), axis=0, return_inverse=True)
     return pairs, inverse.reshape(-1)
 
@@ -259,16 +259,21 @@ def jeffreys_interval(
     x, n = _counts(successes, trials)
     _check_probability("confidence", confidence)
     tail = (1 - confidence) / 2
-    low = np.full(np.broadcast(x, n).shape, np.nan)
-    high = low.copy()
-    x, n = np.broadcast_arrays(x, n)
-    some = n > 0
-    if some.any():
-        pairs, inverse = _distinct_pairs(x[some], n[some])
-        a, b = pairs[:, 0] + 0.5, pairs[:, 1] - pairs[:, 0] + 0.5
-        low[some] = beta_quantile(tail, a, b)[inverse]
-        high[some] = beta_quantile(1 - tail, a, b)[inverse]
-    return low, high
+    x, n = (np.ravel(v) for v in np.broadcast_arrays(x, n))
+    shape = np.broadcast(np.asarray(successes), np.asarray(trials)).shape
+    if not len(n):
+        return np.full(shape, np.nan), np.full(shape, np.nan)
+    pairs, inverse = _distinct_pairs(x, n)
+    a, b = pairs[:, 0] + 0.5, pairs[:, 1] - pairs[:, 0] + 0.5
+    near_low, near_high = wilson_interval(
+        pairs[:, 0], pairs[:, 1], confidence=confidence
+    )
+    near_low = np.where(near_low > 0, near_low, edge_quantile(tail, a, b))
+    near_high = np.where(near_high < 1, near_high, 1 - edge_quantile(tail, b, a))
+    empty = pairs[:, 1] == 0
+    low = np.where(empty, np.nan, beta_quantile(tail, a, b, start=near_low))
+    high = np.where(empty, np.nan, beta_quantile(1 - tail, a, b, start=near_high))
+    return low[inverse].reshape(shape), high[inverse].reshape(shape)
 
 
 def mean_interval(
