@@ -197,6 +197,24 @@ class TestTravel:
             result.rows("rating_rate", agent=row[0], period=row[1]).ids
         )
 
+    def test_tables_and_results_are_read_only(self, shop):
+        """Neither a table nor its measurements take new values after construction."""
+        result = measure(shop, ["rating_rate"], by="agent")
+        for value, slot in ((shop, "_columns"), (result, "_states")):
+            with pytest.raises(AttributeError):
+                setattr(value, slot, {})
+            with pytest.raises(AttributeError):
+                delattr(value, slot)
+        assert result.keys == measure(shop, ["rating_rate"], by="agent").keys
+
+    def test_table_records_repr_counts_instead_of_dumping(self, shop):
+        """The records of a whole shop print as one line of counts."""
+        records = shop.to_records()
+        text = repr(records)
+        assert text.startswith("<TableRecords: ")
+        assert f"{len(records.conversations)} conversations" in text
+        assert len(text) < 200
+
     def test_every_catalogue_metric_pickles_to_an_equal_metric(self):
         """Built-in metrics hold no closures: they pickle and compare by value."""
         for metric in sqm.standard_catalogue():

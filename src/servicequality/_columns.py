@@ -19,6 +19,12 @@ MISSING = -1
 """Code of a missing optional id, enum or foreign key."""
 
 
+def fill_slots(instance: object, **slots: object) -> None:
+    """Set slots of a read-only object (one whose ``__setattr__`` refuses)."""
+    for name, value in slots.items():
+        object.__setattr__(instance, name, value)
+
+
 def code_dtype(size: int) -> np.dtype[Any]:
     """The smallest signed integer type that holds codes ``-1 .. size - 1``."""
     return np.dtype(np.int32) if size < 2**31 - 1 else np.dtype(np.int64)

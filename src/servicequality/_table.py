@@ -13,6 +13,7 @@ from servicequality._columns import (
     MISSING,
     STRING,
     code_dtype,
+    fill_slots,
     from_instants,
     read_only,
     unique_strings,
@@ -73,6 +74,13 @@ class TableRecords:
     agents: tuple[Agent, ...] = ()
     knowledge_tests: tuple[KnowledgeTest, ...] = ()
 
+    def __repr__(self) -> str:
+        return (
+            f"<TableRecords: {len(self.conversations)} conversations, "
+            f"{len(self.ratings)} ratings, {len(self.reviews)} reviews, "
+            f"{len(self.agents)} agents, {len(self.knowledge_tests)} knowledge tests>"
+        )
+
 
 class ConversationTable:
     """Conversations as read-only numpy columns, with ratings, reviews and agents.
@@ -101,6 +109,14 @@ class ConversationTable:
         "_tests",
         "_vocabularies",
     )
+    _agent_role: NDArray[np.int8]
+    _cache: dict[object, Any]
+    _columns: Mapping[str, NDArray[Any]]
+    _rejects: tuple[Reject, ...]
+    _roster: tuple[Agent, ...]
+    _scales: tuple[RatingScale, ...]
+    _tests: Mapping[str, NDArray[Any]]
+    _vocabularies: Mapping[str, NDArray[Any]]
 
     def __init__(
         self,
@@ -114,20 +130,29 @@ class ConversationTable:
         rejects: tuple[Reject, ...] = (),
     ) -> None:
         """Assemble a table from validated parts; use the ``from_*`` constructors."""
-        self._columns = types.MappingProxyType(
-            {name: read_only(columns[name]) for name in COLUMNS}
+        fill_slots(
+            self,
+            _columns=types.MappingProxyType(
+                {name: read_only(columns[name]) for name in COLUMNS}
+            ),
+            _vocabularies=types.MappingProxyType(
+                {name: read_only(vocabularies[name]) for name in VOCABULARIES}
+            ),
+            _scales=scales,
+            _roster=roster,
+            _agent_role=read_only(agent_role),
+            _tests=types.MappingProxyType(
+                {name: read_only(tests[name]) for name in _TEST_COLUMNS}
+            ),
+            _rejects=rejects,
+            _cache={},
         )
-        self._vocabularies = types.MappingProxyType(
-            {name: read_only(vocabularies[name]) for name in VOCABULARIES}
-        )
-        self._scales = scales
-        self._roster = roster
-        self._agent_role = read_only(agent_role)
-        self._tests = types.MappingProxyType(
-            {name: read_only(tests[name]) for name in _TEST_COLUMNS}
-        )
-        self._rejects = rejects
-        self._cache: dict[object, Any] = {}
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
 
     def __len__(self) -> int:
         return len(self._columns["opened_at"])

@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 
 from servicequality import _display, _frames
+from servicequality._columns import fill_slots
 from servicequality._engine import _grouping
 from servicequality._engine._facts import Rows
 from servicequality._engine._grouping import (
@@ -146,6 +147,18 @@ class Measurements:
         "_states",
         "_values",
     )
+    _agent_roles: dict[str, Role]
+    _codes: tuple[NDArray[np.int64], ...]
+    _flat: NDArray[np.int64] | None
+    _keys: tuple[tuple[Any, ...], ...] | None
+    _labels: tuple[tuple[Any, ...], ...]
+    _metrics: dict[str, Metric]
+    _min_sample: int
+    _names: tuple[str, ...]
+    _positions: tuple[dict[Any, int], ...] | None
+    _source: tuple[ConversationTable, tuple[By, ...]] | None
+    _states: dict[str, NDArray[np.float64]]
+    _values: dict[str, MetricValues]
 
     def __init__(
         self,
@@ -226,23 +239,32 @@ class Measurements:
         agent_roles: Mapping[str, Role],
         source: tuple[ConversationTable, tuple[By, ...]] | None,
     ) -> None:
-        self._names = names
-        self._labels = labels
-        self._codes = tuple(
-            _read_only(np.asarray(c, dtype=np.int64).copy()) for c in codes
+        fill_slots(
+            self,
+            _names=names,
+            _labels=labels,
+            _codes=tuple(
+                _read_only(np.asarray(c, dtype=np.int64).copy()) for c in codes
+            ),
+            _metrics={m.name: m for m in metrics},
+            _states={
+                m.name: _read_only(np.array(states[m.name], dtype=np.float64))
+                for m in metrics
+            },
+            _min_sample=min_sample,
+            _agent_roles=dict(sorted(agent_roles.items())),
+            _source=source,
+            _values={},
+            _keys=None,
+            _flat=None,
+            _positions=None,
         )
-        self._metrics = {m.name: m for m in metrics}
-        self._states = {
-            name: _read_only(np.array(states[name], dtype=np.float64))
-            for name in self._metrics
-        }
-        self._min_sample = min_sample
-        self._agent_roles = dict(sorted(agent_roles.items()))
-        self._source = source
-        self._values: dict[str, MetricValues] = {}
-        self._keys: tuple[tuple[Any, ...], ...] | None = None
-        self._flat: NDArray[np.int64] | None = None
-        self._positions: tuple[dict[Any, int], ...] | None = None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
 
     def __len__(self) -> int:
         if not self._names:
@@ -346,9 +368,11 @@ class Measurements:
     @property
     def keys(self) -> tuple[tuple[Any, ...], ...]:
         """One tuple of labels per group, in key order (built on first use)."""
-        if self._keys is None:
-            self._keys = tuple(self._key_rows(len(self)))
-        return self._keys
+        keys = self._keys
+        if keys is None:
+            keys = tuple(self._key_rows(len(self)))
+            fill_slots(self, _keys=keys)
+        return keys
 
     @property
     def metric_names(self) -> tuple[str, ...]:
@@ -455,14 +479,19 @@ class Measurements:
                 dict(key),
                 f"must name exactly the keys {', '.join(self._names)}",
             )
-        if self._positions is None:
-            self._positions = tuple(
+        lookups = self._positions
+        if lookups is None:
+            lookups = tuple(
                 {label: c for c, label in enumerate(labels)} for labels in self._labels
             )
-            self._flat = combine_codes(self._codes, self._sizes())
+            fill_slots(
+                self,
+                _positions=lookups,
+                _flat=combine_codes(self._codes, self._sizes()),
+            )
         flat = 0
         for name, positions, size in zip(
-            self._names, self._positions, self._sizes(), strict=True
+            self._names, lookups, self._sizes(), strict=True
         ):
             try:
                 code = positions.get(key[name])
