@@ -80,7 +80,33 @@ def _ids(pd: Any, series: Any, column: str) -> tuple[np.ndarray[Any, Any], Any]:
 
 def _strings(labels: Any) -> np.ndarray[Any, Any]:
     """Distinct labels as a string array (a C loop, not one per label)."""
+    values = np.asarray(labels)
+    if values.dtype.kind in "iu":
+        return values.astype(str).astype(STRING)
     return np.asarray(labels, dtype=object).astype(STRING)
+
+
+Coded = tuple["np.ndarray[Any, Any]", "np.ndarray[Any, Any]"]
+
+
+def _united(
+    pd: Any, first: Coded, second: Coded
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Two code columns over one shared list of ids (first list's ids first)."""
+    (codes, ids), (other_codes, other_ids) = first, second
+    joined, union = pd.factorize(
+        np.concatenate([ids, other_ids]).astype(object), use_na_sentinel=True
+    )
+    joined = np.asarray(joined, dtype=np.int64)
+
+    def recode(column: np.ndarray[Any, Any], part: np.ndarray[Any, Any]) -> Any:
+        return np.where(column >= 0, part[np.maximum(column, 0)], column)
+
+    return (
+        recode(codes, joined[: len(ids)]) if len(ids) else codes,
+        recode(other_codes, joined[len(ids) :]) if len(other_ids) else other_codes,
+        _strings(union),
+    )
 
 
 def _times(pd: Any, series: Any, column: str) -> np.ndarray[Any, Any]:
@@ -202,17 +228,15 @@ def from_pandas(
             )
     arrays: dict[str, Any] = {}
     lists: dict[str, Any] = {}
-    agent_series = frame[present["agent_id"]]
+    arrays["agent_id"], lists["agent_ids"] = _ids(
+        pd, frame[present["agent_id"]], names["agent_id"]
+    )
     if "transferred_to" in present:
-        both = [(f, present[f]) for f in ("agent_id", "transferred_to")]
-        agent_series = pd.concat(
-            [_id_series(pd, frame[c], c).astype(object) for _, c in both],
-            ignore_index=True,
+        column = present["transferred_to"]
+        handed, handed_ids = _ids(pd, frame[column], column)
+        arrays["agent_id"], arrays["transferred_to"], lists["agent_ids"] = _united(
+            pd, (arrays["agent_id"], lists["agent_ids"]), (handed, handed_ids)
         )
-    agent_codes, lists["agent_ids"] = _ids(pd, agent_series, names["agent_id"])
-    arrays["agent_id"] = agent_codes[: len(frame)]
-    if "transferred_to" in present:
-        arrays["transferred_to"] = agent_codes[len(frame) :]
     for field, column in present.items():
         if field in {"agent_id", "transferred_to"}:
             continue
