@@ -76,7 +76,7 @@ def roster(agents: int, bots: int) -> tuple[Agent, ...]:
 def _follow_ups(
     rng: np.random.Generator, opened: np.ndarray, share: float, parent: np.ndarray
 ) -> np.ndarray:
-    """Make ``share`` of rows come back 1 h to 6 days after a random earlier row.
+    """Make ``share`` of rows come back 1 h to 6 days after a random other row.
 
     Writes into ``opened`` and returns the row each row copies its customer
     and topic from (itself when it is no follow-up).
