@@ -12,23 +12,32 @@ if TYPE_CHECKING:
 
 
 def interleaved(
-    contenders: Mapping[str, Callable[[], Any]], repeats: int
+    contenders: Mapping[str, Callable[[], Any]],
+    repeats: int,
+    check: Callable[[str, Any], None] | None = None,
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """Best wall time (s) and last result of each contender.
 
     Each repeat runs every contender once, round-robin, so a noisy moment
     on a shared machine hurts all of them alike. Garbage is collected
-    before each run, outside the timing.
+    before each run, outside the timing. With ``check``, each contender's
+    first result goes to ``check(name, result)`` (untimed) and no result
+    is kept, to spare memory.
     """
     best = dict.fromkeys(contenders, float("inf"))
     results: dict[str, Any] = {}
-    for _ in range(repeats):
+    for repeat in range(repeats):
         for name, work in contenders.items():
             results.pop(name, None)
             gc.collect()
             start = time.perf_counter()
-            results[name] = work()
+            result = work()
             best[name] = min(best[name], time.perf_counter() - start)
+            if check is None:
+                results[name] = result
+            elif repeat == 0:
+                check(name, result)
+            del result
     return best, results
 
 

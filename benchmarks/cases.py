@@ -51,7 +51,7 @@ def reference(table, window: timedelta) -> tuple[np.ndarray, np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     _data.add_size_options(parser)
-    options = parser.parse_args()
+    options = _data.parse_options(parser)
     options.order = "time"  # both orders are measured
     arguments = _data.arguments_for(options)
     in_order = _data.table(arguments)

@@ -136,7 +136,7 @@ def decoded(table: ConversationTable, name: str, *, integers: bool) -> np.ndarra
     return vocabulary[codes[codes >= 0]]
 
 
-def check_same(original: ConversationTable, built: ConversationTable, who: str):
+def check_same(original: ConversationTable, built: ConversationTable, who: str) -> None:
     """The two tables hold the same conversations in the same rows."""
     assert len(built) == len(original), who
     integers = "integer" in who
@@ -162,7 +162,7 @@ def check_same(original: ConversationTable, built: ConversationTable, who: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     _data.add_size_options(parser)
-    options = parser.parse_args()
+    options = _data.parse_options(parser)
     table = _data.table(_data.arguments_for(options))
     arrow = arrow_input(table)
     strings = string_frame(arrow)
@@ -174,7 +174,7 @@ def main() -> None:
         ConversationTable.from_arrow,
     )
 
-    times, results = interleaved(
+    times, _ = interleaved(
         {
             "factorize + copy, string ids": lambda: baseline(strings),
             "from_pandas, string ids": lambda: from_pandas(
@@ -189,10 +189,8 @@ def main() -> None:
             ),
         },
         options.repeats,
+        check=lambda name, built: built is None or check_same(table, built, name),
     )
-    for name, result in results.items():
-        if result is not None:
-            check_same(table, result, name)
 
     def ratio(built: str, base: str) -> float:
         return times[built] / times[f"factorize + copy, {base}"]

@@ -60,7 +60,7 @@ def check(x: np.ndarray, n: np.ndarray) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     _data.add_size_options(parser)
-    options = parser.parse_args()
+    options = _data.parse_options(parser)
     table = _data.table(_data.arguments_for(options))
     measured = measure(table, "satisfaction_rate", by=("agent", _data.WEEK))
     x = measured.column("satisfaction_rate", "numerator")

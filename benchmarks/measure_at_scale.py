@@ -306,7 +306,7 @@ def check_same(expected: dict, got: dict, who: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     _data.add_size_options(parser)
-    options = parser.parse_args()
+    options = _data.parse_options(parser)
     arguments = _data.arguments_for(options)
     table = _data.table(arguments)
     del arguments
