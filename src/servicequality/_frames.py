@@ -80,9 +80,8 @@ def _ids(pd: Any, series: Any, column: str) -> tuple[np.ndarray[Any, Any], Any]:
 
 def _strings(labels: Any) -> np.ndarray[Any, Any]:
     """Distinct labels as a string array (a C loop, not one per label)."""
-    values = np.asarray(labels)
-    if values.dtype.kind in "iu":
-        return values.astype(str).astype(STRING)
+    if getattr(getattr(labels, "dtype", None), "kind", "O") in "iu":
+        return np.asarray(labels, dtype=np.int64).astype(STRING)
     return np.asarray(labels, dtype=object).astype(STRING)
 
 
