@@ -9,7 +9,12 @@ from servicequality.incentives._development import (
     Recognition,
     TopShare,
 )
-from servicequality.incentives._money import MINOR_UNITS, Currency, allocate
+from servicequality.incentives._money import (
+    MAX_AMOUNT,
+    MINOR_UNITS,
+    Currency,
+    allocate,
+)
 from servicequality.incentives._plan import (
     Exclusion,
     IncentivePlan,
@@ -37,6 +42,7 @@ from servicequality.incentives._rules import (
 
 __all__ = [
     "COMPOSITE_SCORE",
+    "MAX_AMOUNT",
     "MINOR_UNITS",
     "BestCase",
     "ConsecutivePeriods",
