@@ -998,7 +998,7 @@ class TestBestCases:
             + [rated("c6", 2)],
             agents=ROSTER,
         )
-        cases = best_cases(table, calendar=Weekly(UTC), per_period=9)
+        cases = best_cases(table, calendar=Weekly(UTC), per_period=9, min_sample=1)
         assert [c.conversation_id for c in cases] == ["c2", "c5", "c1", "c7"]
         assert cases[0].emotion_turned
         assert cases[0].agent_id == "a2"

@@ -5,7 +5,9 @@ minor unit; pools are split by largest remainder so shares add up exactly.
 """
 
 from servicequality.incentives._development import (
+    MIN_SAMPLE,
     ConsecutivePeriods,
+    NotRecognised,
     Recognition,
     TopShare,
 )
@@ -30,6 +32,7 @@ from servicequality.incentives._praise import (
     BestCase,
     Praise,
     best_cases,
+    best_cases_excluded,
     praise_digest,
 )
 from servicequality.incentives._rules import (
@@ -44,11 +47,13 @@ __all__ = [
     "COMPOSITE_SCORE",
     "MAX_AMOUNT",
     "MINOR_UNITS",
+    "MIN_SAMPLE",
     "BestCase",
     "ConsecutivePeriods",
     "Currency",
     "Exclusion",
     "IncentivePlan",
+    "NotRecognised",
     "PayoutLine",
     "PayoutStatement",
     "PerPoint",
@@ -64,6 +69,7 @@ __all__ = [
     "Unallocated",
     "allocate",
     "best_cases",
+    "best_cases_excluded",
     "compare_plans",
     "praise_digest",
 ]
