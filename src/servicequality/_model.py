@@ -7,7 +7,7 @@ import types
 import typing
 from datetime import datetime
 from enum import Enum, StrEnum
-from numbers import Integral
+from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, ClassVar, Self, Union
 
 import attrs
@@ -121,10 +121,10 @@ def _float_exact(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
 
 
 def _float_sized(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, Integral) and not isinstance(value, bool):
+    if isinstance(value, Real) and not isinstance(value, bool):
         try:
             float(value)
-        except OverflowError:
+        except (OverflowError, ValueError):
             v.fail(instance, attribute.name, value, "is too large for a float")
 
 

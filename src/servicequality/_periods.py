@@ -221,11 +221,15 @@ def _as_instants(
             )
         utc = check_instant(owner, "timestamp", timestamps)
         return np.array([utc.replace(tzinfo=None)], dtype="datetime64[us]")
-    array = np.asarray(timestamps)
+    rule = "must be a one-dimensional datetime64 array (UTC)"
+    try:
+        array = np.asarray(timestamps)
+    except (TypeError, ValueError):
+        raise WrongTypeError(owner, "timestamps", timestamps, rule) from None
     if array.dtype.kind != "M":
-        raise WrongTypeError(
-            owner, "timestamps", array.dtype, "must be a datetime64 array (UTC)"
-        )
+        raise WrongTypeError(owner, "timestamps", array.dtype, rule)
+    if array.ndim != 1:
+        raise ValidationError(owner, "timestamps", array.shape, rule)
     days = array.astype("datetime64[D]")  # coarser: no overflow in the check
     outside = (days < _EARLIEST64) | (days >= _LATEST64)
     if outside.any():
@@ -241,6 +245,14 @@ def _as_instants(
 
 _EARLIEST64 = np.datetime64(EARLIEST.replace(tzinfo=None), "D")
 _LATEST64 = np.datetime64(LATEST.replace(tzinfo=None), "D")
+
+
+def _moment(instant: object) -> datetime:
+    if not isinstance(instant, datetime):
+        raise WrongTypeError(
+            "calendar", "instant", instant, "must be a timezone-aware datetime"
+        )
+    return instant
 
 
 class TimeGrouping(Protocol):
@@ -307,8 +319,14 @@ class _Calendar:
         )
 
     def period_of(self, instant: datetime) -> Period:
-        """The period that contains ``instant`` (timezone-aware)."""
-        _, (period,) = self.assign(_as_instants(instant))
+        """The period that contains ``instant`` (timezone-aware).
+
+        Raises:
+            WrongTypeError: for anything but a ``datetime``.
+            ValidationError: for a naive datetime or one a calendar cannot
+                place (before 0002-01-02 or from 9998-12-30, UTC).
+        """
+        _, (period,) = self.assign(_as_instants(_moment(instant)))
         return period
 
     def following(self, period: Period) -> Period:
@@ -442,4 +460,4 @@ class HourOfDay:
 
     def hour_of(self, instant: datetime) -> int:
         """The local hour, 0 to 23, of a timezone-aware ``instant``."""
-        return int(self.hours(_as_instants(instant))[0])
+        return int(self.hours(_as_instants(_moment(instant)))[0])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
@@ -98,6 +98,10 @@ def check_min_sample(
 
 
 def _eligible(value: Sequence[Role]) -> tuple[Role, ...]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise WrongTypeError(
+            "recognition rule", "eligible_roles", value, "must be a sequence of Roles"
+        )
     return human_roles("recognition rule", value)
 
 
