@@ -43,6 +43,14 @@ from servicequality.policy import Scorecard, classify, presets
 
 CNY = Currency.of("CNY")
 
+PENDING = {
+    "capped lines": (
+        "a capped line keeps the cap as written (Decimal('100'), not '100.00'): "
+        "incentives/_rules._capped, contracts engineer"
+    ),
+}
+"""Money rules whose fix lives in a file still being changed elsewhere."""
+
 
 def reference_allocate(pool, weights, currency):
     """The exact-Fraction largest-remainder allocator the library started with."""
@@ -262,6 +270,25 @@ class TestCallerContext:
         assert totals == expected.totals
         assert paid == expected.total_paid
         assert all(line.amount.as_tuple().exponent == -2 for line in statement.lines)
+
+
+def test_every_amount_on_every_line_keeps_the_currency_places():
+    """Capped, pooled, tiered and per-point lines, and what stays unallocated."""
+    if "capped lines" in PENDING:
+        pytest.skip(f"PENDING capped lines: {PENDING['capped lines']}")
+    assessment, period = _november()
+    plan = IncentivePlan(
+        name="capped",
+        currency="CNY",
+        rules=[
+            PerPoint(name="points", rate="0.4", cap="50"),
+            PoolShare(name="pool", pool="1500", weight="composite_score", cap="100"),
+        ],
+    )
+    statement = plan.apply(assessment, period)
+    amounts = [line.amount for line in statement.lines]
+    amounts += [u.amount for u in statement.unallocated]
+    assert {a.as_tuple().exponent for a in amounts} == {-2}
 
 
 @cache

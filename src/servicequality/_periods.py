@@ -221,15 +221,13 @@ def _as_instants(
             )
         utc = check_instant(owner, "timestamp", timestamps)
         return np.array([utc.replace(tzinfo=None)], dtype="datetime64[us]")
-    rule = "must be a one-dimensional datetime64 array (UTC)"
+    rule = "must be a datetime64 array (UTC)"
     try:
         array = np.asarray(timestamps)
     except (TypeError, ValueError):
         raise WrongTypeError(owner, "timestamps", timestamps, rule) from None
     if array.dtype.kind != "M":
         raise WrongTypeError(owner, "timestamps", array.dtype, rule)
-    if array.ndim != 1:
-        raise ValidationError(owner, "timestamps", array.shape, rule)
     days = array.astype("datetime64[D]")  # coarser: no overflow in the check
     outside = (days < _EARLIEST64) | (days >= _LATEST64)
     if outside.any():
@@ -245,6 +243,19 @@ def _as_instants(
 
 _EARLIEST64 = np.datetime64(EARLIEST.replace(tzinfo=None), "D")
 _LATEST64 = np.datetime64(LATEST.replace(tzinfo=None), "D")
+
+
+def _column(timestamps: NDArray[Any]) -> NDArray[Any]:
+    """A one-dimensional column of instants to assign."""
+    instants = _as_instants(timestamps)
+    if instants.ndim != 1:
+        raise ValidationError(
+            "calendar",
+            "timestamps",
+            instants.shape,
+            "must be a one-dimensional datetime64 array (UTC)",
+        )
+    return instants
 
 
 def _moment(instant: object) -> datetime:
@@ -304,7 +315,7 @@ class _Calendar:
         Raises:
             ValidationError: if an instant is NaT or the array is not datetime64.
         """
-        floors = self._floor(local_wall_times(_as_instants(timestamps), self.tz))
+        floors = self._floor(local_wall_times(_column(timestamps), self.tz))
         days = floors.astype("datetime64[D]").astype(np.int64)
         codes, starts = dense_codes(days)
         periods = tuple(
@@ -449,7 +460,7 @@ class HourOfDay:
             An ``intp`` code per timestamp and the distinct hours, ascending,
             that the codes index.
         """
-        codes, present = dense_codes(self.hours(timestamps))
+        codes, present = dense_codes(self.hours(_column(timestamps)))
         return codes, tuple(int(h) for h in present)
 
     def hours(self, timestamps: NDArray[Any]) -> NDArray[Any]:
