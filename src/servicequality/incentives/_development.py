@@ -13,7 +13,7 @@ import attrs
 from servicequality._errors import PolicyError, ServiceQualityError, WrongTypeError
 from servicequality._model import Role
 from servicequality._periods import Calendar, Quarterly, Yearly
-from servicequality.incentives._money import money_error
+from servicequality.incentives._money import policy_error
 from servicequality.incentives._rules import COMPOSITE_SCORE, human_roles
 from servicequality.policy._plain import text
 from servicequality.policy._tiers import INSUFFICIENT_DATA
@@ -81,7 +81,7 @@ class NotRecognised:
 def check_min_sample(
     owner: str,
     value: object,
-    refuse: Callable[[str, str, object, str], ServiceQualityError] = money_error,
+    refuse: Callable[[str, str, object, str], ServiceQualityError] = policy_error,
 ) -> int:
     """``value`` if it is a whole number >= 1, else the library's error.
 
@@ -139,7 +139,7 @@ def _accepted(value: Mapping[str, str | Sequence[str]]) -> dict[str, tuple[str, 
             msg = f"ConsecutivePeriods.qualifies[{metric!r}]: name at least one tier"
             raise PolicyError(msg)
         if INSUFFICIENT_DATA in names:
-            raise money_error(
+            raise policy_error(
                 "ConsecutivePeriods",
                 f"qualifies[{metric!r}]",
                 tiers,

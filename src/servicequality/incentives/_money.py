@@ -42,7 +42,7 @@ __all__ = [
     "as_money",
     "in_money_context",
     "money_context",
-    "money_error",
+    "policy_error",
 ]
 
 P = ParamSpec("P")
@@ -108,7 +108,7 @@ def in_money_context(function: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def money_error(owner: str, field: str, value: object, rule: str) -> PolicyError:
+def policy_error(owner: str, field: str, value: object, rule: str) -> PolicyError:
     """A :class:`PolicyError` carrying owner, field, value and rule."""
     error = PolicyError.__new__(PolicyError)
     super(PolicyError, error).__init__(owner, field, value, rule)
@@ -127,7 +127,7 @@ def as_money(owner: str, key: str, value: object) -> Decimal:
             of :data:`MAX_AMOUNT` or more.
     """
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise money_error(
+        raise policy_error(
             owner,
             key,
             value,
@@ -139,11 +139,11 @@ def as_money(owner: str, key: str, value: object) -> Decimal:
             _CONTEXT.create_decimal(value) if not isinstance(value, Decimal) else value
         )
     except (InvalidOperation, ValueError):
-        raise money_error(owner, key, value, "not a decimal number") from None
+        raise policy_error(owner, key, value, "not a decimal number") from None
     if not amount.is_finite():
-        raise money_error(owner, key, value, "must be finite")
+        raise policy_error(owner, key, value, "must be finite")
     if amount.copy_abs() >= MAX_AMOUNT:
-        raise money_error(owner, key, value, f"must be smaller than {MAX_AMOUNT}")
+        raise policy_error(owner, key, value, f"must be smaller than {MAX_AMOUNT}")
     return amount
 
 
@@ -151,7 +151,9 @@ def _code(value: object) -> str:
     if not isinstance(value, str):
         raise WrongTypeError("Currency", "code", value, "must be a str")
     if not (len(value) == 3 and value.isascii() and value.isupper()):
-        raise money_error("Currency", "code", value, "must be three upper-case letters")
+        raise policy_error(
+            "Currency", "code", value, "must be three upper-case letters"
+        )
     return value
 
 
@@ -161,7 +163,7 @@ def _minor_unit(value: object) -> int:
             "Currency", "minor_unit", value, "must be a whole number 0..4"
         )
     if not 0 <= value <= 4:
-        raise money_error(
+        raise policy_error(
             "Currency", "minor_unit", value, "must be a whole number 0..4"
         )
     return value
@@ -197,7 +199,7 @@ class Currency:
         if not isinstance(code, str):
             raise WrongTypeError("Currency", "code", code, "must be a str")
         if code not in MINOR_UNITS:
-            raise money_error(
+            raise policy_error(
                 "Currency",
                 "code",
                 code,
@@ -237,7 +239,7 @@ class Currency:
         amount = as_money(owner, key, value)
         rounded = amount.quantize(self.quantum, rounding=ROUND_DOWN, context=_CONTEXT)
         if _CONTEXT.compare(rounded, amount) != 0:
-            raise money_error(
+            raise policy_error(
                 owner,
                 key,
                 value,
@@ -256,7 +258,7 @@ class Currency:
 
 
 def _refused(index: int, value: object, rule: str) -> PolicyError:
-    return money_error("allocate", f"weights[{index}]", value, rule)
+    return policy_error("allocate", f"weights[{index}]", value, rule)
 
 
 def _ratio(index: int, value: object) -> tuple[int, int]:
@@ -372,11 +374,11 @@ def allocate(
     money = Currency.coerce(currency)
     total = money.exact("allocate", "pool", pool)
     if total < 0:
-        raise money_error("allocate", "pool", pool, "must not be negative")
+        raise policy_error("allocate", "pool", pool, "must not be negative")
     scaled = _scaled(weights)
     weight_sum = sum(scaled)
     if weight_sum == 0:
-        raise money_error(
+        raise policy_error(
             "allocate",
             "weights",
             weights,
