@@ -1,6 +1,7 @@
 """Money under hostile conditions: caller contexts, huge amounts, any weights."""
 
 import math
+import numbers
 from datetime import datetime
 from decimal import (
     Decimal,
@@ -175,6 +176,31 @@ class TestAllocateInputs:
         with pytest.raises(PolicyError, match="must be finite") as caught:
             allocate(Decimal(10), [1, weight], currency=CNY)
         assert caught.value.field == "weights[1]"
+
+    def test_long_doubles_and_object_arrays_are_read_exactly(self):
+        """longdouble weights keep their extra bits; object arrays their values."""
+        tiny = np.longdouble(1) + np.finfo(np.longdouble).eps
+        weights = np.array([tiny, np.longdouble(1)], dtype=np.longdouble)
+        expected = reference_allocate(
+            Decimal("0.01"), [Fraction(*w.as_integer_ratio()) for w in weights], CNY
+        )
+        assert allocate(Decimal("0.01"), weights, currency=CNY) == tuple(
+            Decimal(f.numerator) / f.denominator for f in expected
+        )
+        mixed = np.array([Fraction(1, 3), 2, Decimal("0.5")], dtype=object)
+        assert allocate(Decimal(38), mixed, currency=CNY) == allocate(
+            Decimal(38), list(mixed), currency=CNY
+        )
+
+    def test_any_other_real_is_read_as_its_float(self):
+        class Half(numbers.Real):
+            def __float__(self):
+                return 0.5
+
+        for name in numbers.Real.__abstractmethods__ - {"__float__"}:
+            setattr(Half, name, lambda *_: NotImplemented)
+        Half.__abstractmethods__ = frozenset()
+        assert allocate(Decimal(3), [Half(), 1], currency="JPY") == (1, 2)
 
     @pytest.mark.parametrize("weight", [True, np.bool_(True), "1", None, 1j])
     def test_non_real_weights_are_wrong_type_errors(self, weight):

@@ -289,9 +289,11 @@ def _ratio(index: int, value: object) -> tuple[int, int]:
 
 
 def _float_ratio(value: Any) -> tuple[int, int]:
+    """Exact ratio of a float-like real; other reals are read as their float."""
     if isinstance(value, np.floating) and not isinstance(value, np.longdouble):
         value = float(value)
-    numerator, denominator = value.as_integer_ratio()
+    exact = getattr(value, "as_integer_ratio", None)
+    numerator, denominator = exact() if exact else float(value).as_integer_ratio()
     return int(numerator), int(denominator)
 
 
@@ -305,7 +307,7 @@ def _scaled(weights: object) -> list[int]:
             return [int(w) for w in weights.tolist()]
         if weights.dtype.kind == "f" and weights.dtype.itemsize <= 8:
             return _scaled_floats(weights.astype(np.float64))
-        weights = weights.tolist()
+        weights = list(weights)  # scalars keep their exact value (longdouble)
     if isinstance(weights, str | bytes) or not isinstance(weights, Iterable):
         raise WrongTypeError(
             "allocate", "weights", weights, "must be a sequence of real numbers"
