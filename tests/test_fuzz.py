@@ -80,6 +80,14 @@ PENDING: dict[str, str] = {
         "metrics=5 raises TypeError: 'int' object is not iterable "
         "(_measure.py:464, lead)"
     ),
+    "ConversationTable.from_records arguments": (
+        "a non-iterable argument raises TypeError: 'int' object is not iterable "
+        "(_intake.py:124, lead)"
+    ),
+    "ConversationTable.from_pandas": (
+        "a hostile cell raises TypeError (unhashable id in _frames._ids, "
+        "_frames.py:70, lead)"
+    ),
     "ConversationTable.concat": (
         "a part that is not a table raises AttributeError (_table.py:465, lead)"
     ),
@@ -576,3 +584,60 @@ class TestThreads:
         for other in statements:
             assert other.lines == statement.lines
             assert other.unallocated == statement.unallocated
+
+
+@FUZZ
+@given(data=st.data(), errors=st.sampled_from(["raise", "collect"]))
+def test_from_records_gives_a_table_or_a_library_error(data, errors):
+    """Plain-data records made hostile: a table (with rejects) or the error."""
+    skip_pending("ConversationTable.from_records")
+    records = examples()["TableRecords"]
+    conversations = [c.to_dict() for c in records.conversations[:3]]
+    ratings = [r.to_dict() for r in records.ratings[:2]]
+    hostile = [
+        data.draw(hostile_plain(c, 1), label="conversation") for c in conversations
+    ]
+    hostile_ratings = [data.draw(hostile_plain(r, 1), label="rating") for r in ratings]
+    table = valid_or_library_error(
+        lambda: ConversationTable.from_records(
+            hostile, ratings=hostile_ratings, errors=errors
+        ),
+        ConversationTable,
+    )
+    if table is not None and errors == "collect":
+        assert len(table) + len(
+            {r.index for r in table.rejects if r.kind == "conversation"}
+        ) == len(hostile)
+
+
+@FUZZ
+@given(
+    conversations=hostile_values(),
+    ratings=st.one_of(st.just(()), hostile_values()),
+)
+def test_from_records_refuses_arguments_that_are_not_records(conversations, ratings):
+    """A whole argument that is not an iterable of records: the library's error."""
+    skip_pending("ConversationTable.from_records arguments")
+    valid_or_library_error(
+        lambda: ConversationTable.from_records(conversations, ratings=ratings),
+        ConversationTable,
+    )
+
+
+@FUZZ
+@given(data=st.data())
+def test_from_pandas_gives_a_table_or_a_library_error(data):
+    """A frame with hostile cells in any column: a table or the error."""
+    skip_pending("ConversationTable.from_pandas")
+    pd = pytest.importorskip("pandas")
+    frame = examples()["ConversationTable"].to_pandas().head(4).copy()
+    column = data.draw(st.sampled_from(list(frame.columns)), label="column")
+    cells = data.draw(
+        st.lists(hostile_values(), min_size=len(frame), max_size=len(frame)),
+        label="cells",
+    )
+    frame[column] = pd.Series(cells, index=frame.index, dtype=object)
+    valid_or_library_error(
+        lambda: ConversationTable.from_pandas(frame, errors="collect"),
+        ConversationTable,
+    )
