@@ -88,6 +88,11 @@ PENDING: dict[str, str] = {
         "a hostile cell raises TypeError (unhashable id in _frames._ids, "
         "_frames.py:70, lead)"
     ),
+    "review": (
+        "hostile alpha, min_n or by escape as TypeError / OverflowError / numpy "
+        "DTypePromotionError (review/_weekly.py:244, 313; _quality.py:384, "
+        "contracts engineer)"
+    ),
     "ConversationTable.concat": (
         "a part that is not a table raises AttributeError (_table.py:465, lead)"
     ),
@@ -640,4 +645,29 @@ def test_from_pandas_gives_a_table_or_a_library_error(data):
     valid_or_library_error(
         lambda: ConversationTable.from_pandas(frame, errors="collect"),
         ConversationTable,
+    )
+
+
+@FUZZ
+@given(
+    table=st.one_of(hostile_values(), st.just(REAL)),
+    period=st.one_of(hostile_values(), st.just(REAL)),
+    option=st.one_of(hostile_values(), st.floats(-1, 2), st.integers(-1, 50)),
+)
+def test_reviews_give_a_report_or_a_library_error(table, period, option):
+    """weekly_review and data_quality with hostile tables, periods and options."""
+    skip_pending("review")
+    from servicequality.review import (
+        DataQualityReport,
+        Review,
+        data_quality,
+        weekly_review,
+    )
+
+    shop = examples()["ConversationTable"] if table is REAL else table
+    week = examples()["Period"] if period is REAL else period
+    valid_or_library_error(lambda: weekly_review(shop, week, alpha=option), Review)
+    valid_or_library_error(lambda: weekly_review(shop, week, min_n=option), Review)
+    valid_or_library_error(
+        lambda: data_quality(shop, by=option, alpha=0.05), DataQualityReport
     )
