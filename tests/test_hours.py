@@ -567,3 +567,22 @@ class TestDrillDown:
                     continue
                 redone = again.get(name, **named)
                 assert getattr(redone, field) == getattr(cell, field)
+
+
+class TestHostileZonesAndInstants:
+    @pytest.mark.parametrize("name", ["America", "x" * 5000])
+    def test_folder_and_long_zone_names_are_validation_errors(self, name):
+        with pytest.raises(ValidationError, match="not a known IANA time zone"):
+            ServiceHours.daily("09:00-18:00", tz=name)
+
+    def test_instants_out_of_range_are_validation_errors(self):
+        hours = ServiceHours.daily("09:00-18:00", tz="America/Los_Angeles")
+        start = np.array(["0001-01-01"], dtype="datetime64[us]")
+        end = np.array(["9999-12-31T23:00"], dtype="datetime64[us]")
+        with pytest.raises(ValidationError, match="must lie from 0002-01-02"):
+            hours.business_seconds(start, end)
+        with pytest.raises(ValidationError, match="must lie from 0002-01-02"):
+            hours.open_intervals(
+                datetime(9999, 12, 31, tzinfo=UTC),
+                datetime(9999, 12, 31, 1, tzinfo=UTC),
+            )

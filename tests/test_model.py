@@ -1,6 +1,7 @@
 """The value objects: validation rules, plain-data round trips, fuzzing."""
 
 from datetime import UTC, datetime, timedelta, timezone
+from fractions import Fraction
 
 import attrs
 import pytest
@@ -19,7 +20,9 @@ from servicequality import (
     Role,
     Sentiment,
     ServiceQualityError,
+    UnknownKeyError,
     ValidationError,
+    WrongTypeError,
 )
 
 T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
@@ -367,3 +370,68 @@ class TestFuzzing:
         except ValidationError:
             return
         assert isinstance(record, record_type)
+
+
+class TestOverflowsAndOddValues:
+    @pytest.mark.parametrize("bound", [2**53 + 1, 10**20, -(10**400)])
+    def test_scale_bounds_beyond_float_exactness_are_refused(self, bound):
+        """A score of 10**20 cannot exist: no scale reaches it."""
+        field = "low" if bound < 0 else "high"
+        with raises_on(field, owner="RatingScale"):
+            attrs.evolve(RatingScale.FIVE_STAR, **{field: bound})
+
+    def test_the_widest_scale_still_works(self):
+        wide = RatingScale(
+            name="wide", low=-(2**53), high=2**53, satisfied_from=1, dissatisfied_to=0
+        )
+        assert Rating(conversation_id="c", score=2**53, scale=wide).satisfied
+
+    @pytest.mark.parametrize("huge", [10**400, Fraction(10**400, 3)])
+    @pytest.mark.parametrize("field", ["score", "max_score"])
+    def test_numbers_too_large_for_a_float_are_refused(self, field, huge):
+        values = {"score": 1, "max_score": 2, field: huge}
+        with raises_on(field, owner="KnowledgeTest"):
+            KnowledgeTest(agent_id="a1", taken_at=T0, **values)
+
+    @pytest.mark.parametrize(
+        "instant",
+        [
+            datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=8))),
+            datetime(1, 1, 1, tzinfo=UTC),
+            datetime(9999, 12, 31, 20, tzinfo=timezone(timedelta(hours=-8))),
+            datetime(9998, 12, 30, tzinfo=UTC),
+        ],
+    )
+    def test_instants_a_calendar_cannot_place_are_refused(self, instant):
+        """Years 1 and 9999 leave datetime's range in some zone: refused on entry."""
+        with raises_on("opened_at"):
+            conversation(opened_at=instant)
+        with raises_on("rated_at", owner="Rating"):
+            Rating(
+                conversation_id="c",
+                score=3,
+                scale=RatingScale.FIVE_STAR,
+                rated_at=instant,
+            )
+
+    def test_the_last_supported_instant_is_accepted(self):
+        last = datetime(9998, 12, 29, 23, 59, 59, tzinfo=UTC)
+        assert conversation(opened_at=last).opened_at == last
+
+    @pytest.mark.parametrize(
+        ("code", "error"),
+        [(3, UnknownKeyError), (-1, UnknownKeyError), ("0", TypeError)],
+    )
+    def test_codes_out_of_range_are_library_errors(self, code, error):
+        """-1 used to wrap to the last member; now every bad code is refused."""
+        with pytest.raises(error):
+            Role.from_code(code)
+        assert Role.from_code(2) is Role.BOT
+
+    def test_a_wrong_scale_type_is_a_wrong_type_error(self):
+        with pytest.raises(WrongTypeError, match="must be a RatingScale"):
+            Rating(conversation_id="c", score=3, scale="five")
+
+    def test_plain_data_that_is_not_a_mapping_is_a_wrong_type_error(self):
+        with pytest.raises(WrongTypeError, match="must be a mapping"):
+            Agent.from_dict([("id", "a1")])

@@ -15,6 +15,7 @@ from servicequality import (
     Quarterly,
     ValidationError,
     Weekly,
+    WrongTypeError,
     Yearly,
 )
 
@@ -203,3 +204,85 @@ class TestProperties:
         hours = HourOfDay(zone).hours(np.array(naive, dtype="datetime64[us]"))
         expected = [s.replace(tzinfo=UTC).astimezone(zone).hour for s in naive]
         assert expected == hours.tolist()
+
+
+class TestHostileInstantsAndZones:
+    """Instants and zone names a calendar cannot use are the library's errors."""
+
+    CALENDARS = (Weekly, Monthly, Quarterly, Yearly, HourOfDay)
+
+    @pytest.mark.parametrize("name", ["America", "Asia/", "a" * 10_000, "\x00", ""])
+    @pytest.mark.parametrize("calendar", CALENDARS)
+    def test_folders_and_long_names_are_not_zones(self, calendar, name):
+        with pytest.raises(ValidationError, match="not a known IANA time zone"):
+            calendar(name)
+
+    @pytest.mark.parametrize("zone", [5, b"UTC", None])
+    def test_a_zone_of_the_wrong_type_is_a_wrong_type_error(self, zone):
+        with pytest.raises(WrongTypeError):
+            Monthly(zone)
+
+    def test_an_abstract_tzinfo_is_refused(self):
+        from datetime import tzinfo
+
+        with pytest.raises(ValidationError, match="UTC offset"):
+            Monthly(tzinfo())
+
+    @pytest.mark.parametrize("calendar", CALENDARS[:4])
+    @pytest.mark.parametrize("zone", [SHANGHAI, ZoneInfo("America/Los_Angeles")])
+    @pytest.mark.parametrize(
+        "instant",
+        [
+            datetime(1, 1, 1, tzinfo=SHANGHAI),
+            datetime(1, 1, 1, tzinfo=UTC),
+            datetime(9999, 12, 31, 23, tzinfo=ZoneInfo("America/Los_Angeles")),
+            datetime(9999, 12, 31, tzinfo=UTC),
+        ],
+    )
+    def test_period_of_at_years_1_and_9999(self, calendar, zone, instant):
+        with pytest.raises(ValidationError) as caught:
+            calendar(zone).period_of(instant)
+        assert caught.value.field == "timestamp"
+
+    @pytest.mark.parametrize(
+        "column",
+        [
+            np.array(["0001-01-01", "2025-01-01"], dtype="datetime64[us]"),
+            np.array(["2025-01-01", "9999-12-31T23:59"], dtype="datetime64[s]"),
+            np.array(["-100000-01-01"], dtype="datetime64[D]"),
+        ],
+    )
+    def test_assign_names_the_first_row_out_of_range(self, column):
+        with pytest.raises(ValidationError, match="must lie from 0002-01-02") as e:
+            Monthly(SHANGHAI).assign(column)
+        assert e.value.index == (0 if column[0] < np.datetime64("2000") else 1)
+
+    def test_nanosecond_columns_near_their_own_limit_still_work(self):
+        """2262 is fine: the range check does not overflow finer units."""
+        column = np.array(["2262-04-11T00:00"], dtype="datetime64[ns]")
+        _, (period,) = Monthly(SHANGHAI).assign(column)
+        assert period.start == datetime(2262, 4, 1, tzinfo=SHANGHAI)
+
+    @given(
+        instant=st.datetimes(
+            min_value=datetime(2, 1, 2), max_value=datetime(9998, 12, 29, 23)
+        ),
+        zone=st.timezones(),
+        calendar=st.sampled_from([Weekly, Monthly, Quarterly, Yearly]),
+    )
+    def test_every_supported_instant_has_its_period(self, instant, zone, calendar):
+        """From 0002-01-02 to 9998-12-30 UTC any zone's period holds the instant."""
+        moment = instant.replace(tzinfo=UTC)
+        assert moment in calendar(zone).period_of(moment)
+
+    def test_a_period_that_leaves_datetimes_range_is_refused(self):
+        with pytest.raises(ValidationError, match="once converted to UTC"):
+            Period(
+                start=datetime(1, 1, 1, tzinfo=SHANGHAI),
+                end=datetime(1, 1, 2, tzinfo=SHANGHAI),
+            )
+        inside = Period(
+            start=datetime(1, 1, 1, 9, tzinfo=SHANGHAI),
+            end=datetime(1, 1, 2, tzinfo=SHANGHAI),
+        )
+        assert datetime(1, 1, 1, tzinfo=SHANGHAI) not in inside

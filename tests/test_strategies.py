@@ -1,5 +1,12 @@
 """The public hypothesis strategies produce valid, registered values."""
 
+import importlib.metadata
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +22,8 @@ from servicequality import (
     TableRecords,
 )
 from servicequality import strategies as sqst
+
+SRC = pathlib.Path(__file__).parent.parent / "src"
 
 
 class TestRegistration:
@@ -54,3 +63,40 @@ class TestTableRecords:
     def test_roster_can_be_left_out(self, table):
         """roster=False builds tables without agents."""
         assert table.agents == ()
+
+
+class TestEntryPoint:
+    def test_the_hook_is_not_public(self):
+        """The plug-in hook stays importable but out of ``__all__``."""
+        assert "_hypothesis_setup_hook" not in sqst.__all__
+        assert callable(sqst._hypothesis_setup_hook)
+
+    def test_the_entry_point_loads_the_hook(self):
+        """The installed ``hypothesis`` entry point resolves to the hook."""
+        (entry,) = [
+            e
+            for e in importlib.metadata.entry_points(group="hypothesis")
+            if e.value.startswith("servicequality")
+        ]
+        assert entry.load() is sqst._hypothesis_setup_hook
+
+    @pytest.mark.parametrize(
+        "code",
+        [
+            "import servicequality.strategies",
+            "import hypothesis, servicequality.strategies",
+            "from hypothesis import strategies as st\n"
+            "from servicequality import Agent\n"
+            "assert 'agents()' in repr(st.from_type(Agent))",
+        ],
+    )
+    def test_any_import_order_works(self, code):
+        """Importing the strategies before hypothesis no longer half-imports them."""
+        done = subprocess.run(  # our own interpreter, fixed code
+            [sys.executable, "-W", "error", "-c", code],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(SRC)},
+        )
+        assert done.returncode == 0, done.stderr

@@ -7,12 +7,14 @@ import types
 import typing
 from datetime import datetime
 from enum import Enum, StrEnum
+from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, ClassVar, Self, Union
 
 import attrs
 
 from servicequality import _validators as v
-from servicequality._errors import ValidationError
+from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeError
+from servicequality._periods import check_instant
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,8 +43,20 @@ class _Coded(StrEnum):
 
     @classmethod
     def from_code(cls, code: int) -> Self:
-        """The member whose :attr:`code` is ``code``."""
-        return tuple(cls)[code]
+        """The member whose :attr:`code` is ``code``.
+
+        Raises:
+            WrongTypeError: for a code that is not an ``int``.
+            UnknownKeyError: for a code outside ``0 .. len(members) - 1``.
+        """
+        members = tuple(cls)
+        if isinstance(code, bool) or not isinstance(code, Integral):
+            raise WrongTypeError(cls.__name__, "code", code, "must be a whole number")
+        if not 0 <= code < len(members):
+            raise UnknownKeyError(
+                cls.__name__, "code", code, f"must be 0..{len(members) - 1}"
+            )
+        return members[int(code)]
 
 
 @functools.cache
@@ -93,6 +107,39 @@ class Sentiment(_Coded):
     POSITIVE = "positive"
 
 
+_EXACT = 2**53
+
+
+def _float_exact(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not -_EXACT <= value <= _EXACT:
+        v.fail(
+            instance,
+            attribute.name,
+            value,
+            "must lie within ±2**53 (exact as a float, as means are computed)",
+        )
+
+
+def _float_sized(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, Real) and not isinstance(value, bool):
+        try:
+            float(value)
+        except (OverflowError, ValueError):
+            v.fail(instance, attribute.name, value, "is too large for a float")
+
+
+def _instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    v.aware_datetime(instance, attribute, value)
+    check_instant(type(instance).__name__, attribute.name, value)
+
+
+def _optional_instant(
+    instance: Any, attribute: attrs.Attribute[Any], value: Any
+) -> None:
+    if value is not None:
+        _instant(instance, attribute, value)
+
+
 @attrs.frozen(kw_only=True)
 class RatingScale:
     """A customer rating scale: whole-number scores from ``low`` to ``high``.
@@ -107,8 +154,12 @@ class RatingScale:
         satisfied_from: The lowest score that counts as satisfied.
         dissatisfied_to: The highest score that counts as dissatisfied.
 
+    Every bound lies within ±2**53, so that each score, and the mean of
+    scores, is exact as a float (a score of 10**20 is refused).
+
     Raises:
-        ValidationError: unless ``low <= dissatisfied_to < satisfied_from <= high``.
+        ValidationError: unless ``low <= dissatisfied_to < satisfied_from <= high``,
+            or for a bound beyond ±2**53.
     """
 
     THREE_LEVEL: ClassVar[RatingScale]
@@ -117,10 +168,10 @@ class RatingScale:
     """1 to 5 stars; 4 and 5 are satisfied, 1 and 2 dissatisfied, 3 neutral."""
 
     name: str = attrs.field(validator=v.identifier)
-    low: int = attrs.field(validator=v.integer)
-    high: int = attrs.field(validator=v.integer)
-    satisfied_from: int = attrs.field(validator=v.integer)
-    dissatisfied_to: int = attrs.field(validator=v.integer)
+    low: int = attrs.field(validator=[v.integer, _float_exact])
+    high: int = attrs.field(validator=[v.integer, _float_exact])
+    satisfied_from: int = attrs.field(validator=[v.integer, _float_exact])
+    dissatisfied_to: int = attrs.field(validator=[v.integer, _float_exact])
 
     def __attrs_post_init__(self) -> None:
         if self.high <= self.low:
@@ -266,12 +317,10 @@ class Conversation(_Record):
     id: str = attrs.field(validator=v.identifier)
     agent_id: str = attrs.field(validator=v.identifier)
     customer_id: str = attrs.field(validator=v.identifier)
-    opened_at: datetime = attrs.field(validator=v.aware_datetime)
-    closed_at: datetime | None = attrs.field(
-        default=None, validator=v.optional_aware_datetime
-    )
+    opened_at: datetime = attrs.field(validator=_instant)
+    closed_at: datetime | None = attrs.field(default=None, validator=_optional_instant)
     first_response_at: datetime | None = attrs.field(
-        default=None, validator=v.optional_aware_datetime
+        default=None, validator=_optional_instant
     )
     channel: Channel = attrs.field(validator=v.member_of(Channel))
     topic: str | None = attrs.field(default=None, validator=v.optional_identifier)
@@ -329,7 +378,9 @@ class Conversation(_Record):
 
 def _rating_scale(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, RatingScale):
-        v.fail(instance, attribute.name, value, "must be a RatingScale")
+        raise WrongTypeError(
+            type(instance).__name__, attribute.name, value, "must be a RatingScale"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -350,9 +401,7 @@ class Rating(_Record):
     conversation_id: str = attrs.field(validator=v.identifier)
     score: int = attrs.field(validator=v.integer)
     scale: RatingScale = attrs.field(validator=_rating_scale)
-    rated_at: datetime | None = attrs.field(
-        default=None, validator=v.optional_aware_datetime
-    )
+    rated_at: datetime | None = attrs.field(default=None, validator=_optional_instant)
     comment: str | None = attrs.field(default=None, validator=v.optional_text)
 
     def __attrs_post_init__(self) -> None:
@@ -407,9 +456,9 @@ class KnowledgeTest(_Record):
     """
 
     agent_id: str = attrs.field(validator=v.identifier)
-    taken_at: datetime = attrs.field(validator=v.aware_datetime)
-    score: float = attrs.field(validator=v.non_negative_real)
-    max_score: float = attrs.field(validator=v.positive_real)
+    taken_at: datetime = attrs.field(validator=_instant)
+    score: float = attrs.field(validator=[_float_sized, v.non_negative_real])
+    max_score: float = attrs.field(validator=[_float_sized, v.positive_real])
 
     def __attrs_post_init__(self) -> None:
         if self.score > self.max_score:
@@ -427,7 +476,7 @@ _T = typing.TypeVar("_T")
 def _from_mapping(cls: type[_T], data: Mapping[str, Any]) -> _T:
     name = cls.__name__
     if not isinstance(data, typing.Mapping):
-        raise ValidationError(name, "<record>", data, "must be a mapping")
+        raise WrongTypeError(name, "<record>", data, "must be a mapping")
     fields = attrs.fields_dict(cls)  # type: ignore[arg-type]
     hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}

@@ -16,7 +16,7 @@ import numpy as np
 
 from servicequality import _validators as v
 from servicequality._columns import dense_codes
-from servicequality._errors import ValidationError
+from servicequality._errors import ValidationError, WrongTypeError
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -34,6 +34,47 @@ __all__ = [
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAY_US = 86_400_000_000
+EARLIEST = datetime(2, 1, 2, tzinfo=UTC)
+"""The earliest instant a calendar or clock accepts (0002-01-02 UTC)."""
+LATEST = datetime(9998, 12, 30, tzinfo=UTC)
+"""The first instant past what a calendar or clock accepts (9998-12-30 UTC).
+
+Between the two, every local wall time in any zone and the end of its
+year stay inside :class:`datetime.datetime`'s range.
+"""
+_SUPPORTED = (
+    f"must lie from {EARLIEST.date()} to before {LATEST.date()} (UTC), "
+    "so that every zone's wall time and period fit in a datetime"
+)
+
+
+def as_utc(owner: str, field: str, value: datetime) -> datetime:
+    """``value`` (timezone-aware) in UTC, or the library's error if it cannot be.
+
+    Raises:
+        ValidationError: when the conversion leaves datetime's range (year 1
+            at a positive offset, year 9999 at a negative one) or the zone
+            fails to give an offset.
+    """
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError, ArithmeticError):
+        raise ValidationError(
+            owner, field, value, "leaves datetime's range once converted to UTC"
+        ) from None
+
+
+def check_instant(owner: str, field: str, value: datetime) -> datetime:
+    """``value`` in UTC if a calendar can place it, else the library's error.
+
+    Raises:
+        ValidationError: for an instant before :data:`EARLIEST` or from
+            :data:`LATEST` on.
+    """
+    utc = as_utc(owner, field, value)
+    if not EARLIEST <= utc < LATEST:
+        raise ValidationError(owner, field, value, _SUPPORTED)
+    return utc
 
 
 @attrs.frozen(kw_only=True, order=False)
@@ -55,7 +96,8 @@ class Period:
     end: datetime = attrs.field(validator=v.aware_datetime)
 
     def __attrs_post_init__(self) -> None:
-        if self.end.astimezone(UTC) <= self.start.astimezone(UTC):
+        start = as_utc("Period", "start", self.start)
+        if as_utc("Period", "end", self.end) <= start:
             v.fail(
                 self, "end", self.end, f"must be after start ({self.start.isoformat()})"
             )
@@ -63,7 +105,10 @@ class Period:
     def __contains__(self, instant: object) -> bool:
         if not isinstance(instant, datetime) or instant.utcoffset() is None:
             return False
-        utc = instant.astimezone(UTC)
+        try:
+            utc = instant.astimezone(UTC)
+        except OverflowError:  # outside datetime's range, so outside the period
+            return False
         return self.start.astimezone(UTC) <= utc < self.end.astimezone(UTC)
 
     def __lt__(self, other: Period) -> bool:
@@ -127,17 +172,37 @@ def _days_label(first: date, after: date) -> str:
     return f"{first.isoformat()} – {(after - timedelta(days=1)).isoformat()}"
 
 
+_LONGEST_ZONE_NAME = 64
+
+
 def _to_tz(value: tzinfo | str) -> tzinfo:
     if isinstance(value, str):
+        if len(value) > _LONGEST_ZONE_NAME:
+            raise ValidationError(
+                "calendar",
+                "tz",
+                value,
+                f"is not a known IANA time zone (longer than {_LONGEST_ZONE_NAME})",
+            )
         try:
             return ZoneInfo(value)
-        except (ValueError, LookupError):  # ZoneInfoNotFoundError is a KeyError
+        # ZoneInfoNotFoundError is a KeyError; a folder name ("America") or a
+        # path the file system refuses is an OSError
+        except (ValueError, LookupError, OSError):
             raise ValidationError(
                 "calendar", "tz", value, "is not a known IANA time zone"
             ) from None
     if not isinstance(value, tzinfo):
-        raise ValidationError(
+        raise WrongTypeError(
             "calendar", "tz", value, "must be a tzinfo or an IANA zone name"
+        )
+    try:
+        offset = datetime(2000, 1, 1, tzinfo=value).utcoffset()
+    except Exception:  # a hostile tzinfo may raise anything
+        offset = None
+    if offset is None:
+        raise ValidationError(
+            "calendar", "tz", value, "must give a UTC offset (a concrete tzinfo)"
         )
     return value
 
@@ -201,15 +266,51 @@ def _as_instants(
             raise ValidationError(
                 owner, "timestamp", timestamps, "must be timezone-aware"
             )
-        return np.array(
-            [timestamps.astimezone(UTC).replace(tzinfo=None)], dtype="datetime64[us]"
-        )
-    array = np.asarray(timestamps)
+        utc = check_instant(owner, "timestamp", timestamps)
+        return np.array([utc.replace(tzinfo=None)], dtype="datetime64[us]")
+    rule = "must be a datetime64 array (UTC)"
+    try:
+        array = np.asarray(timestamps)
+    except (TypeError, ValueError):
+        raise WrongTypeError(owner, "timestamps", timestamps, rule) from None
     if array.dtype.kind != "M":
+        raise WrongTypeError(owner, "timestamps", array.dtype, rule)
+    days = array.astype("datetime64[D]")  # coarser: no overflow in the check
+    outside = (days < _EARLIEST64) | (days >= _LATEST64)
+    if outside.any():
         raise ValidationError(
-            owner, "timestamps", array.dtype, "must be a datetime64 array (UTC)"
+            owner,
+            "timestamps",
+            array[outside][0],
+            _SUPPORTED,
+            index=int(np.argmax(outside)),
         )
     return array.astype("datetime64[us]", copy=False)
+
+
+_EARLIEST64 = np.datetime64(EARLIEST.replace(tzinfo=None), "D")
+_LATEST64 = np.datetime64(LATEST.replace(tzinfo=None), "D")
+
+
+def _column(timestamps: NDArray[Any]) -> NDArray[Any]:
+    """A one-dimensional column of instants to assign."""
+    instants = _as_instants(timestamps)
+    if instants.ndim != 1:
+        raise ValidationError(
+            "calendar",
+            "timestamps",
+            instants.shape,
+            "must be a one-dimensional datetime64 array (UTC)",
+        )
+    return instants
+
+
+def _moment(instant: object) -> datetime:
+    if not isinstance(instant, datetime):
+        raise WrongTypeError(
+            "calendar", "instant", instant, "must be a timezone-aware datetime"
+        )
+    return instant
 
 
 class TimeGrouping(Protocol):
@@ -261,7 +362,7 @@ class _Calendar:
         Raises:
             ValidationError: if an instant is NaT or the array is not datetime64.
         """
-        wall = local_wall_times(_as_instants(timestamps), self.tz)
+        wall = local_wall_times(_column(timestamps), self.tz)
         day_codes, days = dense_codes(wall.view(np.int64) // _DAY_US)
         floors = self._floor(days.astype("datetime64[D]")).astype(np.int64)
         period_of_day, starts = dense_codes(floors)
@@ -277,8 +378,14 @@ class _Calendar:
         )
 
     def period_of(self, instant: datetime) -> Period:
-        """The period that contains ``instant`` (timezone-aware)."""
-        _, (period,) = self.assign(_as_instants(instant))
+        """The period that contains ``instant`` (timezone-aware).
+
+        Raises:
+            WrongTypeError: for anything but a ``datetime``.
+            ValidationError: for a naive datetime or one a calendar cannot
+                place (before 0002-01-02 or from 9998-12-30, UTC).
+        """
+        _, (period,) = self.assign(_as_instants(_moment(instant)))
         return period
 
     def following(self, period: Period) -> Period:
@@ -401,7 +508,7 @@ class HourOfDay:
             An ``intp`` code per timestamp and the distinct hours, ascending,
             that the codes index.
         """
-        codes, present = dense_codes(self.hours(timestamps))
+        codes, present = dense_codes(self.hours(_column(timestamps)))
         return codes, tuple(int(h) for h in present)
 
     def hours(self, timestamps: NDArray[Any]) -> NDArray[Any]:
@@ -412,4 +519,4 @@ class HourOfDay:
 
     def hour_of(self, instant: datetime) -> int:
         """The local hour, 0 to 23, of a timezone-aware ``instant``."""
-        return int(self.hours(_as_instants(instant))[0])
+        return int(self.hours(_as_instants(_moment(instant)))[0])

@@ -5,11 +5,18 @@ minor unit; pools are split by largest remainder so shares add up exactly.
 """
 
 from servicequality.incentives._development import (
+    MIN_SAMPLE,
     ConsecutivePeriods,
+    NotRecognised,
     Recognition,
     TopShare,
 )
-from servicequality.incentives._money import MINOR_UNITS, Currency, allocate
+from servicequality.incentives._money import (
+    MAX_AMOUNT,
+    MINOR_UNITS,
+    Currency,
+    allocate,
+)
 from servicequality.incentives._plan import (
     Exclusion,
     IncentivePlan,
@@ -25,6 +32,7 @@ from servicequality.incentives._praise import (
     BestCase,
     Praise,
     best_cases,
+    best_cases_excluded,
     praise_digest,
 )
 from servicequality.incentives._rules import (
@@ -37,12 +45,15 @@ from servicequality.incentives._rules import (
 
 __all__ = [
     "COMPOSITE_SCORE",
+    "MAX_AMOUNT",
     "MINOR_UNITS",
+    "MIN_SAMPLE",
     "BestCase",
     "ConsecutivePeriods",
     "Currency",
     "Exclusion",
     "IncentivePlan",
+    "NotRecognised",
     "PayoutLine",
     "PayoutStatement",
     "PerPoint",
@@ -58,6 +69,7 @@ __all__ = [
     "Unallocated",
     "allocate",
     "best_cases",
+    "best_cases_excluded",
     "compare_plans",
     "praise_digest",
 ]

@@ -11,7 +11,7 @@ from servicequality import _display, _frames
 from servicequality._errors import PolicyError, ValidationError
 from servicequality._model import Role
 from servicequality._periods import Period
-from servicequality.incentives._money import Currency
+from servicequality.incentives._money import Currency, in_money_context
 from servicequality.incentives._rules import (
     Payee,
     PerPoint,
@@ -129,6 +129,7 @@ class PayoutStatement:
         """The lines of one agent (empty for an agent not on the statement)."""
         return tuple(line for line in self.lines if line.agent_id == agent_id)
 
+    @in_money_context
     def total(self, agent_id: str) -> Decimal:
         """One agent's total: the exact sum of their lines (0 if absent)."""
         return sum(
@@ -142,6 +143,7 @@ class PayoutStatement:
         return {agent: self.total(agent) for agent in self.agents}
 
     @property
+    @in_money_context
     def total_paid(self) -> Decimal:
         """The sum of every line."""
         return sum(
@@ -149,6 +151,7 @@ class PayoutStatement:
         )
 
     @property
+    @in_money_context
     def total_unallocated(self) -> Decimal:
         """The sum of what was set aside but paid to nobody."""
         return sum(
@@ -291,7 +294,7 @@ class PayoutStatement:
 
 
 def _currency(value: Currency | str) -> Currency:
-    return value if isinstance(value, Currency) else Currency.of(value)
+    return Currency.coerce(value)
 
 
 def _rules(value: Iterable[Rule]) -> tuple[Rule, ...]:
@@ -350,6 +353,7 @@ class IncentivePlan:
         for rule in self.rules:
             rule.check(self.currency, allow_negative=self.allow_negative)
 
+    @in_money_context
     def apply(self, assessment: Assessment, period: Period) -> PayoutStatement:
         """Pay every eligible agent of ``assessment`` for ``period``.
 
@@ -474,6 +478,7 @@ class PlanComparison:
         return [attrs.asdict(row) for row in self.rows]
 
 
+@in_money_context
 def compare_plans(
     plan_a: IncentivePlan,
     plan_b: IncentivePlan,

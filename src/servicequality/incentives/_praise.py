@@ -12,13 +12,26 @@ from servicequality._errors import ValidationError
 from servicequality._model import Difficulty, Role, Sentiment
 from servicequality._periods import Calendar, Weekly
 from servicequality._table import ConversationTable
+from servicequality.incentives._development import (
+    MIN_SAMPLE,
+    NotRecognised,
+    check_min_sample,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from servicequality._periods import Period
 
-__all__ = ["BestCase", "Praise", "best_cases", "praise_digest"]
+__all__ = [
+    "BestCase",
+    "Praise",
+    "best_cases",
+    "best_cases_excluded",
+    "praise_digest",
+]
+
+BEST_CASE = "best case"
 
 
 @attrs.frozen(kw_only=True)
@@ -74,13 +87,77 @@ def _by_humans(rows: Rows) -> NDArray[np.bool_]:
     return np.asarray(rows.satisfied & (rows.handler_role != Role.BOT.code))
 
 
+def _samples(
+    table: ConversationTable, rows: Rows, calendar: Calendar
+) -> tuple[dict[tuple[Period, int], int], list[tuple[Period, int]]]:
+    """Rated conversations per (period, human handler), handlers in first-seen order."""
+    human = np.flatnonzero(rows.handler_role != Role.BOT.code)
+    if not len(human):
+        return {}, []
+    codes, periods = calendar.assign(table["opened_at"][human])
+    handler = rows.handler[human]
+    rated = np.asarray(rows.rated)[human]
+    counts: dict[tuple[Period, int], int] = {}
+    for code, agent, one in zip(
+        codes.tolist(), handler.tolist(), rated.tolist(), strict=True
+    ):
+        pair = (periods[code], int(agent))
+        counts[pair] = counts.get(pair, 0) + int(one)
+    return counts, sorted(counts, key=lambda p: (p[0], p[1]))
+
+
+def best_cases_excluded(
+    table: ConversationTable,
+    *,
+    calendar: Calendar | None = None,
+    min_sample: int = MIN_SAMPLE,
+) -> tuple[NotRecognised, ...]:
+    """The agents :func:`best_cases` did not consider in a period, and why.
+
+    An agent's conversations are candidates in a period only when the agent
+    handled at least ``min_sample`` rated conversations there.
+
+    Returns:
+        One per period and human agent below ``min_sample``, by period then
+        agent id.
+
+    Raises:
+        ValidationError: for a bad table, calendar or ``min_sample``.
+    """
+    chosen = Weekly() if calendar is None else calendar
+    _check("best_cases_excluded", table, chosen)
+    check_min_sample("best_cases_excluded", min_sample, ValidationError)
+    counts, order = _samples(table, Rows.of(table), chosen)
+    agents = table.vocabulary("agent_id")
+    short = [
+        NotRecognised(
+            agent_id=str(agents[agent]),
+            title=BEST_CASE,
+            period=period,
+            reason=(
+                f"{counts[period, agent]} rated conversation(s) in {period} "
+                f"< min_sample {min_sample}"
+            ),
+        )
+        for period, agent in order
+        if counts[period, agent] < min_sample
+    ]
+    return tuple(sorted(short, key=lambda n: (n.period, n.agent_id)))
+
+
 def best_cases(
-    table: ConversationTable, *, calendar: Calendar | None = None, per_period: int = 1
+    table: ConversationTable,
+    *,
+    calendar: Calendar | None = None,
+    per_period: int = 1,
+    min_sample: int = MIN_SAMPLE,
 ) -> tuple[BestCase, ...]:
     """The hardest resolved, satisfied conversations of each period (S4 §3.2).
 
     Candidates are resolved conversations rated satisfied and handled by a
-    human. They rank by difficulty (crisis first), then by a mood turned from
+    human who handled at least ``min_sample`` rated conversations in the
+    period (:func:`best_cases_excluded` lists the others, with the reason).
+    They rank by difficulty (crisis first), then by a mood turned from
     negative to neutral or positive, then earliest opened, then conversation
     id, so the pick is deterministic.
 
@@ -88,13 +165,16 @@ def best_cases(
         table: The conversations.
         calendar: Periods by ``opened_at`` (default ``Weekly()`` in UTC).
         per_period: Cases per period (at least 1); fewer where fewer qualify.
+        min_sample: Fewest rated conversations of the agent in the period
+            (default :data:`~servicequality.incentives.MIN_SAMPLE`, 30).
 
     Returns:
         Cases in time order, best first within a period; empty when nothing
         qualifies.
 
     Raises:
-        ValidationError: for a bad table, calendar or ``per_period``.
+        ValidationError: for a bad table, calendar, ``per_period`` or
+            ``min_sample``.
     """
     chosen = Weekly() if calendar is None else calendar
     _check("best_cases", table, chosen)
@@ -106,8 +186,23 @@ def best_cases(
         raise ValidationError(
             "best_cases", "per_period", per_period, "must be a whole number >= 1"
         )
+    check_min_sample("best_cases", min_sample, ValidationError)
     rows = Rows.of(table)
     picked = np.flatnonzero(_by_humans(rows) & table["resolved"])
+    if not len(picked):
+        return ()
+    counts, _ = _samples(table, rows, chosen)
+    codes, periods = chosen.assign(table["opened_at"][picked])
+    enough = np.array(
+        [
+            counts[periods[code], agent] >= min_sample
+            for code, agent in zip(
+                codes.tolist(), rows.handler[picked].tolist(), strict=True
+            )
+        ],
+        dtype=bool,
+    )
+    picked = picked[enough]
     if not len(picked):
         return ()
     codes, periods = chosen.assign(table["opened_at"][picked])

@@ -6,8 +6,11 @@ with servicequality installed, hypothesis does that on its own through its
 plug-in entry point.
 """
 
+# the hook first: hypothesis may call it while this package is half imported
+from servicequality.strategies._hook import (
+    _hypothesis_setup_hook as _hypothesis_setup_hook,
+)
 from servicequality.strategies._strategies import (
-    _hypothesis_setup_hook,
     agents,
     aware_datetimes,
     conversations,
@@ -20,7 +23,6 @@ from servicequality.strategies._strategies import (
 )
 
 __all__ = [
-    "_hypothesis_setup_hook",
     "agents",
     "aware_datetimes",
     "conversations",

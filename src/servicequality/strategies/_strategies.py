@@ -278,8 +278,4 @@ def _register() -> None:
         st.register_type_strategy(value_type, strategy)
 
 
-def _hypothesis_setup_hook() -> None:
-    """Entry point hypothesis calls at start-up: registration happened on import."""
-
-
 _register()
