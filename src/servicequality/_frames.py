@@ -7,6 +7,7 @@ its two runtime dependencies.
 from __future__ import annotations
 
 import importlib
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -73,9 +74,45 @@ def _ids(pd: Any, series: Any, column: str) -> tuple[np.ndarray[Any, Any], Any]:
     """Codes (-1 where missing) and the string ids they index."""
     series = _id_series(pd, series, column)
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.cat.codes.to_numpy(np.int64), _strings(series.cat.categories)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        labels = series.cat.categories
+        _check_ids(pd, labels, column, rows=False)
+        return series.cat.codes.to_numpy(np.int64), _strings(labels)
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # an unhashable cell, or one that refuses to hash
+        _check_ids(pd, series, column, rows=True)
+        raise
+    _check_ids(pd, uniques, column, rows=False)
     return np.asarray(codes, dtype=np.int64), _strings(uniques)
+
+
+_ID_KINDS = {"string", "integer", "empty"}
+
+
+def _check_ids(pd: Any, labels: Any, column: str, *, rows: bool) -> None:
+    """Ids are strings or whole numbers; otherwise the first other one is named.
+
+    ``rows`` says ``labels`` is the column itself, so a position is its row.
+    """
+    if pd.api.types.infer_dtype(labels, skipna=True) in _ID_KINDS:
+        return
+    for position, value in enumerate(labels):
+        if not (isinstance(value, str) or _whole_number(value) or _missing(value)):
+            raise ValidationError(
+                OWNER,
+                column,
+                value,
+                "ids must be strings or whole numbers",
+                position if rows else None,
+            )
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _whole_number(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
 def _strings(labels: Any) -> np.ndarray[Any, Any]:
@@ -165,15 +202,25 @@ def _numbers(pd: Any, series: Any, column: str, spec: Spec) -> np.ndarray[Any, A
 
 
 def _convert(pd: Any, field: str, series: Any, column: str) -> Any:
-    """One frame column as the array ``from_arrays`` takes (ids: codes, ids)."""
+    """One frame column as the array ``from_arrays`` takes (ids: codes, ids).
+
+    A cell pandas itself cannot read (an unhashable object, a signalling
+    NaN) is the library's error naming the column, never pandas' own.
+    """
     spec = COLUMNS[field]
-    if spec.kind == "code":
-        return _ids(pd, series, column)
-    if spec.kind == "time":
-        return _times(pd, series, column)
-    if spec.kind == "enum":
-        return _enums(pd, series, column, spec)
-    return _numbers(pd, series, column, spec)
+    readers = {"code": _ids, "time": _times}
+    try:
+        if spec.kind in readers:
+            return readers[spec.kind](pd, series, column)
+        if spec.kind == "enum":
+            return _enums(pd, series, column, spec)
+        return _numbers(pd, series, column, spec)
+    except (TypeError, ArithmeticError, ValueError) as unreadable:
+        if isinstance(unreadable, ValidationError):
+            raise
+        raise _fail(
+            column, str(series.dtype), f"holds a cell pandas cannot read: {unreadable}"
+        ) from None
 
 
 def _rating_scales(
@@ -227,12 +274,12 @@ def from_pandas(
             )
     arrays: dict[str, Any] = {}
     lists: dict[str, Any] = {}
-    arrays["agent_id"], lists["agent_ids"] = _ids(
-        pd, frame[present["agent_id"]], names["agent_id"]
+    arrays["agent_id"], lists["agent_ids"] = _convert(
+        pd, "agent_id", frame[present["agent_id"]], names["agent_id"]
     )
     if "transferred_to" in present:
         column = present["transferred_to"]
-        handed, handed_ids = _ids(pd, frame[column], column)
+        handed, handed_ids = _convert(pd, "transferred_to", frame[column], column)
         arrays["agent_id"], arrays["transferred_to"], lists["agent_ids"] = _united(
             pd, (arrays["agent_id"], lists["agent_ids"]), (handed, handed_ids)
         )

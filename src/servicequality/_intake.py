@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import numpy as np
 
-from servicequality._columns import STRING, encode_strings, to_instants
-from servicequality._errors import ValidationError
+from servicequality._columns import STRING, code_dtype, encode_strings, to_instants
+from servicequality._errors import ValidationError, WrongTypeError
 from servicequality._model import (
     Agent,
     Conversation,
@@ -30,7 +30,7 @@ from servicequality._schema import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
 
     from numpy.typing import NDArray
 
@@ -256,7 +256,7 @@ def fold_ratings(
     scale_code = {scale: code for code, scale in enumerate(scales)}
     rows = np.fromiter(ratings, dtype=np.intp, count=len(ratings))
     values = list(ratings.values())
-    rating_scale = np.full(size, -1, dtype=np.int8)
+    rating_scale = np.full(size, -1, dtype=code_dtype(len(scales)))
     rating_scale[rows] = [scale_code[r.scale] for r in values]
     rating_score = np.zeros(size, dtype=np.int64)
     rating_score[rows] = [r.score for r in values]
@@ -306,6 +306,17 @@ def from_records(
 ) -> dict[str, Any]:
     """Table parts from records; see ``ConversationTable.from_records``."""
     check_errors(errors)
+    for field, given in (
+        ("conversations", conversations),
+        ("ratings", ratings),
+        ("reviews", reviews),
+        ("agents", agents),
+        ("knowledge_tests", knowledge_tests),
+    ):
+        if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+            raise WrongTypeError(
+                "from_records", field, given, "must be an iterable of records"
+            )
     intake = Intake(errors)
     roster = intake.roster(agents)
     parsed = intake.parse("conversation", Conversation, conversations)

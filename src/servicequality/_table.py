@@ -18,7 +18,7 @@ from servicequality._columns import (
     read_only,
     unique_strings,
 )
-from servicequality._errors import ValidationError
+from servicequality._errors import ValidationError, WrongTypeError
 from servicequality._intake import Errors, Reject
 from servicequality._model import (
     Agent,
@@ -539,11 +539,21 @@ class ConversationTable:
             ValidationError: for no tables, a conversation id in two tables,
                 or an agent with two different roster entries.
         """
-        parts = list(tables)
+        try:
+            parts = list(tables)
+        except TypeError:
+            raise WrongTypeError(
+                "ConversationTable", "tables", tables, "must be an iterable of tables"
+            ) from None
         if not parts:
             raise ValidationError(
                 "ConversationTable", "tables", parts, "needs at least one table"
             )
+        for part in parts:
+            if not isinstance(part, ConversationTable):
+                raise WrongTypeError(
+                    "ConversationTable", "tables", part, "must hold ConversationTables"
+                )
         roster: dict[str, Agent] = {}
         for table in parts:
             for agent in table.agents:

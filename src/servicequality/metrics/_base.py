@@ -174,7 +174,7 @@ def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> N
 
 def _check_choice(*choices: str) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
     def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             raise ValidationError(
                 type(instance).__name__,
                 attribute.name,
