@@ -23,8 +23,11 @@ from servicequality import (
     RatingScale,
     Role,
     Sentiment,
+    ServiceQualityError,
+    UnknownKeyError,
     ValidationError,
     Weekly,
+    WrongTypeError,
     measure,
 )
 from servicequality import metrics as sqm
@@ -51,6 +54,7 @@ from servicequality.policy import (
     classify,
     presets,
 )
+from tests.raising import fails
 
 CNY = Currency.of("CNY")
 MAY = Monthly(UTC).period_of(datetime(2026, 5, 1, tzinfo=UTC))
@@ -115,7 +119,7 @@ class TestCurrency:
         assert MINOR_UNITS["USD"] == 2
 
     def test_unknown_code_says_how_to_build_it(self):
-        with pytest.raises(PolicyError, match=r"Currency\('XTS', minor_unit\)"):
+        with fails(UnknownKeyError, "code", match=r"Currency\('XTS', minor_unit\)"):
             Currency.of("XTS")
         assert Currency("XTS", 1).quantum == Decimal("0.1")
 
@@ -129,7 +133,7 @@ class TestCurrency:
     def test_exact_refuses_floats_and_fractions_of_a_cent(self):
         assert CNY.exact("x", "amount", "199.9") == Decimal("199.90")
         assert CNY.exact("x", "amount", 200) == Decimal("200.00")
-        with pytest.raises(PolicyError, match="never a float"):
+        with fails(WrongTypeError, "amount", match="never a float"):
             CNY.exact("x", "amount", 199.9)
         with pytest.raises(PolicyError, match=r"multiples of 0\.01"):
             CNY.exact("x", "amount", "0.005")
@@ -174,16 +178,19 @@ class TestAllocate:
     @pytest.mark.parametrize(
         ("weights", "message"),
         [
-            ([], "every weight is 0"),
-            ([0, 0], "every weight is 0"),
+            ([], "must not all be 0"),
+            ([0, 0], "must not all be 0"),
             ([1, -1], "must not be negative"),
             ([1, float("nan")], "must be finite"),
-            ([1, "2"], "must be a number"),
-            ([True], "must be a number"),
         ],
     )
     def test_bad_weights(self, weights, message):
         with pytest.raises(PolicyError, match=message):
+            allocate(Decimal(10), weights, currency=CNY)
+
+    @pytest.mark.parametrize("weights", [[1, "2"], [True]])
+    def test_weights_of_the_wrong_type(self, weights):
+        with pytest.raises(WrongTypeError, match="must be a number"):
             allocate(Decimal(10), weights, currency=CNY)
 
     def test_bad_pool(self):
@@ -303,6 +310,7 @@ class TestThresholdBonus:
         rule = satisfaction_bonus(cap="300")
         (line,) = plan_of(rule).apply(classify(measured, []), MAY).lines
         assert line.amount == Decimal(300)
+        assert str(line.amount) == "300.00"
         assert "capped at CNY 300.00" in line.explanation
 
     @pytest.mark.parametrize(
@@ -310,15 +318,15 @@ class TestThresholdBonus:
         [
             ({"at_least": 4.5, "at_most": 4.5}, "exactly one"),
             ({}, "exactly one"),
-            ({"at_least": 1.5, "metric": "satisfaction_rate"}, "outside 0..1"),
+            ({"at_least": 1.5, "metric": "satisfaction_rate"}, "must be in 0..1"),
             ({"at_least": 4.5, "amount": 500.0}, "never a float"),
-            ({"at_least": 4.5, "name": " "}, "non-empty"),
+            ({"at_least": 4.5, "name": " "}, "empty or blank"),
             ({"at_least": 4.5, "cap": "-1"}, "negative"),
         ],
     )
     def test_bad_rules(self, options, message):
         chosen = {"name": "x", "metric": "mean_rating", "amount": "1", **options}
-        with pytest.raises(PolicyError, match=message):
+        with pytest.raises(ServiceQualityError, match=message):
             ThresholdBonus(**chosen)
 
     @given(
@@ -368,30 +376,30 @@ class TestTieredBonus:
         rule = TieredBonus(
             name="tier", tiers="satisfaction_rate", amounts={"excellent": "1"}
         )
-        with pytest.raises(PolicyError, match="no amount for tier 'good'"):
+        with fails(PolicyError, "amounts", match="'good': is a tier without"):
             plan_of(rule).apply(assessment, MAY)
         unknown = TieredBonus(name="t", tiers="first_contact_resolution", amounts={})
-        with pytest.raises(PolicyError, match="no tier policy"):
+        with fails(UnknownKeyError, "metric", match="no tier policy"):
             plan_of(unknown).apply(assessment, MAY)
 
     @pytest.mark.parametrize(
         ("amounts", "message"),
         [
             ({"excellent": "800", "good": "900", "warning": "0"}, "pays less"),
-            ({"excellent": "800", "good": "300"}, "no amount for tier 'warning'"),
-            ({**AMOUNTS, "great": "1"}, "lacks"),
+            ({"excellent": "800", "good": "300"}, "'warning': is a tier without"),
+            ({**AMOUNTS, "great": "1"}, "not a tier of"),
             ({**AMOUNTS, "insufficient_data": "0"}, "always pays 0"),
             ({**AMOUNTS, "good": 300.0}, "never a float"),
         ],
     )
     def test_bad_amounts(self, amounts, message):
-        with pytest.raises(PolicyError, match=message):
+        with pytest.raises(ServiceQualityError, match=message):
             TieredBonus(name="tier", tiers=presets.SATISFACTION, amounts=amounts)
 
     def test_bad_tiers(self):
-        with pytest.raises(PolicyError, match="TierPolicy or a metric name"):
+        with fails(WrongTypeError, "tiers", match="a TierPolicy or a name"):
             TieredBonus(name="tier", tiers=3, amounts={})
-        with pytest.raises(PolicyError, match="must map tier names"):
+        with fails(WrongTypeError, "amounts", match="a mapping of tier to amount"):
             TieredBonus(name="tier", tiers=presets.SATISFACTION, amounts=[1])
 
     @given(low=st.integers(0, 100), raise_by=st.integers(0, 100))
@@ -516,7 +524,7 @@ class TestPoolShare:
     def test_lower_is_better_metric_is_not_a_weight(self):
         measured = synthetic({sqm.escalation_rate(): satisfaction_of({"a": 0.1})})
         rule = PoolShare(name="pool", pool="1", weight="escalation_rate")
-        with pytest.raises(PolicyError, match="not a weight"):
+        with fails(PolicyError, "weight", match="cannot be a weight"):
             plan_of(rule).apply(classify(measured, []), MAY)
 
     def test_bad_pools(self):
@@ -524,6 +532,12 @@ class TestPoolShare:
             PoolShare(name="pool", pool="-1")
         with pytest.raises(PolicyError, match="at least one"):
             PoolShare(name="pool", pool="1", weight=())
+        with fails(WrongTypeError, "weight", match="a name or a sequence of names"):
+            PoolShare(name="pool", pool="1", weight=5)
+        with fails(WrongTypeError, "pool", match="never a float"):
+            PoolShare(name="pool", pool=1.5)
+        with fails(WrongTypeError, "name", match="a string, not int"):
+            PoolShare(name=7, pool="1")
         with pytest.raises(PolicyError, match="multiples of 1"):
             IncentivePlan(
                 name="x", currency="JPY", rules=[PoolShare(name="p", pool="0.5")]
@@ -580,13 +594,16 @@ class TestPlan:
     @pytest.mark.parametrize(
         ("options", "message"),
         [
-            ({"rules": []}, "at least one rule"),
+            ({"rules": []}, "must hold a rule"),
             ({"rules": [satisfaction_bonus(), satisfaction_bonus()]}, "two rules"),
-            ({"rules": ["bonus"]}, "not a bonus rule"),
+            ({"rules": ["bonus"]}, "must be a bonus rule, not str"),
+            ({"rules": 5}, "a sequence of bonus rules, not int"),
             ({"currency": "XTS"}, "not in MINOR_UNITS"),
-            ({"eligible_roles": ()}, "Role members"),
-            ({"allow_negative": 1}, "a bool"),
-            ({"name": ""}, "non-empty"),
+            ({"currency": 156}, "a Currency or an ISO code, not int"),
+            ({"eligible_roles": ()}, "must name a role"),
+            ({"eligible_roles": ("agent",)}, "must be a Role, not str"),
+            ({"allow_negative": 1}, "True or False"),
+            ({"name": ""}, "empty or blank"),
         ],
     )
     def test_bad_plans(self, options, message):
@@ -596,7 +613,7 @@ class TestPlan:
             "rules": [satisfaction_bonus()],
             **options,
         }
-        with pytest.raises(PolicyError, match=message):
+        with pytest.raises(ServiceQualityError, match=message):
             IncentivePlan(**chosen)
 
     def test_fraction_of_a_yen(self):
@@ -614,16 +631,16 @@ class TestPlan:
         statement = plan_of(satisfaction_bonus()).apply(assessment, november)
         assert statement.period == november
         assert len(statement.agents) == 12
-        with pytest.raises(PolicyError, match="no groups in"):
+        with fails(UnknownKeyError, "period", match="not a period of"):
             plan_of(satisfaction_bonus()).apply(assessment, MAY)
 
     def test_needs_agent_groups(self):
         measured = measure(example_shop(200), [MEAN_RATING], by="channel")
-        with pytest.raises(PolicyError, match="grouped by 'agent'"):
+        with fails(PolicyError, "assessment", match="grouped by 'agent'"):
             plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
-        with pytest.raises(PolicyError, match="expected an Assessment"):
+        with fails(WrongTypeError, "assessment", match="an Assessment|a Assessment"):
             plan_of(satisfaction_bonus()).apply(measured, MAY)
-        with pytest.raises(PolicyError, match="expected a Period"):
+        with fails(WrongTypeError, "period", match="a Period, not str"):
             plan_of(satisfaction_bonus()).apply(classify(measured, []), "May")
 
     def test_statement_text_and_records(self):
@@ -757,7 +774,7 @@ class TestComparePlans:
         assert rows["a"].difference == Decimal(800) - rows["a"].total_a
         assert comparison.to_records()[0]["agent_id"] == "a"
         yen = IncentivePlan(name="yen", currency="JPY", rules=[satisfaction_bonus()])
-        with pytest.raises(PolicyError, match="one currency"):
+        with fails(PolicyError, "plan_b", match="currency of plan_a"):
             compare_plans(flat, yen, assessment, MAY)
 
     def test_agent_paid_by_one_plan_only(self):
@@ -838,7 +855,7 @@ class TestConsecutivePeriods:
 
     def test_refusals(self):
         assessment = quarterly({"a": [0.9]})
-        with pytest.raises(PolicyError, match="no tier policy"):
+        with fails(UnknownKeyError, "qualifies", match="no tier policy"):
             ConsecutivePeriods(
                 title="x",
                 qualifies={"first_contact_resolution": "excellent"},
@@ -863,7 +880,7 @@ class TestConsecutivePeriods:
                 "qualifies": {"satisfaction_rate": "excellent"},
                 **options,
             }
-            with pytest.raises(PolicyError):
+            with pytest.raises(ServiceQualityError):
                 ConsecutivePeriods(**chosen)
 
 
@@ -934,7 +951,7 @@ class TestTopShare:
         ],
     )
     def test_bad_options(self, options):
-        with pytest.raises(PolicyError):
+        with pytest.raises(ServiceQualityError):
             TopShare(title="t", **options)
 
 
@@ -1085,7 +1102,7 @@ class TestEdges:
             metrics=[metric],
             states={metric.name: np.array([[100, 450, 2030]], dtype=float)},
         )
-        with pytest.raises(PolicyError, match="no role for agent 'a'"):
+        with fails(UnknownKeyError, "agent", match="'a': has no known role"):
             plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
 
     def test_development_rules_need_agent_by_period(self):
@@ -1093,7 +1110,7 @@ class TestEdges:
         rule = ConsecutivePeriods(
             title="x", qualifies={"satisfaction_rate": "excellent"}
         )
-        with pytest.raises(PolicyError, match="exactly 'agent' and a calendar"):
+        with fails(PolicyError, "assessment", match="exactly 'agent' and a calendar"):
             rule.recognise(classify(measured, [presets.SATISFACTION]))
 
     def test_only_eligible_and_ranked_agents(self):

@@ -1,14 +1,21 @@
 """Tiers, scorecards and schedules: boundaries, monotonicity, plain-data round trips."""
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicequality import ConversationTable, Monthly, PolicyError, measure
+from servicequality import (
+    ConversationTable,
+    Monthly,
+    PolicyError,
+    UnknownKeyError,
+    WrongTypeError,
+    measure,
+)
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.policy import (
     INSUFFICIENT_DATA,
@@ -22,6 +29,7 @@ from servicequality.policy import (
     classify,
     presets,
 )
+from tests.raising import fails
 
 
 def tier_of(policy, value, n=1000, low=math.nan, high=math.nan):
@@ -122,12 +130,12 @@ class TestPolicyRules:
             ((Tier("a", at_least=0.8), Tier("b", at_least=0.5)), "catch-all"),
             ((Tier("a"), Tier("b")), "only the last"),
             ((Tier("a", at_least=1.2), Tier("b")), "0..1"),
-            ((), "non-empty"),
+            ((), "at least one tier"),
         ],
     )
     def test_inconsistent_tiers_are_policy_errors(self, tiers, message):
         """Overlapping, unordered or duplicate tiers name the rule."""
-        with pytest.raises(PolicyError, match=message):
+        with fails(PolicyError, "tiers", match=message):
             TierPolicy("satisfaction_rate", tiers)
 
     def test_negative_time_bound_and_bad_options(self):
@@ -192,23 +200,48 @@ class TestPolicyProperties:
         assert policy == TierPolicy.from_dict(policy.to_dict())
 
     @pytest.mark.parametrize(
-        ("data", "message"),
+        ("data", "kind", "field", "message"),
         [
-            ({"metric": "x"}, "missing key 'tiers'"),
-            ({"metric": "x", "tiers": [], "colour": "red"}, "unknown key 'colour'"),
-            ({"metric": "x", "tiers": "excellent"}, "list"),
-            ({"metric": "x", "tiers": [{"name": "a", "at_least": "high"}]}, "at_least"),
+            ({"metric": "x"}, PolicyError, "tiers", "required but missing"),
+            (
+                {"metric": "x", "tiers": [], "colour": "red"},
+                PolicyError,
+                "colour",
+                "not a known key",
+            ),
+            ({"metric": "x", "tiers": "excellent"}, WrongTypeError, "tiers", "list"),
+            (
+                {"metric": "x", "tiers": [{"name": "a", "at_least": "high"}]},
+                WrongTypeError,
+                "at_least",
+                "a number, not str",
+            ),
             (
                 {"metric": "x", "tiers": [{"name": "a", "above": 1}]},
-                "unknown key 'above'",
+                PolicyError,
+                "above",
+                "known keys: name, at_least, at_most",
             ),
-            ("satisfaction", "mapping"),
+            ("satisfaction", WrongTypeError, "data", "mapping"),
         ],
     )
-    def test_bad_plain_data_names_the_key(self, data, message):
+    def test_bad_plain_data_names_the_key(self, data, kind, field, message):
         """Configuration errors say which key broke which rule."""
-        with pytest.raises(PolicyError, match=message):
+        with fails(kind, field, match=message):
             TierPolicy.from_dict(data)
+
+    def test_deeply_nested_data_is_a_library_error(self):
+        """Data nested 100,000 deep is refused by the library, not by recursion."""
+        deep: list = []
+        for _ in range(100_000):
+            deep = [deep]
+        with fails(WrongTypeError, "data"):
+            TierPolicy.from_dict({"metric": "x", "tiers": [deep]})
+        nested: dict = {}
+        for _ in range(100_000):
+            nested = {"tiers": nested}
+        with fails(PolicyError, "metric", match="required"):
+            TierPolicy.from_dict(nested)
 
 
 def component(metric, weight, worst=0.0, best=1.0):
@@ -248,21 +281,21 @@ class TestScorecard:
         [
             ((component("a", 0.5), component("b", 0.4)), "sum to"),
             ((component("a", 0.5), component("a", 0.5)), "twice"),
-            ((), "non-empty"),
+            ((), "at least one"),
         ],
     )
     def test_bad_scorecards(self, parts, message):
         """Weights sum to 1 and each metric appears once."""
-        with pytest.raises(PolicyError, match=message):
+        with fails(PolicyError, "components", match=message):
             Scorecard(name="card", components=parts)
 
     def test_bad_components(self):
         """Weights in (0, 1], distinct worst and best, a known dimension."""
-        with pytest.raises(PolicyError, match="weight"):
+        with fails(PolicyError, "weight", match=r"\(0, 1\]"):
             component("a", 0)
-        with pytest.raises(PolicyError, match="differ"):
+        with fails(PolicyError, "best", match="differ"):
             component("a", 1, worst=0.5, best=0.5)
-        with pytest.raises(PolicyError, match="dimension"):
+        with fails(WrongTypeError, "dimension", match="a Dimension, not str"):
             ScorecardComponent(metric="a", weight=1, dimension="speed", worst=0, best=1)
 
     def test_composite_shows_each_contribution(self):
@@ -325,15 +358,15 @@ class TestScorecard:
         assert card == Scorecard.from_dict(card.to_dict())
         data = card.to_dict()
         data["components"][0]["dimension"] = "speed"
-        with pytest.raises(PolicyError, match="dimension"):
+        with fails(PolicyError, "dimension", match="one of resolution_quality"):
             Scorecard.from_dict(data)
-        with pytest.raises(PolicyError, match="list"):
+        with fails(WrongTypeError, "components", match="list"):
             Scorecard.from_dict({"name": "x", "components": {}})
 
     def test_missing_metric_and_undefined_values(self):
         """A scorecard needs its metrics measured; NaN values give no composite."""
         shop = example_shop(300)
-        with pytest.raises(PolicyError, match="not measured"):
+        with fails(UnknownKeyError, "components", match="not measured"):
             Scorecard.growth_stage().score(measure(shop, ["rating_rate"]))
         card = Scorecard(
             name="bot", components=(component("transfer_rate", 1.0, worst=1, best=0),)
@@ -370,16 +403,24 @@ class TestClassifyAndSchedule:
     def test_classify_errors(self):
         """Unmeasured metrics, duplicate policies and unknown groups are errors."""
         result = measure(example_shop(300), ["satisfaction_rate"], by="agent")
-        with pytest.raises(PolicyError, match="not measured"):
+        with fails(UnknownKeyError, "policies", match="not measured"):
             classify(result, [presets.FIRST_CONTACT_RESOLUTION])
-        with pytest.raises(PolicyError, match="two tier policies"):
+        with fails(PolicyError, "policies", match="two tier policies"):
             classify(result, [presets.SATISFACTION, presets.SATISFACTION])
+        with fails(WrongTypeError, "measurements", match="Measurements, not list"):
+            classify([], [presets.SATISFACTION])
+        with fails(WrongTypeError, "policies", match="TierPolicy, not str"):
+            classify(result, ["satisfaction_rate"])
+        with fails(WrongTypeError, "policies", match="sequence of TierPolicy"):
+            classify(result, presets.SATISFACTION)
         assessment = classify(result, [presets.SATISFACTION])
-        with pytest.raises(PolicyError, match="no group"):
+        with fails(UnknownKeyError, "key", match="not a group"):
             assessment.get("satisfaction_rate", agent="zz")
-        with pytest.raises(PolicyError, match="no tier policy"):
+        with fails(UnknownKeyError, "key", match="exactly the keys agent"):
+            assessment.get("satisfaction_rate", team="zz")
+        with fails(UnknownKeyError, "metric", match="no tier policy"):
             assessment.get("rating_rate", agent="a01")
-        with pytest.raises(PolicyError, match="no scorecard"):
+        with fails(UnknownKeyError, "key", match="no scorecard"):
             assessment.score(agent="a01")
 
     def test_schedule_judges_each_period_by_its_own_rules(self):
@@ -424,7 +465,7 @@ class TestClassifyAndSchedule:
         assert assessment.tier("satisfaction_rate", period=october) == "excellent"
         assert assessment.tier("satisfaction_rate", period=november) == "warning"
         assert schedule.in_force(NOV + timedelta(days=3)).policies == (strict,)
-        with pytest.raises(PolicyError, match="no policy version"):
+        with fails(UnknownKeyError, "at", match="before the first policy version"):
             schedule.in_force(JAN - timedelta(days=1))
 
     def test_schedule_rules(self):
@@ -434,17 +475,27 @@ class TestClassifyAndSchedule:
             policies=(presets.SATISFACTION,),
             scorecard=Scorecard.growth_stage(),
         )
-        with pytest.raises(PolicyError, match="increasing"):
+        with fails(PolicyError, "versions", match="increasing"):
             PolicySchedule(versions=(version, version))
         schedule = PolicySchedule(versions=(version,))
         assert schedule == PolicySchedule.from_dict(schedule.to_dict())
         result = measure(example_shop(300), ["satisfaction_rate"], by="agent")
-        with pytest.raises(PolicyError, match="period"):
+        with fails(PolicyError, "measurements", match="period"):
             classify(result, schedule)
-        with pytest.raises(PolicyError, match="timezone-aware"):
+        with fails(PolicyError, "effective_from", match="timezone-aware"):
             PolicyVersion(effective_from=datetime(2025, 1, 1), policies=())
-        with pytest.raises(PolicyError, match="ISO"):
+        with fails(PolicyError, "effective_from", match="ISO"):
             PolicyVersion.from_dict({"effective_from": "soon", "policies": []})
+        with fails(PolicyError, "effective_from", match="timezone-aware"):
+            PolicyVersion(effective_from="2026-01-01T00:00:00", policies=())
+
+    def test_effective_from_text_is_parsed_at_construction(self):
+        """An ISO string with an offset becomes the datetime it names."""
+        version = PolicyVersion(effective_from="2026-01-01T00:00:00+08:00", policies=())
+        expected = datetime(2025, 12, 31, 16, 0, tzinfo=UTC)
+        assert expected == version.effective_from
+        schedule = PolicySchedule(versions=(version,))
+        assert schedule.in_force(expected) is version
 
     @given(
         st.lists(st.integers(0, 400), min_size=1, max_size=5, unique=True),
@@ -459,7 +510,7 @@ class TestClassifyAndSchedule:
         moment = JAN + timedelta(days=probe)
         started = [s for s in starts if s <= moment]
         if not started:
-            with pytest.raises(PolicyError):
+            with fails(UnknownKeyError, "at"):
                 schedule.in_force(moment)
             return
         assert schedule.in_force(moment).effective_from == max(started)

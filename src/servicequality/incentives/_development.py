@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from servicequality._errors import PolicyError
+from servicequality import _validators as v
+from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
 from servicequality._periods import Calendar, Quarterly, Yearly
 from servicequality.incentives._rules import COMPOSITE_SCORE, human_roles
-from servicequality.policy._plain import text
 
 if TYPE_CHECKING:
     from servicequality._periods import Period
@@ -52,19 +52,16 @@ def _by_period(
 ) -> dict[Period, list[dict[str, Any]]]:
     """Eligible agents' group keys per period, periods in time order."""
     if set(assessment.key_names) != {"agent", "period"}:
-        msg = (
-            "recognise from an assessment grouped by exactly 'agent' and a "
-            f"calendar; this one is grouped by {assessment.key_names}"
-        )
-        raise PolicyError(msg)
+        rule = "must be grouped by exactly 'agent' and a calendar"
+        raise PolicyError("recognise", "assessment", assessment.key_names, rule)
     roles = assessment.measurements.agent_roles
     groups: dict[Period, list[dict[str, Any]]] = {}
     for labels in assessment.keys:
         key = dict(zip(assessment.key_names, labels, strict=True))
         period = key["period"]
         if calendar.period_of(period.start) != period:
-            msg = f"period {period} is not a period of {calendar!r}"
-            raise PolicyError(msg)
+            rule = f"is not a period of {calendar!r}"
+            raise PolicyError("recognise", "period", period, rule)
         if roles.get(key["agent"]) in eligible:
             groups.setdefault(period, []).append(key)
     return dict(sorted(groups.items()))
@@ -72,16 +69,16 @@ def _by_period(
 
 def _accepted(value: Mapping[str, str | Sequence[str]]) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, Mapping) or not value:
-        msg = f"ConsecutivePeriods.qualifies = {value!r}: map metrics to tiers"
-        raise PolicyError(msg)
+        rule = "must map metrics to accepted tiers"
+        raise PolicyError("ConsecutivePeriods", "qualifies", value, rule)
     accepted = {}
     for metric, tiers in value.items():
         names = (tiers,) if isinstance(tiers, str) else tuple(tiers)
         if not names:
-            msg = f"ConsecutivePeriods.qualifies[{metric!r}]: name at least one tier"
-            raise PolicyError(msg)
-        accepted[text("ConsecutivePeriods", "qualifies", metric)] = tuple(
-            text("ConsecutivePeriods", f"qualifies[{metric!r}]", t) for t in names
+            rule = "must name at least one tier"
+            raise PolicyError("ConsecutivePeriods", "qualifies", metric, rule)
+        accepted[v.text("ConsecutivePeriods", "qualifies", metric)] = tuple(
+            v.text("ConsecutivePeriods", f"qualifies[{metric!r}]", t) for t in names
         )
     return accepted
 
@@ -117,13 +114,8 @@ class ConsecutivePeriods:
     )
 
     def __attrs_post_init__(self) -> None:
-        text("ConsecutivePeriods", "title", self.title)
-        if isinstance(self.count, bool) or not isinstance(self.count, int):
-            msg = f"ConsecutivePeriods.count = {self.count!r}: a whole number >= 1"
-            raise PolicyError(msg)
-        if self.count < 1:
-            msg = f"ConsecutivePeriods.count = {self.count!r}: a whole number >= 1"
-            raise PolicyError(msg)
+        v.text("ConsecutivePeriods", "title", self.title, error=PolicyError)
+        v.whole("ConsecutivePeriods", "count", self.count, minimum=1, error=PolicyError)
         _check_calendar("ConsecutivePeriods", self.calendar)
 
     def recognise(self, assessment: Assessment) -> tuple[Recognition, ...]:
@@ -135,8 +127,8 @@ class ConsecutivePeriods:
         """
         for metric in self.qualifies:
             if metric not in assessment.metric_names:
-                msg = f"ConsecutivePeriods {self.title!r}: {metric} has no tier policy"
-                raise PolicyError(msg)
+                rule = "has no tier policy in the assessment"
+                raise UnknownKeyError("ConsecutivePeriods", "qualifies", metric, rule)
         runs: dict[str, tuple[Period, list[str]]] = {}
         earned = []
         for period, keys in _by_period(
@@ -169,8 +161,7 @@ class ConsecutivePeriods:
 
 def _check_calendar(owner: str, calendar: object) -> None:
     if not isinstance(calendar, Calendar):
-        msg = f"{owner}.calendar = {calendar!r}: must be a period calendar"
-        raise PolicyError(msg)
+        v.wrong_type(owner, "calendar", calendar, "a period calendar")
 
 
 def _selected_count(share: float, ranked: int, rounding: Rounding) -> int:
@@ -222,21 +213,20 @@ class TopShare:
     )
 
     def __attrs_post_init__(self) -> None:
-        text("TopShare", "title", self.title)
-        text("TopShare", "by", self.by)
+        v.text("TopShare", "title", self.title, error=PolicyError)
+        v.text("TopShare", "by", self.by, error=PolicyError)
         if (
             isinstance(self.share, bool)
             or not isinstance(self.share, int | float)
             or not 0 < self.share <= 1
         ):
-            msg = f"TopShare.share = {self.share!r}: must be in (0, 1]"
-            raise PolicyError(msg)
+            raise PolicyError("TopShare", "share", self.share, "must be in (0, 1]")
         if self.rounding not in ("ceil", "floor", "round"):
-            msg = f"TopShare.rounding = {self.rounding!r}: 'ceil', 'floor' or 'round'"
-            raise PolicyError(msg)
+            rule = "must be 'ceil', 'floor' or 'round'"
+            raise PolicyError("TopShare", "rounding", self.rounding, rule)
         if self.ties not in ("include", "exclude"):
-            msg = f"TopShare.ties = {self.ties!r}: 'include' or 'exclude'"
-            raise PolicyError(msg)
+            rule = "must be 'include' or 'exclude'"
+            raise PolicyError("TopShare", "ties", self.ties, rule)
         _check_calendar("TopShare", self.calendar)
 
     def _value(self, assessment: Assessment, key: Mapping[str, Any]) -> float:

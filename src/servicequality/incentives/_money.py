@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from servicequality._errors import PolicyError
+from servicequality._errors import PolicyError, UnknownKeyError, WrongTypeError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -51,19 +51,17 @@ def as_money(owner: str, key: str, value: object) -> Decimal:
     a ``float`` is refused because binary fractions are not exact money.
     """
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        msg = (
-            f"{owner}.{key} = {value!r}: money must be a Decimal, an int or a "
-            "decimal string such as '199.90' (never a float)"
+        rule = (
+            "money must be a Decimal, an int or a decimal string such as "
+            "'199.90' (never a float)"
         )
-        raise PolicyError(msg)
+        raise WrongTypeError(owner, key, value, rule)
     try:
         amount = Decimal(value)
     except InvalidOperation:
-        msg = f"{owner}.{key} = {value!r}: not a decimal number"
-        raise PolicyError(msg) from None
+        raise PolicyError(owner, key, value, "is not a decimal number") from None
     if not amount.is_finite():
-        msg = f"{owner}.{key} = {value!r}: must be finite"
-        raise PolicyError(msg)
+        raise PolicyError(owner, key, value, "must be finite")
     return amount
 
 
@@ -86,15 +84,15 @@ class Currency:
     def __attrs_post_init__(self) -> None:
         code, minor_unit = self.code, self.minor_unit
         if not (isinstance(code, str) and len(code) == 3 and code.isupper()):
-            msg = f"Currency.code = {code!r}: must be three upper-case letters"
-            raise PolicyError(msg)
+            rule = "must be three upper-case letters"
+            raise PolicyError("Currency", "code", code, rule)
         if (
             isinstance(minor_unit, bool)
             or not isinstance(minor_unit, int)
             or not 0 <= minor_unit <= 4
         ):
-            msg = f"Currency.minor_unit = {minor_unit!r}: must be a whole number 0..4"
-            raise PolicyError(msg)
+            rule = "must be a whole number 0..4"
+            raise PolicyError("Currency", "minor_unit", minor_unit, rule)
 
     @classmethod
     def of(cls, code: str) -> Currency:
@@ -105,11 +103,8 @@ class Currency:
                 ``Currency(code, minor_unit)`` yourself for it.
         """
         if code not in MINOR_UNITS:
-            msg = (
-                f"currency {code!r} is not in MINOR_UNITS; "
-                f"use Currency({code!r}, minor_unit)"
-            )
-            raise PolicyError(msg)
+            rule = f"is not in MINOR_UNITS; use Currency({code!r}, minor_unit)"
+            raise UnknownKeyError("Currency", "code", code, rule)
         return cls(code, MINOR_UNITS[code])
 
     @property
@@ -125,11 +120,8 @@ class Currency:
         """
         amount = as_money(owner, key, value)
         if amount % self.quantum != 0:
-            msg = (
-                f"{owner}.{key} = {value!r}: {self.code} amounts are whole "
-                f"multiples of {self.quantum}"
-            )
-            raise PolicyError(msg)
+            rule = f"{self.code} amounts are whole multiples of {self.quantum}"
+            raise PolicyError(owner, key, value, rule)
         return amount.quantize(self.quantum)
 
     def round(self, amount: Decimal) -> Decimal:
@@ -145,15 +137,13 @@ def _weight(index: int, value: object) -> Fraction:
     if isinstance(value, bool) or not isinstance(
         value, int | float | Decimal | Fraction
     ):
-        msg = f"allocate: weight {index} = {value!r} must be a number"
-        raise PolicyError(msg)
+        raise WrongTypeError("allocate", f"weights[{index}]", value, "must be a number")
     if isinstance(value, float | Decimal) and not math.isfinite(value):
-        msg = f"allocate: weight {index} = {value!r} must be finite"
-        raise PolicyError(msg)
+        raise PolicyError("allocate", f"weights[{index}]", value, "must be finite")
     exact = Fraction(value)
     if exact < 0:
-        msg = f"allocate: weight {index} = {value!r} must not be negative"
-        raise PolicyError(msg)
+        rule = "must not be negative"
+        raise PolicyError("allocate", f"weights[{index}]", value, rule)
     return exact
 
 
@@ -179,13 +169,12 @@ def allocate(
     """
     total = currency.exact("allocate", "pool", pool)
     if total < 0:
-        msg = f"allocate.pool = {pool!r}: must not be negative"
-        raise PolicyError(msg)
+        raise PolicyError("allocate", "pool", pool, "must not be negative")
     exact = [_weight(i, w) for i, w in enumerate(weights)]
     weight_sum = sum(exact, Fraction(0))
     if weight_sum == 0:
-        msg = "allocate: every weight is 0 (or there are none); nothing to split by"
-        raise PolicyError(msg)
+        rule = "must not all be 0 (or none): nothing to split by"
+        raise PolicyError("allocate", "weights", weights, rule)
     units = int(total / currency.quantum)
     quotas = [units * w / weight_sum for w in exact]
     floors = [math.floor(q) for q in quotas]

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from servicequality import _display, _frames
-from servicequality._errors import PolicyError, ValidationError
+from servicequality import _validators as v
+from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
 from servicequality._periods import Period
 from servicequality.incentives._money import Currency
@@ -21,7 +22,6 @@ from servicequality.incentives._rules import (
     human_roles,
 )
 from servicequality.policy._assess import Assessment
-from servicequality.policy._plain import text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -170,28 +170,28 @@ class PayoutStatement:
         :meth:`Measurements.rows <servicequality.Measurements.rows>`.
 
         Raises:
-            ValidationError: for an unknown line, a metric the line did not
-                read, a missing choice among several, or a statement built
-                without its assessment.
+            UnknownKeyError: for an unknown line, a metric the line did not
+                read, or a missing choice among several.
+            PolicyError: for a statement built without its assessment.
         """
         line = next(
             (x for x in self.lines if x.agent_id == agent_id and x.rule == rule), None
         )
         if line is None:
-            raise ValidationError(
+            raise UnknownKeyError(
                 "PayoutStatement", "line", (agent_id, rule), "is not on this statement"
             )
         if metric is None and len(line.metrics) == 1:
             metric = line.metrics[0]
         if metric is None or metric not in line.metrics:
-            raise ValidationError(
+            raise UnknownKeyError(
                 "PayoutStatement",
                 "metric",
                 metric,
                 f"must be one of the metrics the line read: {', '.join(line.metrics)}",
             )
         if self.assessment is None:
-            raise ValidationError(
+            raise PolicyError(
                 "PayoutStatement", "assessment", None, "is needed to list rows"
             )
         return self.assessment.rows(metric, part=part, **line.key)
@@ -291,23 +291,24 @@ class PayoutStatement:
 
 
 def _currency(value: Currency | str) -> Currency:
-    return value if isinstance(value, Currency) else Currency.of(value)
+    if isinstance(value, Currency):
+        return value
+    if not isinstance(value, str):
+        v.wrong_type("IncentivePlan", "currency", value, "a Currency or an ISO code")
+    return Currency.of(value)
 
 
 def _rules(value: Iterable[Rule]) -> tuple[Rule, ...]:
-    rules = tuple(value)
+    rules = v.sequence("IncentivePlan", "rules", value, "a sequence of bonus rules")
     if not rules:
-        msg = "IncentivePlan.rules must hold at least one rule"
-        raise PolicyError(msg)
+        raise PolicyError("IncentivePlan", "rules", rules, "must hold a rule")
     for rule in rules:
         if not isinstance(rule, ThresholdBonus | TieredBonus | PerPoint | PoolShare):
-            msg = f"IncentivePlan.rules: {rule!r} is not a bonus rule"
-            raise PolicyError(msg)
+            v.wrong_type("IncentivePlan", "rules", rule, "a bonus rule")
     names = [rule.name for rule in rules]
     if len(set(names)) != len(names):
         repeated = next(n for n in names if names.count(n) > 1)
-        msg = f"IncentivePlan.rules: two rules are named {repeated!r}"
-        raise PolicyError(msg)
+        raise PolicyError("IncentivePlan", "rules", repeated, "names two rules")
     return rules
 
 
@@ -343,10 +344,8 @@ class IncentivePlan:
     allow_negative: bool = False
 
     def __attrs_post_init__(self) -> None:
-        text("IncentivePlan", "name", self.name)
-        if not isinstance(self.allow_negative, bool):
-            msg = f"IncentivePlan.allow_negative = {self.allow_negative!r}: a bool"
-            raise PolicyError(msg)
+        v.text("IncentivePlan", "name", self.name, error=PolicyError)
+        v.flag("IncentivePlan", "allow_negative", self.allow_negative)
         for rule in self.rules:
             rule.check(self.currency, allow_negative=self.allow_negative)
 
@@ -358,8 +357,11 @@ class IncentivePlan:
         calendar key the whole assessment is taken to cover ``period``.
 
         Raises:
-            PolicyError: for other group keys, a period the assessment does
-                not hold, or a rule that does not fit the measurements.
+            WrongTypeError: for an assessment or period of the wrong type.
+            UnknownKeyError: for a period the assessment does not hold, or an
+                agent without a role.
+            PolicyError: for other group keys, or a rule that does not fit the
+                measurements.
         """
         payees, excluded = _payees(assessment, period, self.eligible_roles)
         lines: list[PayoutLine] = []
@@ -399,32 +401,25 @@ class IncentivePlan:
 def _payees(
     assessment: Assessment, period: Period, eligible: Sequence[Role]
 ) -> tuple[list[Payee], list[Exclusion]]:
-    if not isinstance(assessment, Assessment):
-        msg = f"expected an Assessment, got {assessment!r}"
-        raise PolicyError(msg)
-    if not isinstance(period, Period):
-        msg = f"expected a Period, got {period!r}"
-        raise PolicyError(msg)
+    v.instance_of("IncentivePlan.apply", "assessment", assessment, Assessment)
+    v.instance_of("IncentivePlan.apply", "period", period, Period)
     names = assessment.key_names
     if "agent" not in names or set(names) - {"agent", "period"}:
-        msg = (
-            "pay from an assessment grouped by 'agent' (and optionally a "
-            f"calendar); this one is grouped by {names}"
-        )
-        raise PolicyError(msg)
+        rule = "must be grouped by 'agent' (and optionally a calendar)"
+        raise PolicyError("IncentivePlan.apply", "assessment", names, rule)
     keys = [dict(zip(names, key, strict=True)) for key in assessment.keys]
     if "period" in names:
         keys = [key for key in keys if key["period"] == period]
         if not keys:
-            msg = f"the assessment holds no groups in {period}"
-            raise PolicyError(msg)
+            rule = "is not a period of the assessment"
+            raise UnknownKeyError("IncentivePlan.apply", "period", period, rule)
     roles = assessment.measurements.agent_roles
     payees, excluded = [], []
     for key in keys:
         agent = key["agent"]
         if agent not in roles:
-            msg = f"the measurements know no role for agent {agent!r}"
-            raise PolicyError(msg)
+            rule = "has no known role in the measurements"
+            raise UnknownKeyError("IncentivePlan.apply", "agent", agent, rule)
         role = roles[agent]
         if role in eligible:
             payees.append(Payee(agent, key))
@@ -486,12 +481,11 @@ def compare_plans(
         PolicyError: if the plans pay in different currencies, or as
             :meth:`IncentivePlan.apply`.
     """
+    v.instance_of("compare_plans", "plan_a", plan_a, IncentivePlan)
+    v.instance_of("compare_plans", "plan_b", plan_b, IncentivePlan)
     if plan_a.currency != plan_b.currency:
-        msg = (
-            f"compare plans in one currency, not {plan_a.currency.code} and "
-            f"{plan_b.currency.code}"
-        )
-        raise PolicyError(msg)
+        rule = f"must be the currency of plan_a ({plan_a.currency.code})"
+        raise PolicyError("compare_plans", "plan_b", plan_b.currency.code, rule)
     a, b = plan_a.apply(assessment, period), plan_b.apply(assessment, period)
     agents = sorted({*a.agents, *b.agents})
     return PlanComparison(

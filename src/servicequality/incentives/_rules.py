@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from servicequality._errors import PolicyError
+from servicequality import _validators as v
+from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
 from servicequality.incentives._money import allocate, as_money
-from servicequality.policy._plain import text
 from servicequality.policy._tiers import INSUFFICIENT_DATA, Tier, TierPolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Sequence
 
     from servicequality.incentives._money import Currency
     from servicequality.policy._assess import Assessment
@@ -56,13 +57,14 @@ class RuleOutcome:
 
 def human_roles(owner: str, value: Iterable[Role]) -> tuple[Role, ...]:
     """Roles that may be paid or recognised: Role members, at least one, no bot."""
-    roles = tuple(value)
-    if not roles or not all(isinstance(r, Role) for r in roles):
-        msg = f"{owner}.eligible_roles = {roles!r}: must be Role members"
-        raise PolicyError(msg)
+    roles = v.sequence(owner, "eligible_roles", value, "a sequence of Role")
+    for role in roles:
+        v.instance_of(owner, "eligible_roles", role, Role)
+    if not roles:
+        raise PolicyError(owner, "eligible_roles", roles, "must name a role")
     if Role.BOT in roles:
-        msg = f"{owner}.eligible_roles: bots are never paid nor recognised"
-        raise PolicyError(msg)
+        rule = "must not hold Role.BOT: bots are never paid nor recognised"
+        raise PolicyError(owner, "eligible_roles", roles, rule)
     return roles
 
 
@@ -83,8 +85,7 @@ def _optional_cap(value: object) -> Decimal | None:
         return None
     cap = as_money("rule", "cap", value)
     if cap < 0:
-        msg = f"rule.cap = {value!r}: must not be negative"
-        raise PolicyError(msg)
+        raise PolicyError("rule", "cap", value, "must not be negative")
     return cap
 
 
@@ -92,7 +93,8 @@ def _capped(
     amount: Decimal, cap: Decimal | None, currency: Currency, explanation: str
 ) -> tuple[Decimal, str]:
     if cap is not None and amount > cap:
-        return cap, f"{explanation}, capped at {currency.format(cap)}"
+        capped = currency.round(cap)
+        return capped, f"{explanation}, capped at {currency.format(capped)}"
     return amount, explanation
 
 
@@ -110,11 +112,11 @@ def _check_amount(
     if whole_units:
         currency.exact(f"rule {rule!r}", key, amount)
     if amount < 0 and not allow_negative:
-        msg = (
-            f"rule {rule!r}: {key} = {amount} is negative; an assessment is not "
-            "a punishment tool (set allow_negative=True on the plan on purpose)"
+        why = (
+            "must not be negative: an assessment is not a punishment tool "
+            "(set allow_negative=True on the plan on purpose)"
         )
-        raise PolicyError(msg)
+        raise PolicyError(f"rule {rule!r}", key, amount, why)
 
 
 def _check_direction(
@@ -124,10 +126,8 @@ def _check_direction(
     if metric.higher_is_better != policy.higher_is_better:
         bound = "at_least" if policy.higher_is_better else "at_most"
         way = "higher" if metric.higher_is_better else "lower"
-        msg = (
-            f"{subject} {rule!r} uses {bound} on {policy.metric}, where {way} is better"
-        )
-        raise PolicyError(msg)
+        why = f"uses {bound} on {policy.metric}, where {way} is better"
+        raise PolicyError(f"{subject} {rule!r}", bound, policy.tiers[0].bound, why)
 
 
 def _classify(
@@ -175,10 +175,10 @@ class ThresholdBonus:
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
 
     def __attrs_post_init__(self) -> None:
-        text("ThresholdBonus", "name", self.name)
+        v.text("ThresholdBonus", "name", self.name, error=PolicyError)
         if (self.at_least is None) == (self.at_most is None):
-            msg = f"ThresholdBonus {self.name!r}: give exactly one of at_least, at_most"
-            raise PolicyError(msg)
+            rule = "give exactly one of at_least, at_most"
+            raise PolicyError("ThresholdBonus", "at_least", self.at_least, rule)
         self.bar  # noqa: B018  # validates the bound and min_sample
 
     @property
@@ -230,11 +230,10 @@ class ThresholdBonus:
 
 
 def _tier_amounts(value: Mapping[str, object]) -> dict[str, Decimal]:
-    if not hasattr(value, "items"):
-        msg = f"TieredBonus.amounts = {value!r}: must map tier names to amounts"
-        raise PolicyError(msg)
+    if not isinstance(value, Mapping):
+        v.wrong_type("TieredBonus", "amounts", value, "a mapping of tier to amount")
     return {
-        text("TieredBonus", "amounts", tier): as_money(
+        v.text("TieredBonus", "amounts", tier, error=PolicyError): as_money(
             "TieredBonus", f"amounts[{tier!r}]", amount
         )
         for tier, amount in value.items()
@@ -242,31 +241,27 @@ def _tier_amounts(value: Mapping[str, object]) -> dict[str, Decimal]:
 
 
 def _check_tiers(rule: str, policy: TierPolicy, amounts: Mapping[str, Decimal]) -> None:
+    owner = f"TieredBonus {rule!r}"
     names = [t.name for t in policy.tiers]
     if INSUFFICIENT_DATA in amounts:
-        msg = (
-            f"TieredBonus {rule!r}: {INSUFFICIENT_DATA} always pays 0; "
-            "leave it out of amounts"
-        )
-        raise PolicyError(msg)
+        why = "always pays 0; leave it out of amounts"
+        raise PolicyError(owner, "amounts", INSUFFICIENT_DATA, why)
     for tier in amounts:
         if tier not in names:
-            msg = (
-                f"TieredBonus {rule!r}: amounts name tier {tier!r}, which "
-                f"{policy.metric}'s policy lacks; tiers: {', '.join(names)}"
+            why = (
+                f"is not a tier of {policy.metric}'s policy; tiers: {', '.join(names)}"
             )
-            raise PolicyError(msg)
+            raise UnknownKeyError(owner, "amounts", tier, why)
     for tier in names:
         if tier not in amounts:
-            msg = f"TieredBonus {rule!r}: no amount for tier {tier!r}"
-            raise PolicyError(msg)
+            raise PolicyError(owner, "amounts", tier, "is a tier without an amount")
     for better, worse in itertools.pairwise(names):
         if amounts[better] < amounts[worse]:
-            msg = (
-                f"TieredBonus {rule!r}: the better tier {better!r} pays less than "
-                f"{worse!r}; a better result must never earn less"
+            why = (
+                f"the better tier pays less than {worse!r}; a better result must "
+                "never earn less"
             )
-            raise PolicyError(msg)
+            raise PolicyError(owner, "amounts", better, why)
 
 
 @attrs.frozen(kw_only=True)
@@ -296,15 +291,13 @@ class TieredBonus:
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
 
     def __attrs_post_init__(self) -> None:
-        text("TieredBonus", "name", self.name)
+        v.text("TieredBonus", "name", self.name, error=PolicyError)
         if isinstance(self.tiers, TierPolicy):
             _check_tiers(self.name, self.tiers, self.amounts)
-        elif not isinstance(self.tiers, str) or not self.tiers.strip():
-            msg = (
-                f"TieredBonus {self.name!r}: tiers = {self.tiers!r} must be a "
-                "TierPolicy or a metric name"
-            )
-            raise PolicyError(msg)
+        elif not isinstance(self.tiers, str):
+            v.wrong_type("TieredBonus", "tiers", self.tiers, "a TierPolicy or a name")
+        else:
+            v.text("TieredBonus", "tiers", self.tiers, error=PolicyError)
 
     def metrics_read(
         self,
@@ -385,8 +378,8 @@ class PerPoint:
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
 
     def __attrs_post_init__(self) -> None:
-        text("PerPoint", "name", self.name)
-        text("PerPoint", "metric", self.metric)
+        v.text("PerPoint", "name", self.name, error=PolicyError)
+        v.text("PerPoint", "metric", self.metric, error=PolicyError)
 
     def metrics_read(
         self,
@@ -414,11 +407,8 @@ class PerPoint:
         """Amount and explanation for each payee."""
         unit = assessment.measurements.metric(self.metric).unit
         if unit not in ("points", "count"):
-            msg = (
-                f"PerPoint {self.name!r}: {self.metric} is in {unit}, "
-                "not in points or counts"
-            )
-            raise PolicyError(msg)
+            why = f"is in {unit}, not in points or counts"
+            raise PolicyError(f"PerPoint {self.name!r}", "metric", self.metric, why)
         paid = []
         for payee in payees:
             points = _points(
@@ -434,12 +424,16 @@ class PerPoint:
 
 
 def _weight_names(value: str | Sequence[str]) -> tuple[str, ...]:
-    names = (value,) if isinstance(value, str) else tuple(value)
+    names = (
+        (value,)
+        if isinstance(value, str)
+        else v.sequence("PoolShare", "weight", value, "a name or a sequence of names")
+    )
     if not names:
-        msg = "PoolShare.weight must name at least one metric or 'composite_score'"
-        raise PolicyError(msg)
+        rule = "must name at least one metric or 'composite_score'"
+        raise PolicyError("PoolShare", "weight", names, rule)
     for name in names:
-        text("PoolShare", "weight", name)
+        v.text("PoolShare", "weight", name, error=PolicyError)
     return names
 
 
@@ -473,10 +467,9 @@ class PoolShare:
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
 
     def __attrs_post_init__(self) -> None:
-        text("PoolShare", "name", self.name)
+        v.text("PoolShare", "name", self.name, error=PolicyError)
         if self.pool < 0:
-            msg = f"PoolShare {self.name!r}: pool = {self.pool} must not be negative"
-            raise PolicyError(msg)
+            raise PolicyError("PoolShare", "pool", self.pool, "must not be negative")
 
     def metrics_read(
         self, assessment: Assessment, key: Mapping[str, Any]
@@ -489,7 +482,7 @@ class PoolShare:
                 continue
             try:
                 line = assessment.score(**key)
-            except PolicyError:
+            except UnknownKeyError:
                 continue
             names.extend(c.metric for c in line.contributions)
         return tuple(dict.fromkeys(names))
@@ -505,12 +498,14 @@ class PoolShare:
         if name == COMPOSITE_SCORE:
             try:
                 line = assessment.score(**payee.key)
-            except PolicyError:
-                msg = (
-                    f"PoolShare {self.name!r} weighs by composite_score, but no "
-                    f"scorecard applied to {dict(payee.key)!r}"
+            except UnknownKeyError:
+                why = (
+                    "weighs by composite_score, but no scorecard applied to "
+                    f"{dict(payee.key)!r}"
                 )
-                raise PolicyError(msg) from None
+                raise PolicyError(
+                    f"PoolShare {self.name!r}", "weight", name, why
+                ) from None
             if math.isnan(line.composite):
                 return Fraction(0), f"composite_score undefined ({line.reason})"
             if line.insufficient:
@@ -518,8 +513,8 @@ class PoolShare:
             return Fraction(line.composite), f"composite_score {line.composite:.1f}"
         measured = assessment.measurements.get(name, **payee.key)
         if not measured.higher_is_better:
-            msg = f"PoolShare {self.name!r}: {name} is lower-is-better; not a weight"
-            raise PolicyError(msg)
+            why = "is lower-is-better, so it cannot be a weight"
+            raise PolicyError(f"PoolShare {self.name!r}", "weight", name, why)
         if math.isnan(measured.value):
             return Fraction(0), f"{name} undefined (n = {measured.n})"
         if measured.insufficient:
@@ -527,8 +522,8 @@ class PoolShare:
                 0
             ), f"{name} rests on too few observations (n = {measured.n})"
         if measured.value < 0:
-            msg = f"PoolShare {self.name!r}: {name} = {measured.value} is negative"
-            raise PolicyError(msg)
+            why = f"{name} is negative for {dict(payee.key)!r}; a weight must not be"
+            raise PolicyError(f"PoolShare {self.name!r}", "weight", measured.value, why)
         return Fraction(measured.value), f"{name} {measured.value:g}"
 
     def pay(

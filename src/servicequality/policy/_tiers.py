@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from servicequality import _validators as v
 from servicequality._errors import PolicyError
 from servicequality.metrics._catalogue import _REGISTRY
-from servicequality.policy._plain import expect_keys, optional_number, text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -46,15 +46,15 @@ class Tier:
     at_most: float | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
-        text("Tier", "name", self.name)
+        v.text("Tier", "name", self.name, error=PolicyError)
         if self.name == INSUFFICIENT_DATA:
-            msg = f"Tier.name = {self.name!r}: is reserved for too-small samples"
-            raise PolicyError(msg)
-        optional_number(f"Tier {self.name!r}", "at_least", self.at_least)
-        optional_number(f"Tier {self.name!r}", "at_most", self.at_most)
+            rule = "is reserved for too-small samples"
+            raise PolicyError("Tier", "name", self.name, rule)
+        v.optional_number("Tier", "at_least", self.at_least, error=PolicyError)
+        v.optional_number("Tier", "at_most", self.at_most, error=PolicyError)
         if self.at_least is not None and self.at_most is not None:
-            msg = f"Tier {self.name!r}: give at_least or at_most, not both"
-            raise PolicyError(msg)
+            rule = "give at_least or at_most, not both"
+            raise PolicyError("Tier", "at_most", self.at_most, rule)
 
     @property
     def bound(self) -> float | None:
@@ -77,16 +77,18 @@ class Tier:
         Raises:
             PolicyError: for unknown or missing keys and bad values.
         """
-        plain = expect_keys("Tier", data, ("name",), ("at_least", "at_most"))
+        plain = v.mapping(
+            "Tier", data, ("name",), ("at_least", "at_most"), error=PolicyError
+        )
         return cls(
-            text("Tier", "name", plain["name"]),
-            at_least=optional_number("Tier", "at_least", plain.get("at_least")),
-            at_most=optional_number("Tier", "at_most", plain.get("at_most")),
+            plain["name"],
+            at_least=plain.get("at_least"),
+            at_most=plain.get("at_most"),
         )
 
 
 def _as_tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
-    return tuple(value)
+    return v.sequence("TierPolicy", "tiers", value, "a sequence of Tier")
 
 
 def _format(value: float, unit: str | None) -> str:
@@ -129,27 +131,27 @@ class TierPolicy:
     basis: Basis = attrs.field(default="value", kw_only=True)
 
     def __attrs_post_init__(self) -> None:
-        owner = f"TierPolicy {self.metric!r}"
-        text("TierPolicy", "metric", self.metric)
-        if not self.tiers or not all(isinstance(t, Tier) for t in self.tiers):
-            msg = f"{owner}: tiers must be a non-empty sequence of Tier"
-            raise PolicyError(msg)
+        owner = "TierPolicy"
+        v.text(owner, "metric", self.metric, error=PolicyError)
+        for tier in self.tiers:
+            v.instance_of(owner, "tiers", tier, Tier)
+        if not self.tiers:
+            raise PolicyError(owner, "tiers", (), "must hold at least one tier")
         names = [t.name for t in self.tiers]
         if len(set(names)) != len(names):
             repeated = next(n for n in names if names.count(n) > 1)
-            msg = f"{owner}: tier name {repeated!r} is used twice"
-            raise PolicyError(msg)
+            raise PolicyError(owner, "tiers", repeated, "names a tier twice")
         *bounded, last = self.tiers
         if last.bound is not None:
-            msg = f"{owner}: the last tier {last.name!r} must be unbounded (catch-all)"
-            raise PolicyError(msg)
+            rule = "the last tier must be unbounded (the catch-all)"
+            raise PolicyError(owner, "tiers", last.name, rule)
         for tier in bounded:
             if tier.bound is None:
-                msg = f"{owner}: only the last tier may be unbounded, not {tier.name!r}"
-                raise PolicyError(msg)
+                rule = "only the last tier may be unbounded"
+                raise PolicyError(owner, "tiers", tier.name, rule)
         if bounded and len({t.at_least is not None for t in bounded}) > 1:
-            msg = f"{owner}: tiers mix at_least and at_most; use one direction"
-            raise PolicyError(msg)
+            rule = "tiers mix at_least and at_most; use one direction"
+            raise PolicyError(owner, "tiers", names, rule)
         bounds = [t.bound for t in bounded]
         step = [b - a for a, b in itertools.pairwise(bounds)]  # type: ignore[operator]
         ordered = (
@@ -161,32 +163,22 @@ class TierPolicy:
             way = (
                 "decreasing at_least" if self.higher_is_better else "increasing at_most"
             )
-            msg = f"{owner}: tiers must go from best to worst with strictly {way}"
-            raise PolicyError(msg)
+            rule = f"must go from best to worst with strictly {way}"
+            raise PolicyError(owner, "tiers", bounds, rule)
         unit = _unit_of(self.metric)
         for tier in bounded:
             bound = tier.bound
             assert bound is not None
             if unit == "share" and not 0 <= bound <= 1:
-                msg = f"{owner}: tier {tier.name!r} bound {bound} is outside 0..1"
-                raise PolicyError(msg)
+                rule = f"tier {tier.name!r}: a share bound must be in 0..1"
+                raise PolicyError(owner, "tiers", bound, rule)
             if unit in ("seconds", "count", "points") and bound < 0:
-                msg = (
-                    f"{owner}: tier {tier.name!r} bound {bound} is negative for {unit}"
-                )
-                raise PolicyError(msg)
-        if (
-            isinstance(self.min_sample, bool)
-            or not isinstance(self.min_sample, int)
-            or self.min_sample < 1
-        ):
-            msg = (
-                f"{owner}: min_sample = {self.min_sample!r} must be a whole number >= 1"
-            )
-            raise PolicyError(msg)
+                rule = f"tier {tier.name!r}: a bound in {unit} must not be negative"
+                raise PolicyError(owner, "tiers", bound, rule)
+        v.whole(owner, "min_sample", self.min_sample, minimum=1, error=PolicyError)
         if self.basis not in ("value", "interval"):
-            msg = f"{owner}: basis = {self.basis!r} must be 'value' or 'interval'"
-            raise PolicyError(msg)
+            rule = "must be 'value' or 'interval'"
+            raise PolicyError(owner, "basis", self.basis, rule)
 
     @property
     def higher_is_better(self) -> bool:
@@ -281,15 +273,16 @@ class TierPolicy:
         Raises:
             PolicyError: naming the key and the rule for any bad entry.
         """
-        plain = expect_keys(
-            "TierPolicy", data, ("metric", "tiers"), ("min_sample", "basis")
+        plain = v.mapping(
+            "TierPolicy",
+            data,
+            ("metric", "tiers"),
+            ("min_sample", "basis"),
+            error=PolicyError,
         )
-        tiers = plain["tiers"]
-        if not isinstance(tiers, list):
-            msg = f"TierPolicy.tiers = {tiers!r}: must be a list of tiers"
-            raise PolicyError(msg)
+        tiers = v.sequence("TierPolicy", "tiers", plain["tiers"], "a list of tiers")
         return cls(
-            text("TierPolicy", "metric", plain["metric"]),
+            plain["metric"],
             tuple(Tier.from_dict(t) for t in tiers),
             min_sample=plain.get("min_sample", 30),
             basis=plain.get("basis", "value"),
