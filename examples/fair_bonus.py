@@ -32,15 +32,18 @@ def pay(figures: pathlib.Path | None = None) -> None:
         ],
         by=["agent", month],
     )
-    assessment = classify(measured, [presets.SATISFACTION], scorecard=scorecard)
+    assessment = classify(
+        measured,
+        [presets.SATISFACTION, presets.SATISFACTION_BONUS_BAR],
+        scorecard=scorecard,
+    )
     plan = IncentivePlan(
         name="November bonus",
         currency="USD",
         rules=[
             ThresholdBonus(
                 name="satisfaction bonus",
-                metric="mean_rating",
-                at_least=4.5,
+                bar=presets.SATISFACTION_BONUS_BAR,
                 amount="200",
             ),
             PerPoint(name="workload", rate="0.40"),

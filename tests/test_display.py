@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from servicequality import Monthly, Weekly, measure
 from servicequality import _display as display
 from servicequality.demo import SHOP_TIMEZONE, example_shop
-from servicequality.incentives import IncentivePlan, PerPoint, PoolShare, ThresholdBonus
+from servicequality.incentives import IncentivePlan, PerPoint, PoolShare, TieredBonus
 from servicequality.plot import (
     metric_trend,
     payout_breakdown,
@@ -55,8 +55,10 @@ def statement(assessment):
         name="November",
         currency="CNY",
         rules=[
-            ThresholdBonus(
-                name="bar", metric="satisfaction_rate", amount="300", at_least=0.85
+            TieredBonus(
+                name="bar",
+                tiers="satisfaction_rate",
+                amounts={"excellent": "300", "good": "0", "warning": "0"},
             ),
             PerPoint(name="points", rate="2.50"),
             PoolShare(name="pool", pool="1000", weight="weighted_workload"),

@@ -434,15 +434,7 @@ class TestSLA:
         plan = IncentivePlan(
             name="sla",
             currency="CNY",
-            rules=[
-                ThresholdBonus(
-                    name="fast",
-                    metric="sla_chat_first_response",
-                    amount="100",
-                    at_least=0.5,
-                    min_sample=1,
-                )
-            ],
+            rules=[ThresholdBonus(name="fast", bar=policy, amount="100")],
         )
         period = Monthly(SHANGHAI).period_of(T0)
         statement = plan.apply(assessment, period)
@@ -516,15 +508,7 @@ class TestDrillDown:
         plan = IncentivePlan(
             name="p",
             currency="CNY",
-            rules=[
-                ThresholdBonus(
-                    name="bar",
-                    metric="satisfaction_rate",
-                    amount="50",
-                    at_least=0.5,
-                    min_sample=1,
-                )
-            ],
+            rules=[ThresholdBonus(name="bar", bar=policy, amount="50")],
         )
         statement = plan.apply(assessment, Monthly(SHANGHAI).period_of(T0))
         line_rows = statement.rows("a1", "bar", part="numerator")

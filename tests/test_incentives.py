@@ -1,5 +1,6 @@
 """Money, bonus rules, plans, development rules and recognition without money."""
 
+import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -36,9 +37,15 @@ from servicequality.incentives import (
     MINOR_UNITS,
     ConsecutivePeriods,
     Currency,
+    Eligibility,
+    Exclusion,
     IncentivePlan,
+    Payee,
+    PayoutLine,
     PerPoint,
     PoolShare,
+    Rule,
+    RuleOutcome,
     ThresholdBonus,
     TieredBonus,
     TopShare,
@@ -51,6 +58,8 @@ from servicequality.policy import (
     Dimension,
     Scorecard,
     ScorecardComponent,
+    Tier,
+    TierPolicy,
     classify,
     presets,
 )
@@ -259,7 +268,7 @@ class TestAllocate:
 def satisfaction_bonus(**extra):
     chosen = {"amount": "500", **extra}
     return ThresholdBonus(
-        name="satisfaction bonus", metric="mean_rating", at_least=4.5, **chosen
+        name="satisfaction bonus", bar=presets.SATISFACTION_BONUS_BAR, **chosen
     )
 
 
@@ -267,11 +276,26 @@ def plan_of(*rules, **extra):
     return IncentivePlan(name="May bonus", currency="CNY", rules=rules, **extra)
 
 
+def pay(plan, measured, period=MAY, policies=(), **options):
+    """Classify with ``policies`` and the plan's tier policies, then apply it."""
+    assessment = classify(measured, [*policies, *plan.tier_policies], **options)
+    return plan.apply(assessment, period)
+
+
+def bar(metric, *, min_sample=30, **bound):
+    """A two-tier threshold policy on ``metric``."""
+    return TierPolicy(
+        metric,
+        (Tier("reached", **bound), Tier("not_reached")),
+        min_sample=min_sample,
+    )
+
+
 class TestThresholdBonus:
     def test_the_seed_bar_passes_at_4_5_and_not_at_4_49(self):
         """达标就拿: a mean five-star rating of 4.5 gets the whole bonus (S4 §3.1)."""
         measured = synthetic({MEAN_RATING: ratings_of({"a": 4.5, "b": 4.49})})
-        statement = plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(satisfaction_bonus()), measured)
         assert statement.totals == {"a": Decimal("500.00"), "b": Decimal("0.00")}
         (line_b,) = statement.lines_of("b")
         assert "4.490 < 4.5 → not_reached" in line_b.explanation
@@ -280,12 +304,12 @@ class TestThresholdBonus:
     def test_never_rank_based(self):
         """Everyone who reaches the bar is paid in full, however many they are."""
         measured = synthetic({MEAN_RATING: ratings_of(dict.fromkeys("abcdef", 4.8))})
-        statement = plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(satisfaction_bonus()), measured)
         assert set(statement.totals.values()) == {Decimal("500.00")}
 
     def test_insufficient_data_pays_nothing_and_says_how_many_more(self):
         measured = synthetic({MEAN_RATING: ratings_of({"a": 5.0}, n=12)})
-        statement = plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(satisfaction_bonus()), measured)
         (line,) = statement.lines
         assert line.amount == 0
         assert "18 more needed" in line.explanation
@@ -294,21 +318,23 @@ class TestThresholdBonus:
         escalation = sqm.escalation_rate()
         measured = synthetic({escalation: satisfaction_of({"a": 0.05, "b": 0.06})})
         rule = ThresholdBonus(
-            name="few escalations", metric="escalation_rate", at_most=0.05, amount=100
+            name="few escalations",
+            bar=bar("escalation_rate", at_most=0.05),
+            amount=100,
         )
-        statement = plan_of(rule).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(rule), measured)
         assert statement.totals == {"a": Decimal(100), "b": Decimal(0)}
 
     def test_wrong_direction_is_refused(self):
         measured = synthetic({MEAN_RATING: ratings_of({"a": 4.0})})
-        rule = ThresholdBonus(name="x", metric="mean_rating", at_most=4.5, amount=1)
+        rule = ThresholdBonus(name="x", bar=bar("mean_rating", at_most=4.5), amount=1)
         with pytest.raises(PolicyError, match="where higher is better"):
-            plan_of(rule).apply(classify(measured, []), MAY)
+            pay(plan_of(rule), measured)
 
     def test_cap(self):
         measured = synthetic({MEAN_RATING: ratings_of({"a": 4.9})})
         rule = satisfaction_bonus(cap="300")
-        (line,) = plan_of(rule).apply(classify(measured, []), MAY).lines
+        (line,) = pay(plan_of(rule), measured).lines
         assert line.amount == Decimal(300)
         assert str(line.amount) == "300.00"
         assert "capped at CNY 300.00" in line.explanation
@@ -316,18 +342,34 @@ class TestThresholdBonus:
     @pytest.mark.parametrize(
         ("options", "message"),
         [
-            ({"at_least": 4.5, "at_most": 4.5}, "exactly one"),
-            ({}, "exactly one"),
-            ({"at_least": 1.5, "metric": "satisfaction_rate"}, "must be in 0..1"),
-            ({"at_least": 4.5, "amount": 500.0}, "never a float"),
-            ({"at_least": 4.5, "name": " "}, "empty or blank"),
-            ({"at_least": 4.5, "cap": "-1"}, "negative"),
+            ({"bar": presets.SATISFACTION}, "exactly two tiers"),
+            ({"bar": "mean_rating"}, "a TierPolicy, not str"),
+            ({"amount": 500.0}, "never a float"),
+            ({"name": " "}, "empty or blank"),
+            ({"cap": "-1"}, "negative"),
+            ({"eligible": {"satisfaction_rate": "good"}}, "an Eligibility or None"),
         ],
     )
     def test_bad_rules(self, options, message):
-        chosen = {"name": "x", "metric": "mean_rating", "amount": "1", **options}
+        chosen = {
+            "name": "x",
+            "bar": presets.SATISFACTION_BONUS_BAR,
+            "amount": "1",
+            **options,
+        }
         with pytest.raises(ServiceQualityError, match=message):
             ThresholdBonus(**chosen)
+
+    def test_the_bar_is_classified_once_by_classify(self):
+        """The rule reads the bar's judgement; it refuses an assessment without it."""
+        measured = synthetic({MEAN_RATING: ratings_of({"a": 4.6})})
+        rule = satisfaction_bonus()
+        assert plan_of(rule).tier_policies == (presets.SATISFACTION_BONUS_BAR,)
+        with fails(UnknownKeyError, "tier_policies", match="classify with the plan"):
+            plan_of(rule).apply(classify(measured, []), MAY)
+        other = bar("mean_rating", at_least=4.0)
+        with fails(PolicyError, "tier_policies", match="another tier policy"):
+            plan_of(rule).apply(classify(measured, [other]), MAY)
 
     @given(
         low=st.integers(0, 400),
@@ -339,7 +381,7 @@ class TestThresholdBonus:
         measured = synthetic(
             {MEAN_RATING: {a: (n, m * n, m * m * n) for a, m in sums.items()}}
         )
-        statement = plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(satisfaction_bonus()), measured)
         assert statement.total("a") <= statement.total("b")
 
 
@@ -352,7 +394,7 @@ class TestTieredBonus:
             {sqm.satisfaction_rate(): satisfaction_of({"a": 0.9, "b": 0.8, "c": 0.79})}
         )
         rule = TieredBonus(name="tier", tiers=presets.SATISFACTION, amounts=AMOUNTS)
-        statement = plan_of(rule).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(rule), measured)
         assert statement.totals == {
             "a": Decimal(800),
             "b": Decimal(300),
@@ -379,7 +421,7 @@ class TestTieredBonus:
         with fails(PolicyError, "amounts", match="'good': is a tier without"):
             plan_of(rule).apply(assessment, MAY)
         unknown = TieredBonus(name="t", tiers="first_contact_resolution", amounts={})
-        with fails(UnknownKeyError, "metric", match="no tier policy"):
+        with fails(UnknownKeyError, "tiers", match="no tier policy"):
             plan_of(unknown).apply(assessment, MAY)
 
     @pytest.mark.parametrize(
@@ -409,7 +451,7 @@ class TestTieredBonus:
             {sqm.satisfaction_rate(): {"a": (low, 100), "b": (high, 100)}}
         )
         rule = TieredBonus(name="tier", tiers=presets.SATISFACTION, amounts=AMOUNTS)
-        statement = plan_of(rule).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(rule), measured)
         assert statement.total("a") <= statement.total("b")
 
 
@@ -435,7 +477,7 @@ class TestPerPoint:
         )
         measured = measure(table, ["weighted_workload"], by="agent")
         rule = PerPoint(name="workload", rate="2.50")
-        (line,) = plan_of(rule).apply(classify(measured, []), MAY).lines
+        (line,) = pay(plan_of(rule), measured).lines
         assert line.amount == Decimal("120.00")
         assert line.explanation == (
             "weighted_workload 48 points × CNY 2.50 = CNY 120.00"
@@ -455,14 +497,16 @@ class TestPerPoint:
         measured = synthetic({sqm.satisfaction_rate(): satisfaction_of({"a": 0.5})})
         rule = PerPoint(name="p", rate="1", metric="satisfaction_rate")
         with pytest.raises(PolicyError, match="not in points or counts"):
-            plan_of(rule).apply(classify(measured, []), MAY)
+            pay(plan_of(rule), measured)
 
 
 def pool_assessment(shares, points=None, n=100):
     states = {sqm.satisfaction_rate(): satisfaction_of(shares, n=n)}
     if points is not None:
         states[sqm.weighted_workload()] = workload_of(points)
-    return classify(synthetic(states), [], scorecard=SATISFACTION_ONLY)
+    return classify(
+        synthetic(states), [presets.SATISFACTION], scorecard=SATISFACTION_ONLY
+    )
 
 
 class TestPoolShare:
@@ -519,13 +563,13 @@ class TestPoolShare:
     def test_needs_a_scorecard_for_composite_weights(self):
         measured = synthetic({sqm.satisfaction_rate(): satisfaction_of({"a": 0.9})})
         with pytest.raises(PolicyError, match="no scorecard applied"):
-            plan_of(PoolShare(name="pool", pool="1")).apply(classify(measured, []), MAY)
+            pay(plan_of(PoolShare(name="pool", pool="1")), measured)
 
     def test_lower_is_better_metric_is_not_a_weight(self):
         measured = synthetic({sqm.escalation_rate(): satisfaction_of({"a": 0.1})})
         rule = PoolShare(name="pool", pool="1", weight="escalation_rate")
         with fails(PolicyError, "weight", match="cannot be a weight"):
-            plan_of(rule).apply(classify(measured, []), MAY)
+            pay(plan_of(rule), measured)
 
     def test_bad_pools(self):
         with pytest.raises(PolicyError, match="negative"):
@@ -563,7 +607,7 @@ class TestPlan:
         measured = synthetic(
             {MEAN_RATING: ratings_of(dict.fromkeys(["a", "s", "bot"], 4.9))}, roles
         )
-        assessment = classify(measured, [])
+        assessment = classify(measured, [presets.SATISFACTION_BONUS_BAR])
         agents_only = plan_of(satisfaction_bonus()).apply(assessment, MAY)
         assert agents_only.agents == ("a",)
         assert {e.agent_id: e.reason for e in agents_only.excluded} == {
@@ -579,16 +623,14 @@ class TestPlan:
 
     def test_negative_amounts_only_on_purpose(self):
         deduction = ThresholdBonus(
-            name="deduction", metric="escalation_rate", at_most=0.5, amount="-50"
+            name="deduction", bar=bar("escalation_rate", at_most=0.5), amount="-50"
         )
         with pytest.raises(PolicyError, match="not a punishment tool"):
             plan_of(deduction)
         with pytest.raises(PolicyError, match="not a punishment tool"):
             plan_of(PerPoint(name="p", rate="-1"))
         measured = synthetic({sqm.escalation_rate(): satisfaction_of({"a": 0.1})})
-        statement = plan_of(deduction, allow_negative=True).apply(
-            classify(measured, []), MAY
-        )
+        statement = pay(plan_of(deduction, allow_negative=True), measured)
         assert statement.total("a") == Decimal(-50)
 
     @pytest.mark.parametrize(
@@ -596,7 +638,7 @@ class TestPlan:
         [
             ({"rules": []}, "must hold a rule"),
             ({"rules": [satisfaction_bonus(), satisfaction_bonus()]}, "two rules"),
-            ({"rules": ["bonus"]}, "must be a bonus rule, not str"),
+            ({"rules": ["bonus"]}, r"must be a bonus rule \(see Rule\), not str"),
             ({"rules": 5}, "a sequence of bonus rules, not int"),
             ({"currency": "XTS"}, "not in MINOR_UNITS"),
             ({"currency": 156}, "a Currency or an ISO code, not int"),
@@ -626,7 +668,7 @@ class TestPlan:
         shop = example_shop(2_000, rating_scale=RatingScale.FIVE_STAR)
         calendar = Monthly(SHOP_TIMEZONE)
         measured = measure(shop, [MEAN_RATING], by=["agent", calendar])
-        assessment = classify(measured, [])
+        assessment = classify(measured, [presets.SATISFACTION_BONUS_BAR])
         november = calendar.period_of(datetime(2025, 11, 15, tzinfo=SHOP_TIMEZONE))
         statement = plan_of(satisfaction_bonus()).apply(assessment, november)
         assert statement.period == november
@@ -637,7 +679,7 @@ class TestPlan:
     def test_needs_agent_groups(self):
         measured = measure(example_shop(200), [MEAN_RATING], by="channel")
         with fails(PolicyError, "assessment", match="grouped by 'agent'"):
-            plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
+            pay(plan_of(satisfaction_bonus()), measured)
         with fails(WrongTypeError, "assessment", match="an Assessment|a Assessment"):
             plan_of(satisfaction_bonus()).apply(measured, MAY)
         with fails(WrongTypeError, "period", match="a Period, not str"):
@@ -687,7 +729,7 @@ class TestPlan:
                 name="pool", pool=Decimal(pool).scaleb(-2), weight="weighted_workload"
             ),
         )
-        statement = plan.apply(classify(measured, []), MAY)
+        statement = pay(plan, measured)
         assert statement.total_paid == sum(line.amount for line in statement.lines)
         assert statement.total_paid == sum(statement.totals.values())
         assert all(line.amount >= 0 for line in statement.lines)
@@ -734,7 +776,11 @@ class TestRelabelling:
         names = data.draw(st.permutations([f"x{i:02}" for i in range(len(ids))]))
         mapping = dict(zip(ids, names, strict=True))
         plan = plan_of(
-            satisfaction_bonus(min_sample=5),
+            ThresholdBonus(
+                name="satisfaction bonus",
+                bar=bar("mean_rating", at_least=4.5, min_sample=5),
+                amount="500",
+            ),
             PerPoint(name="points", rate="1.25"),
             PoolShare(name="pool", pool="9999.99", weight="weighted_workload"),
         )
@@ -745,7 +791,8 @@ class TestRelabelling:
                 [MEAN_RATING, "weighted_workload", "satisfaction_rate"],
                 by="agent",
             )
-            return plan.apply(classify(measured, [presets.SATISFACTION]), MAY)
+            policies = [presets.SATISFACTION, *plan.tier_policies]
+            return plan.apply(classify(measured, policies), MAY)
 
         before, after = pay(shop), pay(relabelled(shop, mapping))
         assert sorted(after.totals.values()) == sorted(before.totals.values())
@@ -784,11 +831,199 @@ class TestComparePlans:
         both = plan_of(
             satisfaction_bonus(), eligible_roles=(Role.AGENT, Role.SUPERVISOR)
         )
-        comparison = compare_plans(
-            plan_of(satisfaction_bonus()), both, classify(measured, []), MAY
-        )
+        assessment = classify(measured, both.tier_policies)
+        comparison = compare_plans(plan_of(satisfaction_bonus()), both, assessment, MAY)
         (supervisor,) = [r for r in comparison.rows if r.agent_id == "s"]
         assert (supervisor.total_a, supervisor.total_b) == (0, Decimal(500))
+
+
+class TestRulesReadJudgements:
+    @given(
+        shares=st.lists(st.integers(0, 100), min_size=1, max_size=8),
+        means=st.lists(st.integers(300, 500), min_size=8, max_size=8),
+        n=st.integers(1, 60),
+    )
+    def test_every_line_quotes_the_assessments_judgement(self, shares, means, n):
+        """For every line, the tier and the numbers equal the assessment's."""
+        agents = [f"a{i}" for i in range(len(shares))]
+        measured = synthetic(
+            {
+                sqm.satisfaction_rate(): satisfaction_of(
+                    {a: x / 100 for a, x in zip(agents, shares, strict=True)}, n=n
+                ),
+                MEAN_RATING: ratings_of(
+                    {a: m / 100 for a, m in zip(agents, means, strict=False)}, n=n
+                ),
+            }
+        )
+        plan = plan_of(
+            satisfaction_bonus(),
+            TieredBonus(name="tier", tiers=presets.SATISFACTION, amounts=AMOUNTS),
+        )
+        assessment = classify(measured, plan.tier_policies)
+        statement = plan.apply(assessment, MAY)
+        amounts = {
+            "reached": Decimal(500),
+            **{k: Decimal(a) for k, a in AMOUNTS.items()},
+        }
+        assert len(statement.lines) == 2 * len(agents)
+        for line in statement.lines:
+            (quoted,) = line.judgements
+            shown = assessment.get(quoted.metric, **line.key)
+            assert shown.tier == quoted.tier
+            assert shown.n == quoted.n
+            for number in ("value", "low", "high"):
+                a, b = getattr(shown, number), getattr(quoted, number)
+                assert a == b or (math.isnan(a) and math.isnan(b))
+            assert line.explanation.startswith(shown.reason)
+            assert line.amount == amounts.get(shown.tier, Decimal(0))
+
+
+class TeamPot:
+    """A custom rule: a fixed amount per agent, except for one team."""
+
+    name = "team pot"
+    eligible = None
+    tier_policies = ()
+
+    def __init__(self, skip=None, drop=None, amount=Decimal("10.00")):
+        self.skip, self.drop, self.amount = skip, drop, amount
+
+    def check(self, currency, *, allow_negative):
+        currency.exact(self.name, "amount", self.amount)
+
+    def pay(self, assessment, payees, currency):
+        lines, excluded = [], []
+        for payee in payees:
+            if payee.agent_id == self.drop:
+                continue
+            if payee.agent_id == self.skip:
+                excluded.append(
+                    Exclusion(
+                        agent_id=payee.agent_id,
+                        role=payee.role,
+                        reason="in the other team",
+                        rule=self.name,
+                    )
+                )
+                continue
+            lines.append(
+                PayoutLine(
+                    agent_id=payee.agent_id,
+                    rule=self.name,
+                    amount=self.amount,
+                    explanation=f"pot {currency.format(self.amount)}",
+                    key=payee.key,
+                )
+            )
+        return RuleOutcome(lines=tuple(lines), excluded=tuple(excluded))
+
+
+class TestRuleProtocol:
+    def test_any_object_following_the_protocol_is_a_rule(self):
+        """A shop's own rule is paid like a built-in one, its exclusions listed."""
+        measured = synthetic({MEAN_RATING: ratings_of({"a": 4.0, "b": 4.0})})
+        rule = TeamPot(skip="b")
+        assert isinstance(rule, Rule)
+        assert isinstance(satisfaction_bonus(), Rule)
+        statement = pay(plan_of(rule), measured)
+        assert statement.totals == {"a": Decimal("10.00")}
+        (excluded,) = statement.excluded
+        assert (excluded.agent_id, excluded.rule, excluded.reason) == (
+            "b",
+            "team pot",
+            "in the other team",
+        )
+
+    def test_a_rule_that_drops_a_payee_is_refused(self):
+        """Every payee gets one line or one exclusion: nobody silently vanishes."""
+        measured = synthetic({MEAN_RATING: ratings_of({"a": 4.0, "b": 4.0})})
+        with fails(PolicyError, "outcome", match="exactly one line or one exclusion"):
+            pay(plan_of(TeamPot(drop="b")), measured)
+
+    def test_amounts_are_quantized_and_checked(self):
+        """A custom rule's amounts come out in the currency's minor unit."""
+        measured = synthetic({MEAN_RATING: ratings_of({"a": 4.0})})
+        statement = pay(plan_of(TeamPot(amount=Decimal(7))), measured)
+        assert str(statement.lines[0].amount) == "7.00"
+        with fails(PolicyError, "amount", match="multiples of 0.01"):
+            IncentivePlan(
+                name="x", currency="CNY", rules=[TeamPot(amount=Decimal("0.001"))]
+            )
+
+    def test_payee_and_outcome_are_checked_values(self):
+        """Payee and RuleOutcome are public, validated values."""
+        payee = Payee(agent_id="a", role=Role.AGENT, key={"agent": "a"})
+        assert payee.key == {"agent": "a"}
+        with fails(WrongTypeError, "role"):
+            Payee(agent_id="a", role="agent", key={"agent": "a"})
+        assert RuleOutcome(lines=()).unallocated == ()
+
+
+SHARES = {"a": 0.95, "b": 0.85, "c": 0.5}
+
+
+class TestEligibility:
+    def gated_pool(self, eligibility):
+        assessment = pool_assessment(SHARES, points={"a": 10, "b": 30, "c": 60})
+        rule = PoolShare(
+            name="pool", pool="900", weight="weighted_workload", eligible=eligibility
+        )
+        return assessment, plan_of(rule).apply(assessment, MAY)
+
+    def test_tiers_gate_excludes_with_the_judgement(self):
+        """Only agents rated at least good share the pool; c is told why."""
+        assessment, statement = self.gated_pool(
+            Eligibility(tiers={"satisfaction_rate": ("excellent", "good")})
+        )
+        assert statement.totals == {"a": Decimal(225), "b": Decimal(675)}
+        (excluded,) = statement.excluded
+        assert excluded.agent_id == "c"
+        assert excluded.rule == "pool"
+        judgement = assessment.get("satisfaction_rate", agent="c")
+        assert excluded.reason == (
+            f"not eligible: satisfaction_rate is warning, not excellent or good "
+            f"({judgement.reason})"
+        )
+
+    def test_nobodys_score_changes(self):
+        """The gate reads the assessment; it does not filter data."""
+        assessment, _ = self.gated_pool(
+            Eligibility(tiers={"satisfaction_rate": "good"})
+        )
+        before = pool_assessment(SHARES, points={"a": 10, "b": 30, "c": 60})
+        assert assessment.to_records() == before.to_records()
+        assert assessment.scores == before.scores
+
+    def test_predicate_gate(self):
+        """A predicate over the agent's judgements admits or refuses, with words."""
+
+        def excellent(judgements):
+            return judgements["satisfaction_rate"].tier == "excellent"
+
+        _, statement = self.gated_pool(
+            Eligibility(predicate=excellent, description="rated excellent")
+        )
+        assert statement.totals == {"a": Decimal(900)}
+        assert [(e.agent_id, e.reason) for e in statement.excluded] == [
+            ("b", "not eligible: not rated excellent"),
+            ("c", "not eligible: not rated excellent"),
+        ]
+
+    def test_bad_gates(self):
+        """Gates need something to check, known tiers and a description."""
+        with fails(PolicyError, "tiers", match="give accepted tiers"):
+            Eligibility()
+        with fails(PolicyError, "description"):
+            Eligibility(predicate=lambda _: True)
+        with fails(WrongTypeError, "predicate", match="callable"):
+            Eligibility(predicate="yes", description="yes")
+        with fails(UnknownKeyError, "tiers", match="not a tier of satisfaction_rate"):
+            self.gated_pool(Eligibility(tiers={"satisfaction_rate": "great"}))
+        with fails(UnknownKeyError, "tiers", match="no tier policy"):
+            self.gated_pool(Eligibility(tiers={"mean_rating": "reached"}))
+        with fails(WrongTypeError, "predicate", match="a bool result"):
+            self.gated_pool(Eligibility(predicate=lambda _: 1, description="one"))
 
 
 QUARTERS = Quarterly(UTC)
@@ -1068,7 +1303,7 @@ class TestEdges:
             min_sample=30,
         )
         rule = PoolShare(name="pool", pool="10", weight="mean_rating")
-        statement = plan_of(rule).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(rule), measured)
         assert statement.totals == {"a": 0, "b": 0, "c": Decimal(10)}
         assert "mean_rating undefined" in statement.lines_of("a")[0].explanation
         assert "too few observations" in statement.lines_of("b")[0].explanation
@@ -1103,7 +1338,7 @@ class TestEdges:
             states={metric.name: np.array([[100, 450, 2030]], dtype=float)},
         )
         with fails(UnknownKeyError, "agent", match="'a': has no known role"):
-            plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
+            pay(plan_of(satisfaction_bonus()), measured)
 
     def test_development_rules_need_agent_by_period(self):
         measured = synthetic({sqm.satisfaction_rate(): satisfaction_of({"a": 0.9})})

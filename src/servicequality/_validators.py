@@ -251,3 +251,12 @@ def positive_real(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
     finite_real(instance, attribute, value)
     if value <= 0:
         fail(instance, attribute.name, value, "must be greater than 0")
+
+
+def of_type(kind: type[Any]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """An instance of ``kind``."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        instance_of(_owner(instance), attribute.name, value, kind)
+
+    return check

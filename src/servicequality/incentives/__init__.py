@@ -9,16 +9,13 @@ from servicequality.incentives._development import (
     Recognition,
     TopShare,
 )
+from servicequality.incentives._eligibility import Eligibility
 from servicequality.incentives._money import MINOR_UNITS, Currency, allocate
 from servicequality.incentives._plan import (
-    Exclusion,
     IncentivePlan,
-    PayoutLine,
     PayoutStatement,
     PlanComparison,
     PlanDifference,
-    Rule,
-    Unallocated,
     compare_plans,
 )
 from servicequality.incentives._praise import (
@@ -26,6 +23,14 @@ from servicequality.incentives._praise import (
     Praise,
     best_cases,
     praise_digest,
+)
+from servicequality.incentives._protocol import (
+    Exclusion,
+    Payee,
+    PayoutLine,
+    Rule,
+    RuleOutcome,
+    Unallocated,
 )
 from servicequality.incentives._rules import (
     COMPOSITE_SCORE,
@@ -41,8 +46,10 @@ __all__ = [
     "BestCase",
     "ConsecutivePeriods",
     "Currency",
+    "Eligibility",
     "Exclusion",
     "IncentivePlan",
+    "Payee",
     "PayoutLine",
     "PayoutStatement",
     "PerPoint",
@@ -52,6 +59,7 @@ __all__ = [
     "Praise",
     "Recognition",
     "Rule",
+    "RuleOutcome",
     "ThresholdBonus",
     "TieredBonus",
     "TopShare",

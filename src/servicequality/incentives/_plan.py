@@ -13,88 +13,31 @@ from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
 from servicequality._periods import Period
 from servicequality.incentives._money import Currency
-from servicequality.incentives._rules import (
+from servicequality.incentives._protocol import (
+    Exclusion,
     Payee,
-    PerPoint,
-    PoolShare,
-    ThresholdBonus,
-    TieredBonus,
-    human_roles,
+    PayoutLine,
+    Rule,
+    RuleOutcome,
+    Unallocated,
 )
+from servicequality.incentives._rules import human_roles
 from servicequality.policy._assess import Assessment
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Sequence
 
     from servicequality._measure import CellRows
     from servicequality.metrics._base import Part
+    from servicequality.policy._tiers import TierPolicy
 
 __all__ = [
-    "Exclusion",
     "IncentivePlan",
-    "PayoutLine",
     "PayoutStatement",
     "PlanComparison",
     "PlanDifference",
-    "Rule",
-    "Unallocated",
     "compare_plans",
 ]
-
-Rule = ThresholdBonus | TieredBonus | PerPoint | PoolShare
-"""Any bonus rule an :class:`IncentivePlan` can hold."""
-
-
-@attrs.frozen(kw_only=True)
-class PayoutLine:
-    """What one rule pays one agent, and why.
-
-    Attributes:
-        agent_id: The agent paid.
-        rule: The rule's name.
-        amount: Exact amount in the statement's currency.
-        explanation: The values and bars used, in one sentence.
-        key: The assessment group the line was paid from.
-        metrics: The metrics the rule read for it (see
-            :meth:`PayoutStatement.rows`).
-    """
-
-    agent_id: str
-    rule: str
-    amount: Decimal
-    explanation: str
-    key: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
-    metrics: tuple[str, ...] = ()
-
-
-@attrs.frozen(kw_only=True)
-class Unallocated:
-    """Money a rule set aside but paid to nobody, and why.
-
-    Attributes:
-        rule: The rule's name.
-        amount: Exact amount.
-        reason: Why nobody was paid it (all weights 0, a cap…).
-    """
-
-    rule: str
-    amount: Decimal
-    reason: str
-
-
-@attrs.frozen(kw_only=True)
-class Exclusion:
-    """An agent in the assessment whom the plan does not pay.
-
-    Attributes:
-        agent_id: The agent.
-        role: Their role.
-        reason: Why (bots are never paid; supervisors only when eligible).
-    """
-
-    agent_id: str
-    role: Role
-    reason: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -303,8 +246,8 @@ def _rules(value: Iterable[Rule]) -> tuple[Rule, ...]:
     if not rules:
         raise PolicyError("IncentivePlan", "rules", rules, "must hold a rule")
     for rule in rules:
-        if not isinstance(rule, ThresholdBonus | TieredBonus | PerPoint | PoolShare):
-            v.wrong_type("IncentivePlan", "rules", rule, "a bonus rule")
+        if not isinstance(rule, Rule):
+            v.wrong_type("IncentivePlan", "rules", rule, "a bonus rule (see Rule)")
     names = [rule.name for rule in rules]
     if len(set(names)) != len(names):
         repeated = next(n for n in names if names.count(n) > 1)
@@ -364,38 +307,73 @@ class IncentivePlan:
                 measurements.
         """
         payees, excluded = _payees(assessment, period, self.eligible_roles)
-        lines: list[PayoutLine] = []
-        unallocated: list[Unallocated] = []
-        paid_by_rule = []
+        outcomes = []
         for rule in self.rules:
-            outcome = rule.pay(assessment, payees, self.currency)
-            paid_by_rule.append(outcome.paid)
-            unallocated.extend(
-                Unallocated(rule=rule.name, amount=amount, reason=reason)
-                for amount, reason in outcome.unallocated
+            admitted, refused = (
+                (payees, [])
+                if rule.eligible is None
+                else rule.eligible.split(rule.name, assessment, payees)
             )
-        for position, payee in enumerate(payees):
-            for rule, paid in zip(self.rules, paid_by_rule, strict=True):
-                amount, explanation = paid[position]
-                lines.append(
-                    PayoutLine(
-                        agent_id=payee.agent_id,
-                        rule=rule.name,
-                        amount=amount,
-                        explanation=explanation,
-                        key=dict(payee.key),
-                        metrics=rule.metrics_read(assessment, payee.key),
-                    )
-                )
+            outcome = rule.pay(assessment, admitted, self.currency)
+            outcomes.append(self._checked(rule, admitted, outcome))
+            excluded.extend(refused)
+        order = {payee.agent_id: i for i, payee in enumerate(payees)}
+        lines = sorted(
+            (line for outcome in outcomes for line in outcome.lines),
+            key=lambda line: order[line.agent_id],
+        )
         return PayoutStatement(
             plan=self.name,
             currency=self.currency,
             period=period,
             lines=tuple(lines),
-            unallocated=tuple(unallocated),
-            excluded=tuple(excluded),
+            unallocated=tuple(u for o in outcomes for u in o.unallocated),
+            excluded=tuple(excluded) + tuple(e for o in outcomes for e in o.excluded),
             assessment=assessment,
         )
+
+    @property
+    def tier_policies(self) -> tuple[TierPolicy, ...]:
+        """The tier policies the rules need: classify the measurements with them.
+
+        Raises:
+            PolicyError: if two rules need different policies for one metric.
+        """
+        chosen: dict[str, TierPolicy] = {}
+        for rule in self.rules:
+            for policy in rule.tier_policies:
+                if chosen.setdefault(policy.metric, policy) != policy:
+                    why = "two rules need different tier policies for it"
+                    raise PolicyError("IncentivePlan", "rules", policy.metric, why)
+        return tuple(chosen.values())
+
+    def _checked(
+        self, rule: Rule, payees: Sequence[Payee], outcome: RuleOutcome
+    ) -> RuleOutcome:
+        """``outcome`` with amounts quantized, refused if it breaks the contract."""
+        owner = f"rule {rule.name!r}"
+        v.instance_of(owner, "outcome", outcome, RuleOutcome)
+        answered = [line.agent_id for line in outcome.lines] + [
+            e.agent_id for e in outcome.excluded
+        ]
+        expected = [payee.agent_id for payee in payees]
+        if sorted(answered) != sorted(expected):
+            why = "must give each payee exactly one line or one exclusion"
+            raise PolicyError(owner, "outcome", sorted(answered), why)
+        lines = []
+        for line in outcome.lines:
+            if line.rule != rule.name:
+                raise PolicyError(owner, "lines", line.rule, "must carry the rule name")
+            amount = self.currency.round(line.amount)
+            if amount != line.amount:
+                quantum = self.currency.quantum
+                why = f"{self.currency.code} amounts are whole multiples of {quantum}"
+                raise PolicyError(owner, "amount", line.amount, why)
+            if amount < 0 and not self.allow_negative:
+                why = "must not be negative without allow_negative on the plan"
+                raise PolicyError(owner, "amount", line.amount, why)
+            lines.append(attrs.evolve(line, amount=amount))
+        return attrs.evolve(outcome, lines=tuple(lines))
 
 
 def _payees(
@@ -422,7 +400,7 @@ def _payees(
             raise UnknownKeyError("IncentivePlan.apply", "agent", agent, rule)
         role = roles[agent]
         if role in eligible:
-            payees.append(Payee(agent, key))
+            payees.append(Payee(agent_id=agent, role=role, key=key))
             continue
         reason = (
             "bots are never paid"

@@ -14,45 +14,32 @@ import attrs
 from servicequality import _validators as v
 from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
+from servicequality.incentives._eligibility import Eligibility
 from servicequality.incentives._money import allocate, as_money
-from servicequality.policy._tiers import INSUFFICIENT_DATA, Tier, TierPolicy
+from servicequality.incentives._protocol import (
+    Payee,
+    PayoutLine,
+    RuleOutcome,
+    Unallocated,
+)
+from servicequality.policy._tiers import INSUFFICIENT_DATA, TierPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from servicequality.incentives._money import Currency
-    from servicequality.policy._assess import Assessment
+    from servicequality.policy._assess import Assessment, Judgement
 
 __all__ = [
     "COMPOSITE_SCORE",
-    "Payee",
     "PerPoint",
     "PoolShare",
-    "RuleOutcome",
     "ThresholdBonus",
     "TieredBonus",
 ]
 
 COMPOSITE_SCORE = "composite_score"
 """The weight name that stands for the scorecard's composite score (0–100)."""
-
-_REACHED, _NOT_REACHED = "reached", "not_reached"
-
-
-@attrs.frozen
-class Payee:
-    """One agent to pay, and the assessment group that holds their numbers."""
-
-    agent_id: str
-    key: Mapping[str, Any]
-
-
-@attrs.frozen
-class RuleOutcome:
-    """What a rule pays: one (amount, explanation) per payee, and what it keeps."""
-
-    paid: tuple[tuple[Decimal, str], ...]
-    unallocated: tuple[tuple[Decimal, str], ...] = ()
 
 
 def human_roles(owner: str, value: Iterable[Role]) -> tuple[Role, ...]:
@@ -130,76 +117,77 @@ def _check_direction(
         raise PolicyError(f"{subject} {rule!r}", bound, policy.tiers[0].bound, why)
 
 
-def _classify(
-    policy: TierPolicy, assessment: Assessment, payee: Payee
-) -> tuple[str, str]:
-    measured = assessment.measurements.get(policy.metric, **payee.key)
-    return policy.classify(
-        measured.value,
-        n=measured.n,
-        low=measured.low,
-        high=measured.high,
-        unit=measured.unit,
-    )
+def _judgement(
+    owner: str, policy: TierPolicy, assessment: Assessment, payee: Payee
+) -> Judgement:
+    """The assessment's judgement of ``policy.metric``, refused unless by ``policy``."""
+    if policy.metric not in assessment.metric_names:
+        why = (
+            "has no judgement in the assessment; classify with the plan's tier_policies"
+        )
+        raise UnknownKeyError(owner, "tier_policies", policy.metric, why)
+    if assessment.policy(policy.metric, **payee.key) != policy:
+        why = (
+            "was judged by another tier policy in the assessment; classify with "
+            "the plan's tier_policies"
+        )
+        raise PolicyError(owner, "tier_policies", policy.metric, why)
+    return assessment.get(policy.metric, **payee.key)
+
+
+def _eligibility(value: object) -> Eligibility | None:
+    if value is not None and not isinstance(value, Eligibility):
+        v.wrong_type("rule", "eligible", value, "an Eligibility or None")
+    return value
+
+
+def _bar(value: TierPolicy) -> TierPolicy:
+    v.instance_of("ThresholdBonus", "bar", value, TierPolicy)
+    if len(value.tiers) != 2:  # reached and not reached
+        names = [t.name for t in value.tiers]
+        why = "must have exactly two tiers: the bar reached, and below it"
+        raise PolicyError("ThresholdBonus", "bar", names, why)
+    return value
 
 
 @attrs.frozen(kw_only=True)
 class ThresholdBonus:
     """Reach the bar, get the whole amount (达标就拿); never rank-based.
 
-    Below the bar, or with fewer than ``min_sample`` observations, the bonus
-    is 0 and the explanation says why. Give exactly one of ``at_least``
-    (higher is better) or ``at_most`` (lower is better); the bar itself
-    passes.
+    The bar is a two-tier policy, e.g.
+    :data:`~servicequality.policy.presets.SATISFACTION_BONUS_BAR` (mean
+    rating ≥ 4.5): classify the measurements with it (it is among the plan's
+    :attr:`~IncentivePlan.tier_policies`) and the rule pays ``amount`` to
+    every agent whose judgement is the bar's first tier, quoting that
+    judgement. Below the bar, or with fewer observations than the bar's
+    ``min_sample``, the bonus is 0 and the line says why.
 
     Attributes:
         name: Rule name, shown on every payout line.
-        metric: Name of a measured metric.
+        bar: A two-tier policy: the first tier pays, the second does not.
         amount: Paid when the bar is reached (Decimal, int or decimal string).
-        at_least: The bar for a higher-is-better metric.
-        at_most: The bar for a lower-is-better metric.
-        min_sample: Fewest observations for the bar to be judged (default 30).
         cap: Optional ceiling on the amount.
+        eligible: Optional gate: who may be paid at all.
 
     Raises:
-        PolicyError: for a blank name or metric, both or neither bound, a
-            float amount, or a bound outside the metric's range.
+        PolicyError: for a blank name, a bar without exactly two tiers, or a
+            negative cap.
+        WrongTypeError: for a bar that is not a TierPolicy, or a float amount.
     """
 
     name: str
-    metric: str
+    bar: TierPolicy = attrs.field(converter=_bar)
     amount: Decimal = attrs.field(converter=_amount)
-    at_least: float | None = None
-    at_most: float | None = None
-    min_sample: int = 30
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
+    eligible: Eligibility | None = attrs.field(default=None, converter=_eligibility)
 
     def __attrs_post_init__(self) -> None:
         v.text("ThresholdBonus", "name", self.name, error=PolicyError)
-        if (self.at_least is None) == (self.at_most is None):
-            rule = "give exactly one of at_least, at_most"
-            raise PolicyError("ThresholdBonus", "at_least", self.at_least, rule)
-        self.bar  # noqa: B018  # validates the bound and min_sample
 
     @property
-    def bar(self) -> TierPolicy:
-        """The bar as a two-tier policy: ``reached`` and ``not_reached``."""
-        return TierPolicy(
-            self.metric,
-            (
-                Tier(_REACHED, at_least=self.at_least, at_most=self.at_most),
-                Tier(_NOT_REACHED),
-            ),
-            min_sample=self.min_sample,
-        )
-
-    def metrics_read(
-        self,
-        assessment: Assessment,  # noqa: ARG002
-        key: Mapping[str, Any],  # noqa: ARG002
-    ) -> tuple[str, ...]:
-        """The metric the bar judges."""
-        return (self.metric,)
+    def tier_policies(self) -> tuple[TierPolicy, ...]:
+        """The bar: the assessment must be classified with it."""
+        return (self.bar,)
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
@@ -211,22 +199,52 @@ class ThresholdBonus:
     def pay(
         self, assessment: Assessment, payees: Sequence[Payee], currency: Currency
     ) -> RuleOutcome:
-        """Amount and explanation for each payee."""
-        bar = self.bar
-        _check_direction(self.name, bar, assessment, "ThresholdBonus")
-        paid = []
+        """The amount for every payee whose judgement reached the bar, else 0."""
+        owner = f"ThresholdBonus {self.name!r}"
+        if payees:
+            _check_direction(self.name, self.bar, assessment, "ThresholdBonus")
+        reached = self.bar.tiers[0].name
+        lines = []
         for payee in payees:
-            tier, reason = _classify(bar, assessment, payee)
-            amount = self.amount if tier == _REACHED else Decimal(0)
-            paid.append(
-                _capped(
-                    currency.round(amount),
-                    self.cap,
-                    currency,
-                    f"{reason} ⇒ {currency.format(currency.round(amount))}",
+            judgement = _judgement(owner, self.bar, assessment, payee)
+            amount = currency.round(
+                self.amount if judgement.tier == reached else Decimal(0)
+            )
+            lines.append(
+                _line(
+                    self.name,
+                    payee,
+                    *_capped(
+                        amount,
+                        self.cap,
+                        currency,
+                        f"{judgement.reason} ⇒ {currency.format(amount)}",
+                    ),
+                    metrics=(self.bar.metric,),
+                    judgements=(judgement,),
                 )
             )
-        return RuleOutcome(tuple(paid))
+        return RuleOutcome(lines=tuple(lines))
+
+
+def _line(
+    rule: str,
+    payee: Payee,
+    amount: Decimal,
+    explanation: str,
+    *,
+    metrics: tuple[str, ...],
+    judgements: tuple[Judgement, ...] = (),
+) -> PayoutLine:
+    return PayoutLine(
+        agent_id=payee.agent_id,
+        rule=rule,
+        amount=amount,
+        explanation=explanation,
+        key=dict(payee.key),
+        metrics=metrics,
+        judgements=judgements,
+    )
 
 
 def _tier_amounts(value: Mapping[str, object]) -> dict[str, Decimal]:
@@ -268,9 +286,12 @@ def _check_tiers(rule: str, policy: TierPolicy, amounts: Mapping[str, Decimal]) 
 class TieredBonus:
     """An amount per tier: better tiers pay at least as much as worse ones.
 
-    ``tiers`` is either a :class:`~servicequality.policy.TierPolicy` that
-    this rule applies itself, or a metric name whose tier is read from the
-    assessment (judged by the policy in force for that group).
+    The tier is read from the assessment, never recomputed. ``tiers`` is
+    either a metric name (paid by whatever policy the assessment judged it
+    with, e.g. a schedule's version in force) or a
+    :class:`~servicequality.policy.TierPolicy` the assessment must have been
+    classified with (it is among the plan's
+    :attr:`~IncentivePlan.tier_policies`).
     :data:`~servicequality.policy.INSUFFICIENT_DATA` always pays 0.
 
     Attributes:
@@ -279,16 +300,20 @@ class TieredBonus:
         amounts: Amount of every tier, e.g. ``{"excellent": "800", "good": "300",
             "warning": "0"}``.
         cap: Optional ceiling on the amount.
+        eligible: Optional gate: who may be paid at all.
 
     Raises:
-        PolicyError: for a float amount, a missing or unknown tier, or a
-            better tier paying less than a worse one.
+        PolicyError: for a missing tier or a better tier paying less than a
+            worse one.
+        UnknownKeyError: for an amount of a tier the policy lacks.
+        WrongTypeError: for a float amount or ``tiers`` of another type.
     """
 
     name: str
     tiers: TierPolicy | str
     amounts: Mapping[str, Decimal] = attrs.field(converter=_tier_amounts)
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
+    eligible: Eligibility | None = attrs.field(default=None, converter=_eligibility)
 
     def __attrs_post_init__(self) -> None:
         v.text("TieredBonus", "name", self.name, error=PolicyError)
@@ -299,15 +324,15 @@ class TieredBonus:
         else:
             v.text("TieredBonus", "tiers", self.tiers, error=PolicyError)
 
-    def metrics_read(
-        self,
-        assessment: Assessment,  # noqa: ARG002
-        key: Mapping[str, Any],  # noqa: ARG002
-    ) -> tuple[str, ...]:
+    @property
+    def metric(self) -> str:
         """The tiered metric."""
-        return (
-            self.tiers.metric if isinstance(self.tiers, TierPolicy) else self.tiers,
-        )
+        return self.tiers.metric if isinstance(self.tiers, TierPolicy) else self.tiers
+
+    @property
+    def tier_policies(self) -> tuple[TierPolicy, ...]:
+        """The tier policy, when given as one (else nothing: any policy will do)."""
+        return (self.tiers,) if isinstance(self.tiers, TierPolicy) else ()
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
@@ -321,33 +346,43 @@ class TieredBonus:
             )
         _check_amount(self.name, "cap", self.cap, currency, allow_negative=False)
 
+    def _judgement(self, assessment: Assessment, payee: Payee) -> Judgement:
+        owner = f"TieredBonus {self.name!r}"
+        if isinstance(self.tiers, TierPolicy):
+            return _judgement(owner, self.tiers, assessment, payee)
+        if self.tiers not in assessment.metric_names:
+            why = "has no tier policy in the assessment"
+            raise UnknownKeyError(owner, "tiers", self.tiers, why)
+        _check_tiers(
+            self.name, assessment.policy(self.tiers, **payee.key), self.amounts
+        )
+        return assessment.get(self.tiers, **payee.key)
+
     def pay(
         self, assessment: Assessment, payees: Sequence[Payee], currency: Currency
     ) -> RuleOutcome:
-        """Amount and explanation for each payee."""
-        paid = []
-        checked: set[int] = set()
+        """The amount of each payee's tier, quoting the judgement."""
+        if payees and isinstance(self.tiers, TierPolicy):
+            _check_direction(self.name, self.tiers, assessment, "TieredBonus")
+        lines = []
         for payee in payees:
-            if isinstance(self.tiers, TierPolicy):
-                policy = self.tiers
-                if not checked:
-                    _check_direction(self.name, policy, assessment, "TieredBonus")
-                    checked.add(id(policy))
-                tier, reason = _classify(policy, assessment, payee)
-            else:
-                policy = assessment.policy(self.tiers, **payee.key)
-                if id(policy) not in checked:
-                    _check_tiers(self.name, policy, self.amounts)
-                    checked.add(id(policy))
-                judgement = assessment.get(self.tiers, **payee.key)
-                tier, reason = judgement.tier, judgement.reason
-            amount = currency.round(self.amounts.get(tier, Decimal(0)))
-            paid.append(
-                _capped(
-                    amount, self.cap, currency, f"{reason} ⇒ {currency.format(amount)}"
+            judgement = self._judgement(assessment, payee)
+            amount = currency.round(self.amounts.get(judgement.tier, Decimal(0)))
+            lines.append(
+                _line(
+                    self.name,
+                    payee,
+                    *_capped(
+                        amount,
+                        self.cap,
+                        currency,
+                        f"{judgement.reason} ⇒ {currency.format(amount)}",
+                    ),
+                    metrics=(self.metric,),
+                    judgements=(judgement,),
                 )
             )
-        return RuleOutcome(tuple(paid))
+        return RuleOutcome(lines=tuple(lines))
 
 
 def _points(value: float) -> Decimal:
@@ -376,18 +411,12 @@ class PerPoint:
     rate: Decimal = attrs.field(converter=_rate)
     metric: str = "weighted_workload"
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
+    eligible: Eligibility | None = attrs.field(default=None, converter=_eligibility)
+    tier_policies: tuple[TierPolicy, ...] = attrs.field(default=(), init=False)
 
     def __attrs_post_init__(self) -> None:
         v.text("PerPoint", "name", self.name, error=PolicyError)
         v.text("PerPoint", "metric", self.metric, error=PolicyError)
-
-    def metrics_read(
-        self,
-        assessment: Assessment,  # noqa: ARG002
-        key: Mapping[str, Any],  # noqa: ARG002
-    ) -> tuple[str, ...]:
-        """The metric the points come from."""
-        return (self.metric,)
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
@@ -409,7 +438,7 @@ class PerPoint:
         if unit not in ("points", "count"):
             why = f"is in {unit}, not in points or counts"
             raise PolicyError(f"PerPoint {self.name!r}", "metric", self.metric, why)
-        paid = []
+        lines = []
         for payee in payees:
             points = _points(
                 assessment.measurements.get(self.metric, **payee.key).value
@@ -419,8 +448,15 @@ class PerPoint:
                 f"{self.metric} {points:f} {unit} × {currency.code} {self.rate} "
                 f"= {currency.format(amount)}"
             )
-            paid.append(_capped(amount, self.cap, currency, explanation))
-        return RuleOutcome(tuple(paid))
+            lines.append(
+                _line(
+                    self.name,
+                    payee,
+                    *_capped(amount, self.cap, currency, explanation),
+                    metrics=(self.metric,),
+                )
+            )
+        return RuleOutcome(lines=tuple(lines))
 
 
 def _weight_names(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -465,13 +501,15 @@ class PoolShare:
         default=(COMPOSITE_SCORE,), converter=_weight_names
     )
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
+    eligible: Eligibility | None = attrs.field(default=None, converter=_eligibility)
+    tier_policies: tuple[TierPolicy, ...] = attrs.field(default=(), init=False)
 
     def __attrs_post_init__(self) -> None:
         v.text("PoolShare", "name", self.name, error=PolicyError)
         if self.pool < 0:
             raise PolicyError("PoolShare", "pool", self.pool, "must not be negative")
 
-    def metrics_read(
+    def _metrics_read(
         self, assessment: Assessment, key: Mapping[str, Any]
     ) -> tuple[str, ...]:
         """The weight's metrics; ``composite_score`` stands for its components."""
@@ -542,18 +580,30 @@ class PoolShare:
         pool = currency.round(self.pool)
         total = sum(weights, Fraction(0))
         if total == 0:
-            nothing = currency.format(Decimal(0) * currency.quantum)
+            nothing = Decimal(0) * currency.quantum
             return RuleOutcome(
-                tuple(
-                    (Decimal(0) * currency.quantum, f"weight 0 ({r}) ⇒ {nothing}")
-                    for r in reasons
+                lines=tuple(
+                    _line(
+                        self.name,
+                        payee,
+                        nothing,
+                        f"weight 0 ({r}) ⇒ {currency.format(nothing)}",
+                        metrics=self._metrics_read(assessment, payee.key),
+                    )
+                    for payee, r in zip(payees, reasons, strict=True)
                 ),
-                ((pool, "every weight is 0, so nobody earned a share"),)
+                unallocated=(
+                    Unallocated(
+                        rule=self.name,
+                        amount=pool,
+                        reason="every weight is 0, so nobody earned a share",
+                    ),
+                )
                 if pool
                 else (),
             )
         shares = allocate(pool, weights, currency=currency)
-        paid, kept = [], []
+        lines, kept = [], []
         for payee, weight, reason, share in zip(
             payees, weights, reasons, shares, strict=True
         ):
@@ -564,6 +614,20 @@ class PoolShare:
             )
             amount, explanation = _capped(share, self.cap, currency, explanation)
             if amount < share:
-                kept.append((share - amount, f"{payee.agent_id}'s share above the cap"))
-            paid.append((amount, explanation))
-        return RuleOutcome(tuple(paid), tuple(kept))
+                kept.append(
+                    Unallocated(
+                        rule=self.name,
+                        amount=share - amount,
+                        reason=f"{payee.agent_id}'s share above the cap",
+                    )
+                )
+            lines.append(
+                _line(
+                    self.name,
+                    payee,
+                    amount,
+                    explanation,
+                    metrics=self._metrics_read(assessment, payee.key),
+                )
+            )
+        return RuleOutcome(lines=tuple(lines), unallocated=tuple(kept))
