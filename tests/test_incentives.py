@@ -685,6 +685,16 @@ class TestPlan:
         with fails(WrongTypeError, "period", match="a Period, not str"):
             plan_of(satisfaction_bonus()).apply(classify(measured, []), "May")
 
+    def test_statement_to_pandas(self):
+        """Amounts stay exact Decimals; the period becomes its label on request."""
+        statement = plan_of(PoolShare(name="pool", pool="100")).apply(
+            pool_assessment({"a": 0.9, "b": 0.6}), MAY
+        )
+        frame = statement.to_pandas(period_labels=True)
+        assert list(frame["period"]) == ["2026-05", "2026-05"]
+        assert list(frame["amount"]) == [Decimal("60.00"), Decimal("40.00")]
+        assert list(statement.to_pandas()["period"]) == [MAY, MAY]
+
     def test_statement_text_and_records(self):
         assessment = pool_assessment({"a": 0.9, "b": 0.0})
         plan = plan_of(
@@ -820,6 +830,13 @@ class TestComparePlans:
         assert rows["a"].total_a + rows["b"].total_a == Decimal(1000)
         assert rows["a"].difference == Decimal(800) - rows["a"].total_a
         assert comparison.to_records()[0]["agent_id"] == "a"
+        frame = comparison.to_pandas()
+        assert list(frame["agent_id"]) == ["a", "b"]
+        assert list(frame["difference"]) == [r.difference for r in comparison.rows]
+        markup = comparison._repr_html_()
+        assert "CNY 800.00" in markup
+        assert "<th" in markup
+        assert markup.count("<tr>") == 1 + len(comparison.rows)
         yen = IncentivePlan(name="yen", currency="JPY", rules=[satisfaction_bonus()])
         with fails(PolicyError, "plan_b", match="currency of plan_a"):
             compare_plans(flat, yen, assessment, MAY)
@@ -1072,6 +1089,11 @@ class TestConsecutivePeriods:
         ]
         assert len(earned[1].evidence) == 2
         assert "0.950 ≥ 0.9 → excellent" in earned[1].evidence[0]
+        frame = earned.to_pandas(period_labels=True)
+        assert list(frame["agent_id"]) == ["long", "run"]
+        assert list(frame["period"]) == ["2026-Q2", "2026-Q2"]
+        assert earned.to_records()[0]["title"] == "senior agent"
+        assert "senior agent" in earned._repr_html_()
 
     def test_several_accepted_tiers_and_longer_runs(self):
         assessment = quarterly({"a": [0.85, 0.95, 0.8, 0.7], "b": [0.85] * 4})
@@ -1256,6 +1278,15 @@ class TestBestCases:
         periods = [c.period for c in cases]
         assert periods == sorted(set(periods))
         assert all(c.agent_id != "bot" for c in cases)
+        frame = cases.to_pandas(period_labels=True)
+        assert list(frame["conversation_id"]) == [c.conversation_id for c in cases]
+        assert all(label.startswith("2025-W") for label in frame["period"])
+        empty = best_cases(
+            shop.filter(np.zeros(len(shop), dtype=bool)), calendar=weekly
+        )
+        assert empty == ()
+        assert empty.to_records() == []
+        assert "0 result(s)" in empty._repr_html_()
         empty = shop.filter(np.zeros(len(shop), dtype=bool))
         assert best_cases(empty, calendar=weekly) == ()
         with pytest.raises(ValidationError, match="per_period"):

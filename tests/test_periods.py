@@ -17,6 +17,7 @@ from servicequality import (
     Weekly,
     Yearly,
 )
+from servicequality._results import period_label
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -203,3 +204,52 @@ class TestProperties:
         hours = HourOfDay(zone).hours(np.array(naive, dtype="datetime64[us]"))
         expected = [s.replace(tzinfo=UTC).astimezone(zone).hour for s in naive]
         assert expected == hours.tolist()
+
+
+class TestPeriodLabel:
+    @pytest.mark.parametrize(
+        ("calendar", "moment", "label"),
+        [
+            (Monthly(SHANGHAI), datetime(2025, 11, 12, 3, tzinfo=SHANGHAI), "2025-11"),
+            (Weekly(SHANGHAI), datetime(2025, 11, 12, 3, tzinfo=SHANGHAI), "2025-W46"),
+            (Quarterly(BERLIN), datetime(2025, 11, 12, tzinfo=BERLIN), "2025-Q4"),
+            (Quarterly(BERLIN), datetime(2025, 3, 30, 12, tzinfo=BERLIN), "2025-Q1"),
+            (Yearly(SHANGHAI), datetime(2025, 11, 12, tzinfo=SHANGHAI), "2025"),
+            (Weekly(UTC), datetime(2024, 12, 31, tzinfo=UTC), "2025-W01"),
+            (Monthly(BERLIN), datetime(2025, 10, 26, 12, tzinfo=BERLIN), "2025-10"),
+        ],
+    )
+    def test_calendar_periods_get_short_labels(self, calendar, moment, label):
+        """Months, ISO weeks, quarters and years read as people write them."""
+        assert label == period_label(calendar.period_of(moment))
+
+    def test_a_day_even_across_a_dst_change(self):
+        """A local day of 25 hours is still a day."""
+        day = Period(
+            start=datetime(2025, 10, 26, tzinfo=BERLIN),
+            end=datetime(2025, 10, 27, tzinfo=BERLIN),
+        )
+        assert day.duration == timedelta(hours=25)
+        assert period_label(day) == "2025-10-26"
+
+    def test_any_other_span_is_its_iso_interval(self):
+        """Three days from noon are no calendar unit: the ISO interval says it."""
+        start = datetime(2025, 11, 12, 12, tzinfo=UTC)
+        span = Period(start=start, end=start + timedelta(days=3))
+        assert period_label(span) == (
+            "2025-11-12T12:00:00+00:00/2025-11-15T12:00:00+00:00"
+        )
+
+    @given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1)))
+    def test_labels_name_the_period(self, moment):
+        """Each calendar's label is its start's year, month, week or quarter."""
+        local = moment.replace(tzinfo=SHANGHAI)
+        month = Monthly(SHANGHAI).period_of(local)
+        assert period_label(month) == f"{local.year:04}-{local.month:02}"
+        year, week, _ = local.date().isocalendar()
+        assert period_label(Weekly(SHANGHAI).period_of(local)) == f"{year}-W{week:02}"
+        quarter = (local.month + 2) // 3
+        assert period_label(Quarterly(SHANGHAI).period_of(local)) == (
+            f"{local.year}-Q{quarter}"
+        )
+        assert period_label(Yearly(SHANGHAI).period_of(local)) == str(local.year)

@@ -400,6 +400,22 @@ class TestClassifyAndSchedule:
         assert len(records) == 2 * len(result)
         assert {"agent", "metric", "tier", "reason"} <= set(records[0])
 
+    def test_to_pandas_with_integer_counts_and_period_labels(self):
+        """One row per group and metric; n is an integer; periods become labels."""
+        shop = example_shop(800)
+        result = measure(
+            shop, ["satisfaction_rate"], by=["agent", Monthly(SHOP_TIMEZONE)]
+        )
+        assessment = classify(result, [presets.SATISFACTION])
+        frame = assessment.to_pandas(period_labels=True)
+        assert len(frame) == len(result)
+        assert str(frame["n"].dtype) == "int64"
+        periods = result.key_column("period")
+        assert list(frame["period"]) == [f"{p.start:%Y-%m}" for p in periods]
+        assert list(frame["tier"]) == [j.tier for j in assessment]
+        raw = assessment.to_pandas()
+        assert list(raw["period"]) == list(periods)
+
     def test_classify_errors(self):
         """Unmeasured metrics, duplicate policies and unknown groups are errors."""
         result = measure(example_shop(300), ["satisfaction_rate"], by="agent")

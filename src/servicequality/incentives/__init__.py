@@ -4,6 +4,7 @@ Money is :class:`decimal.Decimal` in the plan's currency, quantized to its
 minor unit; pools are split by largest remainder so shares add up exactly.
 """
 
+from servicequality._results import Results
 from servicequality.incentives._development import (
     ConsecutivePeriods,
     Recognition,
@@ -58,6 +59,7 @@ __all__ = [
     "PoolShare",
     "Praise",
     "Recognition",
+    "Results",
     "Rule",
     "RuleOutcome",
     "ThresholdBonus",

@@ -14,6 +14,7 @@ from servicequality import _validators as v
 from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
 from servicequality._periods import Calendar, Quarterly, Yearly
+from servicequality._results import Results
 from servicequality.incentives._rules import COMPOSITE_SCORE, human_roles
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class ConsecutivePeriods:
         v.whole("ConsecutivePeriods", "count", self.count, minimum=1, error=PolicyError)
         _check_calendar("ConsecutivePeriods", self.calendar)
 
-    def recognise(self, assessment: Assessment) -> tuple[Recognition, ...]:
+    def recognise(self, assessment: Assessment) -> Results[Recognition]:
         """Every title earned in ``assessment`` (by agent × period), in time order.
 
         Raises:
@@ -156,7 +157,7 @@ class ConsecutivePeriods:
                             evidence=tuple(evidence),
                         )
                     )
-        return tuple(earned)
+        return Results(earned)
 
 
 def _check_calendar(owner: str, calendar: object) -> None:
@@ -236,7 +237,7 @@ class TopShare:
         measured = assessment.measurements.get(self.by, **key)
         return math.nan if measured.insufficient else measured.value
 
-    def recognise(self, assessment: Assessment) -> tuple[Recognition, ...]:
+    def recognise(self, assessment: Assessment) -> Results[Recognition]:
         """The agents in the top share of each period, in time then rank order.
 
         Raises:
@@ -291,4 +292,4 @@ class TopShare:
                         ),
                     )
                 )
-        return tuple(earned)
+        return Results(earned)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from servicequality import _display, _frames
+from servicequality import _display, _results
 from servicequality import _validators as v
 from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
@@ -188,14 +188,17 @@ class PayoutStatement:
             total=len(agents),
         ) + "".join(_display.paragraph(n) for n in notes)
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self, *, period_labels: bool = False) -> Any:
         """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra).
 
-        ``amount`` stays an exact ``Decimal`` (an object column), never a float.
+        ``amount`` stays an exact ``Decimal`` (an object column), never a
+        float; with ``period_labels`` the ``period`` column holds short
+        labels (``2025-11``) instead of :class:`Period` values.
         """
-        return _frames.records_frame(
+        return _results.frame(
             self.to_records(),
             ["plan", "period", "currency", "agent_id", "rule", "amount", "explanation"],
+            period_labels=period_labels,
         )
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -445,6 +448,47 @@ class PlanComparison:
     def to_records(self) -> list[dict[str, Any]]:
         """One plain dict per agent: both totals and the difference (Decimals)."""
         return [attrs.asdict(row) for row in self.rows]
+
+    def to_pandas(self, *, period_labels: bool = False) -> Any:
+        """:meth:`to_records` as a pandas DataFrame; amounts stay ``Decimal``.
+
+        ``period_labels`` is accepted for one signature across results; the
+        comparison has no period column.
+        """
+        return _results.frame(
+            self.to_records(),
+            ["agent_id", "total_a", "total_b", "difference"],
+            period_labels=period_labels,
+        )
+
+    def _repr_html_(self) -> str:
+        """Both plans' totals per agent and the difference, right-aligned."""
+        money = self.a.currency.format
+        rows: list[list[_display.Cell]] = [
+            [
+                row.agent_id,
+                money(row.total_a),
+                money(row.total_b),
+                (
+                    f"{row.difference:+,}",
+                    _display.BEST
+                    if row.difference > 0
+                    else _display.WORST
+                    if row.difference < 0
+                    else "",
+                ),
+            ]
+            for row in self.rows[: _display.MAX_ROWS]
+        ]
+        return _display.table(
+            ["agent", self.a.plan, self.b.plan, "difference"],
+            rows,
+            caption=(
+                f"{self.a.plan} vs {self.b.plan} — {_display.label(self.a.period)}"
+            ),
+            right=range(1, 4),
+            total=len(self.rows),
+        )
 
 
 def compare_plans(

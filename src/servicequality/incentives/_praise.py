@@ -10,6 +10,7 @@ import numpy as np
 from servicequality._errors import ValidationError
 from servicequality._model import Difficulty, Role, Sentiment
 from servicequality._periods import Calendar, Weekly
+from servicequality._results import Results
 from servicequality._table import ConversationTable
 from servicequality.metrics._rows import Rows
 
@@ -76,7 +77,7 @@ def _by_humans(rows: Rows) -> NDArray[np.bool_]:
 
 def best_cases(
     table: ConversationTable, *, calendar: Calendar | None = None, per_period: int = 1
-) -> tuple[BestCase, ...]:
+) -> Results[BestCase]:
     """The hardest resolved, satisfied conversations of each period (S4 §3.2).
 
     Candidates are resolved conversations rated satisfied and handled by a
@@ -109,7 +110,7 @@ def best_cases(
     rows = Rows.of(table)
     picked = np.flatnonzero(_by_humans(rows) & table["resolved"])
     if not len(picked):
-        return ()
+        return Results()
     codes, periods = chosen.assign(table["opened_at"][picked])
     difficulty = table["difficulty"][picked].astype(np.int64)
     turned = (table["sentiment_start"][picked] == Sentiment.NEGATIVE.code) & (
@@ -154,12 +155,12 @@ def best_cases(
                     ),
                 )
             )
-    return tuple(cases)
+    return Results(cases)
 
 
 def praise_digest(
     table: ConversationTable, *, calendar: Calendar | None = None
-) -> tuple[Praise, ...]:
+) -> Results[Praise]:
     """Each agent's positive rating comments per period, so praise reaches them.
 
     A comment counts when its rating is satisfied and the conversation ended
@@ -181,7 +182,7 @@ def praise_digest(
     rows = Rows.of(table)
     picked = np.flatnonzero(_by_humans(rows) & (table["rating_comment"] >= 0))
     if not len(picked):
-        return ()
+        return Results()
     codes, periods = chosen.assign(table["opened_at"][picked])
     handler = rows.handler[picked]
     order = np.lexsort(
@@ -194,7 +195,7 @@ def praise_digest(
     for at in order.tolist():
         row = int(picked[at])
         groups.setdefault((int(codes[at]), int(handler[at])), []).append(row)
-    return tuple(
+    return Results(
         Praise(
             agent_id=str(agents[agent]),
             period=periods[code],

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from servicequality import _display, _frames
+from servicequality import _display, _results
 from servicequality import _validators as v
 from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._measure import Measurements
@@ -353,11 +353,16 @@ class Assessment:
         """The composite score of each group (``None`` without a scorecard)."""
         return self._scores
 
-    def to_pandas(self) -> Any:
-        """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra)."""
-        return _frames.records_frame(
+    def to_pandas(self, *, period_labels: bool = False) -> Any:
+        """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra).
+
+        ``n`` is an integer column; with ``period_labels`` a ``period`` key
+        holds short labels (``2025-11``) instead of :class:`Period` values.
+        """
+        return _results.frame(
             self.to_records(),
             [*self._key_names, "metric", "tier", "value", "n", "low", "high", "reason"],
+            period_labels=period_labels,
         )
 
     def to_records(self) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import numpy as np
 
-from servicequality import _display
+from servicequality import _display, _results
 from servicequality._errors import ValidationError
 from servicequality._grouping import resolve_by
 from servicequality._measure import measure
@@ -144,6 +144,18 @@ class DataQualityReport:
             }
             for row in (self.overall, *self.rows)
         ]
+
+    def to_pandas(self, *, period_labels: bool = False) -> Any:
+        """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra).
+
+        Counts are integers; with ``period_labels`` a ``period`` key holds
+        short labels instead of :class:`Period` values.
+        """
+        columns = [
+            *self.key_names,
+            *(f.name for f in attrs.fields(QualityRow) if f.name != "key"),
+        ]
+        return _results.frame(self.to_records(), columns, period_labels=period_labels)
 
     def __repr__(self) -> str:
         by = ", ".join(self.key_names) or "nothing"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import attrs
 import numpy as np
 
-from servicequality import _display
+from servicequality import _display, _results
 from servicequality._columns import to_instants
 from servicequality._errors import ValidationError
 from servicequality._grouping import resolve_by
@@ -156,6 +156,15 @@ class Review:
         return [
             {"kind": "finding", **attrs.asdict(f, recurse=False)} for f in self.findings
         ] + [{"kind": "change", **attrs.asdict(c, recurse=False)} for c in self.changes]
+
+    def to_pandas(self, *, period_labels: bool = False) -> Any:
+        """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra).
+
+        Counts (``n``, ``previous_n``) are integers, missing where a row has
+        none; with ``period_labels`` periods show as short labels.
+        """
+        columns = ["kind", *(f.name for f in attrs.fields(SegmentFinding))]
+        return _results.frame(self.to_records(), columns, period_labels=period_labels)
 
     def __repr__(self) -> str:
         return (
