@@ -149,9 +149,9 @@ class TestServiceHoursValidation:
             ({"someday": "09:00-18:00"}, "weekdays"),
             ({7: "09:00-18:00"}, "weekdays"),
             ({"mon": 9}, "list of intervals"),
-            ({"mon": [9]}, "interval is"),
+            ({"mon": [9]}, "an interval .HH:MM-HH:MM. or a \\(time, time\\) pair"),
             ({}, "at least once"),
-            ("09:00-18:00", "map weekdays"),
+            ("09:00-18:00", "a mapping of weekday to intervals, not str"),
         ],
     )
     def test_bad_schedules_name_the_rule(self, weekly, rule):

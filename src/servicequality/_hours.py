@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from servicequality import _validators as v
 from servicequality._columns import from_instants
 from servicequality._errors import ValidationError
 from servicequality._periods import _as_instants, _to_tz
@@ -96,11 +97,12 @@ def _interval(value: object) -> Interval:
         opening = _of_time(value[0], closing=False)
         closing = _of_time(value[1], closing=True)
     else:
-        raise _fail(
+        v.wrong_type(
+            "ServiceHours",
             "weekly",
             value,
-            "an interval is 'HH:MM-HH:MM' or a (time, time) pair; "
-            "time(0) as the end means midnight at the end of the day",
+            "an interval 'HH:MM-HH:MM' or a (time, time) pair "
+            "(time(0) as the end means midnight at the end of the day)",
         )
     if opening >= closing:
         raise _fail(
@@ -114,13 +116,15 @@ def _interval(value: object) -> Interval:
 
 def _schedule(value: object) -> Schedule:
     if not isinstance(value, Mapping):
-        raise _fail("weekly", value, "must map weekdays to lists of intervals")
+        v.wrong_type(
+            "ServiceHours", "weekly", value, "a mapping of weekday to intervals"
+        )
     days: list[list[Interval]] = [[] for _ in WEEKDAYS]
     for key, intervals in value.items():
         if isinstance(intervals, (str, tuple)):
             intervals = [intervals]  # noqa: PLW2901  # one interval alone
         if not isinstance(intervals, Iterable):
-            raise _fail("weekly", intervals, "must be a list of intervals")
+            v.wrong_type("ServiceHours", "weekly", intervals, "a list of intervals")
         days[_weekday(key)].extend(_interval(x) for x in intervals)
     for position, day in enumerate(days):
         day.sort()
@@ -138,11 +142,11 @@ def _schedule(value: object) -> Schedule:
 
 def _holidays(value: object) -> frozenset[date]:
     if isinstance(value, (str, date)) or not isinstance(value, Iterable):
-        raise _fail("holidays", value, "must be a collection of dates")
+        v.wrong_type("ServiceHours", "holidays", value, "a collection of dates")
     days = frozenset(value)
     for day in days:
         if not isinstance(day, date) or isinstance(day, datetime):
-            raise _fail("holidays", day, "must be a datetime.date (a local day)")
+            v.wrong_type("ServiceHours", "holidays", day, "a datetime.date (a day)")
     return days
 
 
@@ -153,6 +157,17 @@ def _label(interval: Interval) -> str:
         return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
     return f"{clock(interval[0])}-{clock(interval[1])}"
+
+
+def zone_name(owner: str, tz: tzinfo) -> str:
+    """The IANA name of ``tz`` (``"UTC"`` for :data:`datetime.UTC`)."""
+    if tz is UTC:
+        return "UTC"
+    key = getattr(tz, "key", None)
+    if not isinstance(key, str):
+        rule = "has no IANA name to write as plain data; use a ZoneInfo"
+        raise ValidationError(owner, "tz", tz, rule)
+    return key
 
 
 def _instants(values: Any) -> NDArray[np.int64]:
@@ -216,6 +231,41 @@ class ServiceHours:
     def always(cls, tz: tzinfo | str = UTC) -> ServiceHours:
         """Open 24 hours a day, 7 days a week: business time is calendar time."""
         return cls.daily("00:00-24:00", tz=tz)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: weekdays to ``"HH:MM-HH:MM"`` lists, zone name, ISO holidays.
+
+        Raises:
+            ValidationError: for a zone without an IANA name (a fixed offset).
+        """
+        return {
+            "weekly": {
+                WEEKDAYS[i]: [_label(x) for x in day]
+                for i, day in enumerate(self.weekly)
+                if day
+            },
+            "tz": zone_name("ServiceHours", self.tz),
+            "holidays": sorted(day.isoformat() for day in self.holidays),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> ServiceHours:
+        """Read :meth:`to_dict` output (``holidays`` optional).
+
+        Raises:
+            ValidationError: for unknown or missing keys and bad values.
+            WrongTypeError: for a value of the wrong type.
+        """
+        plain = v.mapping("ServiceHours", data, ("weekly", "tz"), ("holidays",))
+        days = []
+        for text in v.sequence("ServiceHours", "holidays", plain.get("holidays", [])):
+            if not isinstance(text, str):
+                v.wrong_type("ServiceHours", "holidays", text, "an ISO date string")
+            try:
+                days.append(date.fromisoformat(text))
+            except ValueError:
+                raise _fail("holidays", text, "must be an ISO date") from None
+        return cls(plain["weekly"], plain["tz"], frozenset(days))
 
     def __str__(self) -> str:
         days = [

@@ -84,6 +84,27 @@ class Eligibility:
                 raise PolicyError("Eligibility", "description", None, rule)
             v.text("Eligibility", "description", self.description, error=PolicyError)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: ``{"tiers": {metric: [tier, ...]}}``.
+
+        Raises:
+            PolicyError: for a gate with a predicate (code is not plain data).
+        """
+        if self.predicate is not None:
+            rule = "is code, which plain data cannot hold; gate by tiers instead"
+            raise PolicyError("Eligibility", "predicate", self.description, rule)
+        return {"tiers": {metric: list(names) for metric, names in self.tiers.items()}}
+
+    @classmethod
+    def from_dict(cls, data: object) -> Eligibility:
+        """Read :meth:`to_dict` output.
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad tier lists.
+        """
+        plain = v.mapping("Eligibility", data, ("tiers",), error=PolicyError)
+        return cls(tiers=plain["tiers"])
+
     def refusal(self, judgements: Mapping[str, Judgement]) -> str | None:
         """Why an agent with these judgements may not be paid (``None``: they may)."""
         for metric, accepted in self.tiers.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from servicequality import _validators as v
 from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
 from servicequality._periods import Period
-from servicequality.incentives._money import Currency
+from servicequality.incentives._money import MINOR_UNITS, Currency
 from servicequality.incentives._protocol import (
     Exclusion,
     Payee,
@@ -21,11 +22,17 @@ from servicequality.incentives._protocol import (
     RuleOutcome,
     Unallocated,
 )
-from servicequality.incentives._rules import human_roles
+from servicequality.incentives._rules import (
+    PerPoint,
+    PoolShare,
+    ThresholdBonus,
+    TieredBonus,
+    human_roles,
+)
 from servicequality.policy._assess import Assessment
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from servicequality._measure import CellRows
     from servicequality.metrics._base import Part
@@ -335,6 +342,88 @@ class IncentivePlan:
             assessment=assessment,
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: rules by ``kind``, money as decimal strings, role names.
+
+        The currency is its code, or ``{"code", "minor_unit"}`` for one not in
+        ``MINOR_UNITS``.
+
+        Raises:
+            PolicyError: for a rule without ``to_dict`` (or one whose gate is
+                a predicate).
+        """
+        rules = []
+        for rule in self.rules:
+            plain = getattr(rule, "to_dict", None)
+            if plain is None:
+                why = "has no to_dict(), so the plan cannot be written as plain data"
+                raise PolicyError("IncentivePlan", "rules", rule.name, why)
+            rules.append(plain())
+        known = MINOR_UNITS.get(self.currency.code) == self.currency.minor_unit
+        return {
+            "name": self.name,
+            "currency": self.currency.code
+            if known
+            else {"code": self.currency.code, "minor_unit": self.currency.minor_unit},
+            "rules": rules,
+            "eligible_roles": [role.value for role in self.eligible_roles],
+            "allow_negative": self.allow_negative,
+        }
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: object,
+        *,
+        kinds: Mapping[str, Callable[[Mapping[str, Any]], Rule]] | None = None,
+    ) -> IncentivePlan:
+        """Read :meth:`to_dict` output; ``eligible_roles``, ``allow_negative`` optional.
+
+        Args:
+            data: Plain data, e.g. parsed from TOML or JSON.
+            kinds: Readers of your own rules' plain data by ``kind``, beside
+                the built-in ``threshold_bonus``, ``tiered_bonus``,
+                ``per_point`` and ``pool_share``.
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad values.
+            UnknownKeyError: for a rule ``kind`` or role nobody knows.
+        """
+        plain = v.mapping(
+            "IncentivePlan",
+            data,
+            ("name", "currency", "rules"),
+            ("eligible_roles", "allow_negative"),
+            error=PolicyError,
+        )
+        readers = {**_KINDS, **(kinds or {})}
+        rules = []
+        for rule in v.sequence("IncentivePlan", "rules", plain["rules"]):
+            if not isinstance(rule, Mapping):
+                v.wrong_type("IncentivePlan", "rules", rule, "a mapping with a kind")
+            kind = rule.get("kind")
+            if kind not in readers:
+                why = f"is not a known rule kind; kinds: {', '.join(readers)}"
+                raise UnknownKeyError("IncentivePlan", "rules", kind, why)
+            rules.append(readers[kind](rule))
+        currency = plain["currency"]
+        if isinstance(currency, Mapping):
+            money = v.mapping(
+                "IncentivePlan", currency, ("code", "minor_unit"), error=PolicyError
+            )
+            currency = Currency(money["code"], money["minor_unit"])
+        options: dict[str, Any] = {}
+        if "eligible_roles" in plain:
+            options["eligible_roles"] = tuple(
+                _role(x)
+                for x in v.sequence(
+                    "IncentivePlan", "eligible_roles", plain["eligible_roles"]
+                )
+            )
+        if "allow_negative" in plain:
+            options["allow_negative"] = plain["allow_negative"]
+        return cls(name=plain["name"], currency=currency, rules=rules, **options)
+
     @property
     def tier_policies(self) -> tuple[TierPolicy, ...]:
         """The tier policies the rules need: classify the measurements with them.
@@ -377,6 +466,24 @@ class IncentivePlan:
                 raise PolicyError(owner, "amount", line.amount, why)
             lines.append(attrs.evolve(line, amount=amount))
         return attrs.evolve(outcome, lines=tuple(lines))
+
+
+_KINDS: dict[str, Callable[[Mapping[str, Any]], Rule]] = {
+    "threshold_bonus": ThresholdBonus.from_dict,
+    "tiered_bonus": TieredBonus.from_dict,
+    "per_point": PerPoint.from_dict,
+    "pool_share": PoolShare.from_dict,
+}
+
+
+def _role(value: object) -> Role:
+    if isinstance(value, Role):
+        return value
+    names = [role.value for role in Role]
+    if value not in names:
+        rule = f"is not a role; roles: {', '.join(names)}"
+        raise UnknownKeyError("IncentivePlan", "eligible_roles", value, rule)
+    return Role(value)
 
 
 def _payees(

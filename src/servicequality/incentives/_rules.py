@@ -117,6 +117,44 @@ def _check_direction(
         raise PolicyError(f"{subject} {rule!r}", bound, policy.tiers[0].bound, why)
 
 
+def _plain(kind: str, rule: Any, **fields: Any) -> dict[str, Any]:
+    """A rule as plain data: its kind, name, fields; money as decimal strings."""
+    data: dict[str, Any] = {"kind": kind, "name": rule.name}
+    for key, value in fields.items():
+        if value is not None:
+            data[key] = str(value) if isinstance(value, Decimal) else value
+    if rule.cap is not None:
+        data["cap"] = str(rule.cap)
+    if rule.eligible is not None:
+        data["eligible"] = rule.eligible.to_dict()
+    return data
+
+
+def _read(
+    owner: str,
+    kind: str,
+    data: object,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The keyword arguments of a rule from plain data of its ``kind``."""
+    plain = dict(
+        v.mapping(
+            owner,
+            data,
+            ("kind", "name", *required),
+            ("cap", "eligible", *optional),
+            error=PolicyError,
+        )
+    )
+    given = plain.pop("kind")
+    if given != kind:
+        raise PolicyError(owner, "kind", given, f"must be {kind!r}")
+    if plain.get("eligible") is not None:
+        plain["eligible"] = Eligibility.from_dict(plain["eligible"])
+    return plain
+
+
 def _judgement(
     owner: str, policy: TierPolicy, assessment: Assessment, payee: Payee
 ) -> Judgement:
@@ -188,6 +226,22 @@ class ThresholdBonus:
     def tier_policies(self) -> tuple[TierPolicy, ...]:
         """The bar: the assessment must be classified with it."""
         return (self.bar,)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``kind`` ``"threshold_bonus"``), money as decimal strings."""
+        return _plain(
+            "threshold_bonus", self, bar=self.bar.to_dict(), amount=self.amount
+        )
+
+    @classmethod
+    def from_dict(cls, data: object) -> ThresholdBonus:
+        """Read :meth:`to_dict` output.
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad values.
+        """
+        plain = _read("ThresholdBonus", "threshold_bonus", data, ("bar", "amount"))
+        return cls(**{**plain, "bar": TierPolicy.from_dict(plain["bar"])})
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
@@ -334,6 +388,30 @@ class TieredBonus:
         """The tier policy, when given as one (else nothing: any policy will do)."""
         return (self.tiers,) if isinstance(self.tiers, TierPolicy) else ()
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``kind`` ``"tiered_bonus"``), money as decimal strings."""
+        return _plain(
+            "tiered_bonus",
+            self,
+            tiers=self.tiers.to_dict()
+            if isinstance(self.tiers, TierPolicy)
+            else self.tiers,
+            amounts={tier: str(amount) for tier, amount in self.amounts.items()},
+        )
+
+    @classmethod
+    def from_dict(cls, data: object) -> TieredBonus:
+        """Read :meth:`to_dict` output (``tiers`` a policy or a metric name).
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad values.
+        """
+        plain = _read("TieredBonus", "tiered_bonus", data, ("tiers", "amounts"))
+        tiers = plain["tiers"]
+        if not isinstance(tiers, str):
+            tiers = TierPolicy.from_dict(tiers)
+        return cls(**{**plain, "tiers": tiers})
+
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
         for tier, amount in self.amounts.items():
@@ -417,6 +495,19 @@ class PerPoint:
     def __attrs_post_init__(self) -> None:
         v.text("PerPoint", "name", self.name, error=PolicyError)
         v.text("PerPoint", "metric", self.metric, error=PolicyError)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``kind`` ``"per_point"``), the rate as a decimal string."""
+        return _plain("per_point", self, rate=self.rate, metric=self.metric)
+
+    @classmethod
+    def from_dict(cls, data: object) -> PerPoint:
+        """Read :meth:`to_dict` output (``metric`` optional).
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad values.
+        """
+        return cls(**_read("PerPoint", "per_point", data, ("rate",), ("metric",)))
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
@@ -524,6 +615,19 @@ class PoolShare:
                 continue
             names.extend(c.metric for c in line.contributions)
         return tuple(dict.fromkeys(names))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``kind`` ``"pool_share"``), the pool as a decimal string."""
+        return _plain("pool_share", self, pool=self.pool, weight=list(self.weight))
+
+    @classmethod
+    def from_dict(cls, data: object) -> PoolShare:
+        """Read :meth:`to_dict` output (``weight`` optional).
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad values.
+        """
+        return cls(**_read("PoolShare", "pool_share", data, ("pool",), ("weight",)))
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:  # noqa: ARG002
         """Refuse a pool or cap that is not a whole number of minor units."""

@@ -89,12 +89,14 @@ class PolicyVersion:
             v.instance_of("PolicyVersion", "scorecard", self.scorecard, Scorecard)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data, accepted by :meth:`from_dict`."""
-        return {
+        """Plain data, accepted by :meth:`from_dict` (no ``scorecard`` if none)."""
+        data: dict[str, Any] = {
             "effective_from": self.effective_from.isoformat(),
             "policies": [p.to_dict() for p in self.policies],
-            "scorecard": None if self.scorecard is None else self.scorecard.to_dict(),
         }
+        if self.scorecard is not None:
+            data["scorecard"] = self.scorecard.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: object) -> PolicyVersion:
