@@ -25,12 +25,14 @@ from servicequality import (
     SLAPolicy,
     ValidationError,
     Weekly,
+    WrongTypeError,
     measure,
 )
 from servicequality import metrics as sqm
 from servicequality import strategies as sqst
 from servicequality.incentives import IncentivePlan, ThresholdBonus
 from servicequality.policy import Tier, TierPolicy, classify
+from tests.raising import fails
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -163,7 +165,19 @@ class TestServiceHoursValidation:
         with pytest.raises(ValidationError, match="time zone"):
             ServiceHours.daily("09:00-18:00", tz="Mars/Olympus")
         with pytest.raises(ValidationError, match=r"datetime\.date"):
-            ServiceHours.daily("09:00-18:00", holidays=[datetime(2026, 1, 1)])
+            ServiceHours.daily("09:00-18:00", tz=UTC, holidays=[datetime(2026, 1, 1)])
+
+    def test_no_implicit_zone(self):
+        """A schedule without a zone is refused with a sentence saying so."""
+        for build in (
+            lambda: ServiceHours({"mon": "09:00-18:00"}),
+            lambda: ServiceHours.daily("09:00-18:00"),
+            ServiceHours.always,
+        ):
+            with fails(ValidationError, "tz", match=r"is required.*no default"):
+                build()
+        with fails(WrongTypeError, "tz", match="IANA zone name, not int"):
+            ServiceHours.always(8)
         with pytest.raises(ValidationError, match="collection of dates"):
             ServiceHours({"mon": "09:00-18:00"}, UTC, date(2026, 1, 1))
 

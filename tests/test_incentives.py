@@ -29,6 +29,7 @@ from servicequality import (
     ValidationError,
     Weekly,
     WrongTypeError,
+    Yearly,
     measure,
 )
 from servicequality import metrics as sqm
@@ -1135,6 +1136,7 @@ class TestConsecutivePeriods:
             chosen = {
                 "title": "x",
                 "qualifies": {"satisfaction_rate": "excellent"},
+                "calendar": QUARTERS,
                 **options,
             }
             with pytest.raises(ServiceQualityError):
@@ -1209,7 +1211,7 @@ class TestTopShare:
     )
     def test_bad_options(self, options):
         with pytest.raises(ServiceQualityError):
-            TopShare(title="t", **options)
+            TopShare(title="t", **{"calendar": Yearly(UTC), **options})
 
 
 T0 = datetime(2026, 5, 4, 9, tzinfo=UTC)
@@ -1290,7 +1292,7 @@ class TestBestCases:
         empty = shop.filter(np.zeros(len(shop), dtype=bool))
         assert best_cases(empty, calendar=weekly) == ()
         with pytest.raises(ValidationError, match="per_period"):
-            best_cases(shop, per_period=0)
+            best_cases(shop, calendar=weekly, per_period=0)
         with pytest.raises(ValidationError, match="calendar"):
             best_cases(shop, calendar="weekly")
 
@@ -1322,9 +1324,12 @@ class TestPraiseDigest:
             ("a2", ("thanks for taking over",)),
         ]
         assert digest[0].conversation_ids == ("c2", "c1")
-        assert praise_digest(table.filter(np.zeros(6, dtype=bool))) == ()
+        nothing = table.filter(np.zeros(6, dtype=bool))
+        assert praise_digest(nothing, calendar=Weekly(UTC)) == ()
+        with fails(ValidationError, "calendar", match="is required"):
+            praise_digest(nothing)
         with pytest.raises(ValidationError, match="table"):
-            praise_digest([])
+            praise_digest([], calendar=Weekly(UTC))
 
 
 class TestEdges:
@@ -1374,7 +1379,7 @@ class TestEdges:
     def test_development_rules_need_agent_by_period(self):
         measured = synthetic({sqm.satisfaction_rate(): satisfaction_of({"a": 0.9})})
         rule = ConsecutivePeriods(
-            title="x", qualifies={"satisfaction_rate": "excellent"}
+            title="x", qualifies={"satisfaction_rate": "excellent"}, calendar=QUARTERS
         )
         with fails(PolicyError, "assessment", match="exactly 'agent' and a calendar"):
             rule.recognise(classify(measured, [presets.SATISFACTION]))

@@ -16,6 +16,7 @@ from servicequality import (
     WrongTypeError,
     measure,
 )
+from servicequality import metrics as sqm
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.policy import (
     INSUFFICIENT_DATA,
@@ -105,10 +106,14 @@ class TestSmallSamplesAndBasis:
 
     def test_reason_reads_as_one_sentence(self):
         """The reason shows the value, the bar, the tier, n and the interval."""
-        _, reason = presets.SATISFACTION.classify(0.912, n=213, low=0.87, high=0.94)
+        _, reason = presets.SATISFACTION.classify(
+            0.912, n=213, low=0.87, high=0.94, confidence=0.95
+        )
         assert reason == (
             "satisfaction_rate 0.912 ≥ 0.9 → excellent (n = 213, 95 % CI 0.870–0.940)"
         )
+        _, bare = presets.SATISFACTION.classify(0.912, n=213, low=0.87, high=0.94)
+        assert "(n = 213, CI 0.870–0.940)" in bare
         _, below = presets.SATISFACTION.classify(0.5, n=213, low=0.4, high=0.6)
         assert "< 0.8 → warning" in below
 
@@ -415,6 +420,18 @@ class TestClassifyAndSchedule:
         assert list(frame["tier"]) == [j.tier for j in assessment]
         raw = assessment.to_pandas()
         assert list(raw["period"]) == list(periods)
+
+    def test_reasons_say_the_confidence_level_that_was_set(self):
+        """A 90 % interval is called a 90 % interval, not a 95 % one."""
+        shop = example_shop(800)
+        ninety = attrs.evolve(sqm.satisfaction_rate(), confidence=0.9)
+        policy = attrs.evolve(presets.SATISFACTION, min_sample=1)
+        assessment = classify(measure(shop, [ninety], by="agent"), [policy])
+        reasons = [j.reason for j in assessment]
+        assert reasons
+        assert all("90 % CI" in r and "95 %" not in r for r in reasons)
+        default = classify(measure(shop, ["satisfaction_rate"], by="agent"), [policy])
+        assert all("95 % CI" in j.reason for j in default)
 
     def test_classify_errors(self):
         """Unmeasured metrics, duplicate policies and unknown groups are errors."""

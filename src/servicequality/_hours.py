@@ -20,7 +20,7 @@ import numpy as np
 from servicequality import _validators as v
 from servicequality._columns import from_instants
 from servicequality._errors import ValidationError
-from servicequality._periods import _as_instants, _to_tz
+from servicequality._periods import _ZONE, _as_instants
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -204,7 +204,7 @@ class ServiceHours:
             on two days. Days left out are closed. Stored as seconds after
             local midnight per weekday.
         tz: Time zone of the schedule (a ``tzinfo`` or an IANA name); wall
-            times follow its DST changes.
+            times follow its DST changes. Required: there is no default zone.
         holidays: Local dates on which service is closed all day.
 
     Raises:
@@ -214,22 +214,28 @@ class ServiceHours:
     """
 
     weekly: Schedule = attrs.field(converter=_schedule)
-    tz: tzinfo = attrs.field(default=UTC, converter=_to_tz)
+    tz: tzinfo = attrs.field(default=None, converter=_ZONE)  # type: ignore[misc]
     holidays: frozenset[date] = attrs.field(default=frozenset(), converter=_holidays)
 
     @classmethod
     def daily(
         cls,
         *intervals: str | tuple[time, time],
-        tz: tzinfo | str = UTC,
+        tz: tzinfo | str | None = None,
         holidays: Iterable[date] = (),
     ) -> ServiceHours:
-        """The same intervals every day, e.g. ``daily("08:00-23:00", tz=...)``."""
+        """The same intervals every day, e.g. ``daily("08:00-23:00", tz=...)``.
+
+        ``tz`` is required (there is no default zone).
+        """
         return cls({day: list(intervals) for day in range(7)}, tz, frozenset(holidays))
 
     @classmethod
-    def always(cls, tz: tzinfo | str = UTC) -> ServiceHours:
-        """Open 24 hours a day, 7 days a week: business time is calendar time."""
+    def always(cls, tz: tzinfo | str | None = None) -> ServiceHours:
+        """Open 24 hours a day, 7 days a week: business time is calendar time.
+
+        ``tz`` is required (there is no default zone).
+        """
         return cls.daily("00:00-24:00", tz=tz)
 
     def to_dict(self) -> dict[str, Any]:

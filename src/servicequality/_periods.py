@@ -16,7 +16,7 @@ import numpy as np
 
 from servicequality import _validators as v
 from servicequality._columns import dense_codes
-from servicequality._errors import ValidationError
+from servicequality._errors import ValidationError, WrongTypeError
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -93,6 +93,24 @@ def _to_tz(value: tzinfo | str) -> tzinfo:
             "calendar", "tz", value, "must be a tzinfo or an IANA zone name"
         )
     return value
+
+
+def _zone(value: tzinfo | str | None, instance: object) -> tzinfo:
+    """The zone a calendar or clock was given; there is no default zone."""
+    owner = type(instance).__name__
+    if value is None:
+        rule = (
+            "is required: give the time zone whose wall clock defines the "
+            "periods, e.g. 'Asia/Shanghai' or datetime.UTC (there is no default)"
+        )
+        raise ValidationError(owner, "tz", None, rule)
+    if not isinstance(value, str | tzinfo):
+        rule = "must be a tzinfo or an IANA zone name, not " + type(value).__name__
+        raise WrongTypeError(owner, "tz", value, rule)
+    return _to_tz(value)
+
+
+_ZONE = attrs.Converter(_zone, takes_self=True)
 
 
 def _offset_at(tz: tzinfo, second: int) -> timedelta:
@@ -191,7 +209,7 @@ class _Calendar:
     """Shared machinery of the period calendars."""
 
     key: ClassVar[str] = "period"
-    tz: tzinfo = attrs.field(default=UTC, converter=_to_tz)
+    tz: tzinfo = attrs.field(default=None, converter=_ZONE)  # type: ignore[misc]
 
     def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
         raise NotImplementedError
@@ -260,7 +278,8 @@ class Weekly(_Calendar):
     """ISO weeks, Monday 00:00 to the next Monday 00:00, in time zone ``tz``.
 
     Attributes:
-        tz: Time zone whose wall clock defines the weeks (default UTC);
+        tz: Time zone whose wall clock defines the weeks, required
+            (there is no default zone);
             a ``tzinfo`` or an IANA name such as ``"Asia/Shanghai"``.
     """
 
@@ -278,7 +297,8 @@ class Monthly(_Calendar):
     """Calendar months in time zone ``tz``.
 
     Attributes:
-        tz: Time zone whose wall clock defines the months (default UTC).
+        tz: Time zone whose wall clock defines the months, required
+            (there is no default zone).
     """
 
     def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
@@ -295,7 +315,8 @@ class Quarterly(_Calendar):
     """Calendar quarters (January, April, July, October) in time zone ``tz``.
 
     Attributes:
-        tz: Time zone whose wall clock defines the quarters (default UTC).
+        tz: Time zone whose wall clock defines the quarters, required
+            (there is no default zone).
     """
 
     def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
@@ -314,7 +335,8 @@ class Yearly(_Calendar):
     """Calendar years in time zone ``tz``.
 
     Attributes:
-        tz: Time zone whose wall clock defines the years (default UTC).
+        tz: Time zone whose wall clock defines the years, required
+            (there is no default zone).
     """
 
     def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
@@ -338,11 +360,12 @@ class HourOfDay:
     passes; on a day when they go forward, the skipped hour gets none.
 
     Attributes:
-        tz: Time zone whose wall clock defines the hour (default UTC).
+        tz: Time zone whose wall clock defines the hour, required
+            (there is no default zone).
     """
 
     key: ClassVar[str] = "hour"
-    tz: tzinfo = attrs.field(default=UTC, converter=_to_tz)
+    tz: tzinfo = attrs.field(default=None, converter=_ZONE)  # type: ignore[misc]
 
     def assign(
         self, timestamps: NDArray[Any]

@@ -13,7 +13,7 @@ import attrs
 from servicequality import _validators as v
 from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
-from servicequality._periods import Calendar, Quarterly, Yearly
+from servicequality._periods import Calendar
 from servicequality._results import Results
 from servicequality.incentives._rules import COMPOSITE_SCORE, human_roles
 
@@ -109,7 +109,7 @@ class ConsecutivePeriods:
     title: str
     qualifies: Mapping[str, tuple[str, ...]] = attrs.field(converter=_accepted)
     count: int = 2
-    calendar: Calendar = attrs.field(factory=Quarterly)
+    calendar: Calendar
     eligible_roles: tuple[Role, ...] = attrs.field(
         default=(Role.AGENT,), converter=_eligible
     )
@@ -206,7 +206,7 @@ class TopShare:
     title: str
     by: str = COMPOSITE_SCORE
     share: float = 0.10
-    calendar: Calendar = attrs.field(factory=Yearly)
+    calendar: Calendar
     rounding: Rounding = "ceil"
     ties: Ties = "include"
     eligible_roles: tuple[Role, ...] = attrs.field(

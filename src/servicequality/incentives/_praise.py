@@ -9,7 +9,7 @@ import numpy as np
 
 from servicequality._errors import ValidationError
 from servicequality._model import Difficulty, Role, Sentiment
-from servicequality._periods import Calendar, Weekly
+from servicequality._periods import Calendar
 from servicequality._results import Results
 from servicequality._table import ConversationTable
 from servicequality.metrics._rows import Rows
@@ -75,6 +75,13 @@ def _by_humans(rows: Rows) -> NDArray[np.bool_]:
     return np.asarray(rows.satisfied & (rows.handler_role != Role.BOT.code))
 
 
+def _required(owner: str, calendar: Calendar | None) -> Calendar:
+    if calendar is None:
+        rule = "is required: give one in the shop's zone, e.g. Weekly('Asia/Shanghai')"
+        raise ValidationError(owner, "calendar", None, rule)
+    return calendar
+
+
 def best_cases(
     table: ConversationTable, *, calendar: Calendar | None = None, per_period: int = 1
 ) -> Results[BestCase]:
@@ -87,7 +94,8 @@ def best_cases(
 
     Args:
         table: The conversations.
-        calendar: Periods by ``opened_at`` (default ``Weekly()`` in UTC).
+        calendar: Periods by ``opened_at``, e.g. ``Weekly("Asia/Shanghai")``;
+            required (there is no default zone).
         per_period: Cases per period (at least 1); fewer where fewer qualify.
 
     Returns:
@@ -97,7 +105,7 @@ def best_cases(
     Raises:
         ValidationError: for a bad table, calendar or ``per_period``.
     """
-    chosen = Weekly() if calendar is None else calendar
+    chosen = _required("best_cases", calendar)
     _check("best_cases", table, chosen)
     if (
         isinstance(per_period, bool)
@@ -168,7 +176,8 @@ def praise_digest(
 
     Args:
         table: The conversations.
-        calendar: Periods by ``opened_at`` (default ``Weekly()`` in UTC).
+        calendar: Periods by ``opened_at``, e.g. ``Weekly("Asia/Shanghai")``;
+            required (there is no default zone).
 
     Returns:
         One digest per period and agent with at least one such comment, by
@@ -177,7 +186,7 @@ def praise_digest(
     Raises:
         ValidationError: for a bad table or calendar.
     """
-    chosen = Weekly() if calendar is None else calendar
+    chosen = _required("praise_digest", calendar)
     _check("praise_digest", table, chosen)
     rows = Rows.of(table)
     picked = np.flatnonzero(_by_humans(rows) & (table["rating_comment"] >= 0))

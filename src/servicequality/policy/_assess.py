@@ -395,7 +395,11 @@ def _judge(
                 f"{', '.join(measurements.metric_names)}"
             )
             raise UnknownKeyError("classify", "policies", policy.metric, rule)
-        unit = measurements.metric(policy.metric).unit
+        metric = measurements.metric(policy.metric)
+        unit = metric.unit
+        # The metric protocol does not declare its interval yet: read the
+        # level the shapes carry (RateMetric, MeanMetric...) where there is one.
+        confidence = getattr(metric, "confidence", None)
         columns = {
             f: measurements.column(policy.metric, f).tolist()
             for f in ("value", "n", "low", "high")
@@ -403,7 +407,9 @@ def _judge(
         for row in rows:
             value, n = columns["value"][row], int(columns["n"][row])
             low, high = columns["low"][row], columns["high"][row]
-            tier, reason = policy.classify(value, n=n, low=low, high=high, unit=unit)
+            tier, reason = policy.classify(
+                value, n=n, low=low, high=high, unit=unit, confidence=confidence
+            )
             judgements[(row, policy.metric)] = Judgement(
                 metric=policy.metric,
                 key=dict(

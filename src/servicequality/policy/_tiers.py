@@ -87,6 +87,10 @@ class Tier:
         )
 
 
+def _level(confidence: float | None) -> str:
+    return "" if confidence is None else f"{confidence * 100:.4g} % "
+
+
 def _as_tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
     return v.sequence("TierPolicy", "tiers", value, "a sequence of Tier")
 
@@ -198,6 +202,7 @@ class TierPolicy:
         low: float = math.nan,
         high: float = math.nan,
         unit: str | None = None,
+        confidence: float | None = None,
     ) -> tuple[str, str]:
         """The tier of one measurement and the sentence that explains it.
 
@@ -207,10 +212,13 @@ class TierPolicy:
             low: Lower bound of its confidence interval.
             high: Upper bound of its confidence interval.
             unit: Unit, to format numbers (``"share"``, ``"seconds"``…).
+            confidence: Confidence level of the interval, shown in the reason
+                (``0.9`` → ``90 % CI``); ``None`` shows ``CI`` alone.
         """
         shown_unit = unit or _unit_of(self.metric)
         interval = (
-            f"95 % CI {_format(low, shown_unit)}–{_format(high, shown_unit)}"
+            f"{_level(confidence)}CI {_format(low, shown_unit)}–"
+            f"{_format(high, shown_unit)}"
             if not (math.isnan(low) or math.isnan(high))
             else "no interval"
         )
