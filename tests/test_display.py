@@ -22,8 +22,12 @@ from servicequality.policy import Tier, TierPolicy, classify
 from servicequality.review import data_quality, weekly_review
 
 SATISFACTION = TierPolicy(
-    "satisfaction_rate",
-    (Tier("excellent", at_least=0.9), Tier("good", at_least=0.8), Tier("warning")),
+    metric="satisfaction_rate",
+    tiers=(
+        Tier(name="excellent", at_least=0.9),
+        Tier(name="good", at_least=0.8),
+        Tier(name="warning"),
+    ),
     min_sample=20,
 )
 MONTH = Monthly(SHOP_TIMEZONE).period_of(datetime(2025, 11, 10, tzinfo=SHOP_TIMEZONE))

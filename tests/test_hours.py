@@ -37,7 +37,7 @@ from tests.raising import fails
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
 WEEKDAYS_9_TO_6 = ServiceHours(
-    dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "09:00-18:00"),
+    weekly=dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "09:00-18:00"),
     tz=SHANGHAI,
     holidays={date(2026, 10, 1)},
 )
@@ -110,7 +110,7 @@ class TestBusinessTimeByHand:
         assert summer[0][0] == datetime(2026, 3, 9, 13, tzinfo=UTC)
 
     def test_midnight_end_written_as_time_zero(self):
-        hours = ServiceHours({"sat": (time(22), time(0))}, tz=UTC)
+        hours = ServiceHours(weekly={"sat": (time(22), time(0))}, tz=UTC)
         assert hours.weekly[5] == ((22 * 3600, 86_400),)
 
     def test_missing_ends_give_nan_and_columns_keep_their_shape(self):
@@ -158,7 +158,7 @@ class TestServiceHoursValidation:
     )
     def test_bad_schedules_name_the_rule(self, weekly, rule):
         with pytest.raises(ValidationError, match=rule) as caught:
-            ServiceHours(weekly)
+            ServiceHours(weekly=weekly)
         assert caught.value.owner == "ServiceHours"
 
     def test_bad_time_zone_and_holidays(self):
@@ -170,7 +170,7 @@ class TestServiceHoursValidation:
     def test_no_implicit_zone(self):
         """A schedule without a zone is refused with a sentence saying so."""
         for build in (
-            lambda: ServiceHours({"mon": "09:00-18:00"}),
+            lambda: ServiceHours(weekly={"mon": "09:00-18:00"}),
             lambda: ServiceHours.daily("09:00-18:00"),
             ServiceHours.always,
         ):
@@ -179,7 +179,9 @@ class TestServiceHoursValidation:
         with fails(WrongTypeError, "tz", match="IANA zone name, not int"):
             ServiceHours.always(8)
         with pytest.raises(ValidationError, match="collection of dates"):
-            ServiceHours({"mon": "09:00-18:00"}, UTC, date(2026, 1, 1))
+            ServiceHours(
+                weekly={"mon": "09:00-18:00"}, tz=UTC, holidays=date(2026, 1, 1)
+            )
 
     def test_naive_datetimes_and_reversed_spans_are_refused(self):
         with pytest.raises(ValidationError, match="timezone-aware"):
@@ -202,7 +204,7 @@ class TestServiceHoursValidation:
 
     def test_hashable_and_equal_by_value(self):
         again = ServiceHours(
-            {d: ["09:00-18:00"] for d in range(5)},
+            weekly={d: ["09:00-18:00"] for d in range(5)},
             tz="Asia/Shanghai",
             holidays=[date(2026, 10, 1)],
         )
@@ -234,7 +236,9 @@ def schedules(draw):
     holidays = draw(
         st.sets(st.dates(date(2025, 12, 25), date(2026, 4, 10)), max_size=10)
     )
-    return ServiceHours(weekly, draw(st.sampled_from(ZONES)), holidays)
+    return ServiceHours(
+        weekly=weekly, tz=draw(st.sampled_from(ZONES)), holidays=holidays
+    )
 
 
 instants = st.integers(
@@ -438,8 +442,8 @@ class TestSLA:
     def test_usable_in_tiers_and_threshold_bonuses(self, shop):
         measured = measure(shop, CHAT_SLA.metrics(), by="agent")
         policy = TierPolicy(
-            "sla_chat_first_response",
-            (Tier("met", at_least=0.5), Tier("missed")),
+            metric="sla_chat_first_response",
+            tiers=(Tier(name="met", at_least=0.5), Tier(name="missed")),
             min_sample=1,
         )
         assessment = classify(measured, [policy])
@@ -511,7 +515,9 @@ class TestDrillDown:
     def test_assessment_and_payout_lines(self, shop):
         measured = measure(shop, ["satisfaction_rate"], by="agent")
         policy = TierPolicy(
-            "satisfaction_rate", (Tier("ok", at_least=0.5), Tier("low")), min_sample=1
+            metric="satisfaction_rate",
+            tiers=(Tier(name="ok", at_least=0.5), Tier(name="low")),
+            min_sample=1,
         )
         assessment = classify(measured, [policy])
         assert assessment.rows("satisfaction_rate", agent="a1").ids == (

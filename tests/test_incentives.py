@@ -286,8 +286,8 @@ def pay(plan, measured, period=MAY, policies=(), **options):
 def bar(metric, *, min_sample=30, **bound):
     """A two-tier threshold policy on ``metric``."""
     return TierPolicy(
-        metric,
-        (Tier("reached", **bound), Tier("not_reached")),
+        metric=metric,
+        tiers=(Tier(name="reached", **bound), Tier(name="not_reached")),
         min_sample=min_sample,
     )
 

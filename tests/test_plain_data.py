@@ -72,10 +72,11 @@ def tier_policies(draw, metric=None):
         reverse=higher,
     )
     side = "at_least" if higher else "at_most"
-    tiers = [Tier(f"t{i}", **{side: b}) for i, b in enumerate(bounds)]
+    tiers = [Tier(name=f"t{i}", **{side: b}) for i, b in enumerate(bounds)]
     return TierPolicy(
-        metric or draw(st.sampled_from(["satisfaction_rate", "sla_chat", "custom"])),
-        (*tiers, Tier("rest")),
+        metric=metric
+        or draw(st.sampled_from(["satisfaction_rate", "sla_chat", "custom"])),
+        tiers=(*tiers, Tier(name="rest")),
         min_sample=draw(st.integers(1, 100)),
         basis=draw(st.sampled_from(["value", "interval"])),
     )
@@ -186,9 +187,9 @@ def service_hours(draw):
             for a, b in pairs
         ]
     return ServiceHours(
-        weekly,
-        draw(st.sampled_from(ZONES)),
-        frozenset(
+        weekly=weekly,
+        tz=draw(st.sampled_from(ZONES)),
+        holidays=frozenset(
             draw(st.sets(st.dates(date(2020, 1, 1), date(2030, 1, 1)), max_size=4))
         ),
     )

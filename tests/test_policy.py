@@ -87,7 +87,9 @@ class TestSmallSamplesAndBasis:
     def test_interval_basis_uses_the_conservative_end(self):
         """A 0.92 rate whose lower bound is 0.86 is only 'good' on the interval."""
         policy = TierPolicy(
-            "satisfaction_rate", presets.SATISFACTION.tiers, basis="interval"
+            metric="satisfaction_rate",
+            tiers=presets.SATISFACTION.tiers,
+            basis="interval",
         )
         assert policy.classify(0.92, n=100, low=0.86, high=0.96)[0] == "good"
         assert tier_of(presets.SATISFACTION, 0.92, low=0.86, high=0.96) == "excellent"
@@ -96,8 +98,12 @@ class TestSmallSamplesAndBasis:
     def test_lower_is_better_uses_at_most_and_the_upper_bound(self):
         """Response time: the upper bound must be within the limit."""
         policy = TierPolicy(
-            "first_response_time",
-            (Tier("fast", at_most=60), Tier("ok", at_most=180), Tier("slow")),
+            metric="first_response_time",
+            tiers=(
+                Tier(name="fast", at_most=60),
+                Tier(name="ok", at_most=180),
+                Tier(name="slow"),
+            ),
             basis="interval",
         )
         assert policy.classify(50, n=50, low=40, high=70)[0] == "ok"
@@ -122,35 +128,61 @@ class TestPolicyRules:
     @pytest.mark.parametrize(
         ("tiers", "message"),
         [
-            ((Tier("a", at_least=0.8), Tier("a")), "twice"),
-            ((Tier("a", at_least=0.8), Tier("b", at_most=0.9), Tier("c")), "mix"),
+            ((Tier(name="a", at_least=0.8), Tier(name="a")), "twice"),
             (
-                (Tier("a", at_least=0.8), Tier("b", at_least=0.9), Tier("c")),
+                (
+                    Tier(name="a", at_least=0.8),
+                    Tier(name="b", at_most=0.9),
+                    Tier(name="c"),
+                ),
+                "mix",
+            ),
+            (
+                (
+                    Tier(name="a", at_least=0.8),
+                    Tier(name="b", at_least=0.9),
+                    Tier(name="c"),
+                ),
                 "best to worst",
             ),
             (
-                (Tier("a", at_least=0.8), Tier("b", at_least=0.8), Tier("c")),
+                (
+                    Tier(name="a", at_least=0.8),
+                    Tier(name="b", at_least=0.8),
+                    Tier(name="c"),
+                ),
                 "best to worst",
             ),
-            ((Tier("a", at_least=0.8), Tier("b", at_least=0.5)), "catch-all"),
-            ((Tier("a"), Tier("b")), "only the last"),
-            ((Tier("a", at_least=1.2), Tier("b")), "0..1"),
+            ((Tier(name="a", at_least=0.8), Tier(name="b", at_least=0.5)), "catch-all"),
+            ((Tier(name="a"), Tier(name="b")), "only the last"),
+            ((Tier(name="a", at_least=1.2), Tier(name="b")), "0..1"),
             ((), "at least one tier"),
         ],
     )
     def test_inconsistent_tiers_are_policy_errors(self, tiers, message):
         """Overlapping, unordered or duplicate tiers name the rule."""
         with fails(PolicyError, "tiers", match=message):
-            TierPolicy("satisfaction_rate", tiers)
+            TierPolicy(metric="satisfaction_rate", tiers=tiers)
 
     def test_negative_time_bound_and_bad_options(self):
         """Times cannot be negative; min_sample and basis are checked."""
         with pytest.raises(PolicyError, match="negative"):
-            TierPolicy("first_response_time", (Tier("a", at_most=-1), Tier("b")))
+            TierPolicy(
+                metric="first_response_time",
+                tiers=(Tier(name="a", at_most=-1), Tier(name="b")),
+            )
         with pytest.raises(PolicyError, match="min_sample"):
-            TierPolicy("satisfaction_rate", presets.SATISFACTION.tiers, min_sample=0)
+            TierPolicy(
+                metric="satisfaction_rate",
+                tiers=presets.SATISFACTION.tiers,
+                min_sample=0,
+            )
         with pytest.raises(PolicyError, match="basis"):
-            TierPolicy("satisfaction_rate", presets.SATISFACTION.tiers, basis="mean")
+            TierPolicy(
+                metric="satisfaction_rate",
+                tiers=presets.SATISFACTION.tiers,
+                basis="mean",
+            )
 
     @pytest.mark.parametrize(
         ("arguments", "message"),
@@ -165,7 +197,7 @@ class TestPolicyRules:
         """Tiers check their own fields."""
         name = arguments.pop("name")
         with pytest.raises(PolicyError, match=message):
-            Tier(name, **arguments)
+            Tier(name=name, **arguments)
 
 
 BOUNDS = st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=4, unique=True)
@@ -178,10 +210,10 @@ def policies(draw):
     if not higher:
         bounds.reverse()
     side = "at_least" if higher else "at_most"
-    tiers = [Tier(f"t{i}", **{side: b}) for i, b in enumerate(bounds)]
+    tiers = [Tier(name=f"t{i}", **{side: b}) for i, b in enumerate(bounds)]
     return TierPolicy(
-        "satisfaction_rate",
-        (*tiers, Tier("rest")),
+        metric="satisfaction_rate",
+        tiers=(*tiers, Tier(name="rest")),
         min_sample=draw(st.integers(1, 50)),
         basis=draw(st.sampled_from(["value", "interval"])),
     )
@@ -459,20 +491,20 @@ class TestClassifyAndSchedule:
     def test_schedule_judges_each_period_by_its_own_rules(self):
         """A revision from November applies to November, not to October."""
         strict = TierPolicy(
-            "satisfaction_rate",
-            (
-                Tier("excellent", at_least=0.99),
-                Tier("good", at_least=0.98),
-                Tier("warning"),
+            metric="satisfaction_rate",
+            tiers=(
+                Tier(name="excellent", at_least=0.99),
+                Tier(name="good", at_least=0.98),
+                Tier(name="warning"),
             ),
             min_sample=1,
         )
         lenient = TierPolicy(
-            "satisfaction_rate",
-            (
-                Tier("excellent", at_least=0.01),
-                Tier("good", at_least=0.0),
-                Tier("warning"),
+            metric="satisfaction_rate",
+            tiers=(
+                Tier(name="excellent", at_least=0.01),
+                Tier(name="good", at_least=0.0),
+                Tier(name="warning"),
             ),
             min_sample=1,
         )

@@ -185,7 +185,7 @@ def checked(owner: str, field: str, value: object) -> ServiceHours | None:
 _NAT = np.iinfo(np.int64).min
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ServiceHours:
     """When service is open: a weekly schedule in a time zone, minus holidays.
 
@@ -228,7 +228,11 @@ class ServiceHours:
 
         ``tz`` is required (there is no default zone).
         """
-        return cls({day: list(intervals) for day in range(7)}, tz, frozenset(holidays))
+        return cls(
+            weekly={day: list(intervals) for day in range(7)},
+            tz=tz,
+            holidays=frozenset(holidays),
+        )
 
     @classmethod
     def always(cls, tz: tzinfo | str | None = None) -> ServiceHours:
@@ -271,7 +275,7 @@ class ServiceHours:
                 days.append(date.fromisoformat(text))
             except ValueError:
                 raise _fail("holidays", text, "must be an ISO date") from None
-        return cls(plain["weekly"], plain["tz"], frozenset(days))
+        return cls(weekly=plain["weekly"], tz=plain["tz"], holidays=frozenset(days))
 
     def __str__(self) -> str:
         days = [

@@ -28,12 +28,12 @@ def _unit_of(metric: str) -> str | None:
     return None if factory is None else str(factory().unit)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Tier:
     """A named band of a metric, bounded below (``at_least``) or above (``at_most``).
 
     Bounds are inclusive: a satisfaction rate of exactly 0.90 reaches
-    ``Tier("excellent", at_least=0.90)``. A tier with neither bound is the
+    ``Tier(name="excellent", at_least=0.90)``. A tier with neither bound is the
     catch-all for everything below (or above) the other tiers.
 
     Raises:
@@ -42,8 +42,8 @@ class Tier:
     """
 
     name: str
-    at_least: float | None = attrs.field(default=None, kw_only=True)
-    at_most: float | None = attrs.field(default=None, kw_only=True)
+    at_least: float | None = None
+    at_most: float | None = None
 
     def __attrs_post_init__(self) -> None:
         v.text("Tier", "name", self.name, error=PolicyError)
@@ -81,7 +81,7 @@ class Tier:
             "Tier", data, ("name",), ("at_least", "at_most"), error=PolicyError
         )
         return cls(
-            plain["name"],
+            name=plain["name"],
             at_least=plain.get("at_least"),
             at_most=plain.get("at_most"),
         )
@@ -101,7 +101,7 @@ def _format(value: float, unit: str | None) -> str:
     return f"{value:.3f}"
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class TierPolicy:
     """How one metric is judged: tiers from best to worst, a sample floor, a basis.
 
@@ -131,8 +131,8 @@ class TierPolicy:
 
     metric: str
     tiers: tuple[Tier, ...] = attrs.field(converter=_as_tiers)
-    min_sample: int = attrs.field(default=30, kw_only=True)
-    basis: Basis = attrs.field(default="value", kw_only=True)
+    min_sample: int = 30
+    basis: Basis = "value"
 
     def __attrs_post_init__(self) -> None:
         owner = "TierPolicy"
@@ -290,8 +290,8 @@ class TierPolicy:
         )
         tiers = v.sequence("TierPolicy", "tiers", plain["tiers"], "a list of tiers")
         return cls(
-            plain["metric"],
-            tuple(Tier.from_dict(t) for t in tiers),
+            metric=plain["metric"],
+            tiers=tuple(Tier.from_dict(t) for t in tiers),
             min_sample=plain.get("min_sample", 30),
             basis=plain.get("basis", "value"),
         )

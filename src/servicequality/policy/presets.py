@@ -16,23 +16,27 @@ from servicequality.policy._tiers import Tier, TierPolicy
 __all__ = ["FIRST_CONTACT_RESOLUTION", "SATISFACTION", "SATISFACTION_BONUS_BAR"]
 
 SATISFACTION = TierPolicy(
-    "satisfaction_rate",
-    (Tier("excellent", at_least=0.90), Tier("good", at_least=0.80), Tier("warning")),
+    metric="satisfaction_rate",
+    tiers=(
+        Tier(name="excellent", at_least=0.90),
+        Tier(name="good", at_least=0.80),
+        Tier(name="warning"),
+    ),
 )
 """Satisfaction tiers of Douyin shops (S0 §1)."""
 
 FIRST_CONTACT_RESOLUTION = TierPolicy(
-    "first_contact_resolution",
-    (
-        Tier("excellent", at_least=0.85),
-        Tier("pass", at_least=0.75),
-        Tier("below_standard"),
+    metric="first_contact_resolution",
+    tiers=(
+        Tier(name="excellent", at_least=0.85),
+        Tier(name="pass", at_least=0.75),
+        Tier(name="below_standard"),
     ),
 )
 """First-contact resolution tiers of independent stores (S4 §2)."""
 
 SATISFACTION_BONUS_BAR = TierPolicy(
-    "mean_rating",
-    (Tier("reached", at_least=4.5), Tier("not_reached")),
+    metric="mean_rating",
+    tiers=(Tier(name="reached", at_least=4.5), Tier(name="not_reached")),
 )
 """The satisfaction bonus bar: mean five-star rating ≥ 4.5 (S4 §3.1)."""
