@@ -134,8 +134,9 @@ class TestTables:
             assert f"{finding.difference:+.1%}" in markup
         assert markup.count("<table") == 2
         assert repr(review) == (
-            f"<Review of 2025-11-17 – 2025-11-23: {len(review.findings)} finding(s) "
-            f"of {review.tested} test(s), {len(review.changes)} change(s)>"
+            "<WeeklyReview of 2025-11-17 – 2025-11-23: "
+            f"{len(review.findings)} finding(s) of {review.tested} test(s), "
+            f"{len(review.changes)} change(s)>"
         )
         report = data_quality(shop)
         body = cells(report._repr_html_())

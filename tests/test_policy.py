@@ -301,8 +301,8 @@ class TestScorecard:
                 totals[c.dimension] = totals.get(c.dimension, 0) + c.weight
             return max(totals, key=totals.get)
 
-        assert weight_of(Scorecard.growth_stage()) is Dimension.RESPONSIVENESS
-        mature = Scorecard.mature_stage()
+        assert weight_of(presets.GROWTH_STAGE) is Dimension.RESPONSIVENESS
+        mature = presets.MATURE_STAGE
         weights = {c.metric: c.weight for c in mature.components}
         assert weights["first_contact_resolution"] + weights["satisfaction_rate"] >= 0.5
 
@@ -391,7 +391,7 @@ class TestScorecard:
 
     def test_round_trip_and_bad_plain_data(self):
         """Scorecards read back from plain data; bad keys are named."""
-        card = Scorecard.mature_stage()
+        card = presets.MATURE_STAGE
         assert card == Scorecard.from_dict(card.to_dict())
         data = card.to_dict()
         data["components"][0]["dimension"] = "speed"
@@ -404,7 +404,7 @@ class TestScorecard:
         """A scorecard needs its metrics measured; NaN values give no composite."""
         shop = example_shop(300)
         with fails(UnknownKeyError, "components", match="not measured"):
-            Scorecard.growth_stage().score(measure(shop, ["rating_rate"]))
+            presets.GROWTH_STAGE.score(measure(shop, ["rating_rate"]))
         card = Scorecard(
             name="bot", components=(component("transfer_rate", 1.0, worst=1, best=0),)
         )
@@ -538,7 +538,7 @@ class TestClassifyAndSchedule:
         version = PolicyVersion(
             effective_from=JAN,
             policies=(presets.SATISFACTION,),
-            scorecard=Scorecard.growth_stage(),
+            scorecard=presets.GROWTH_STAGE,
         )
         with fails(PolicyError, "versions", match="increasing"):
             PolicySchedule(versions=(version, version))

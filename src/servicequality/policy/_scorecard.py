@@ -107,14 +107,6 @@ class ScorecardComponent:
         )
 
 
-def _component(
-    metric: str, weight: float, dimension: Dimension, worst: float, best: float
-) -> ScorecardComponent:
-    return ScorecardComponent(
-        metric=metric, weight=weight, dimension=dimension, worst=worst, best=best
-    )
-
-
 @attrs.frozen(kw_only=True)
 class Contribution:
     """What one component added to a composite score.
@@ -275,94 +267,6 @@ class Scorecard:
             contributions=tuple(contributions),
             insufficient=bool(undefined or thin),
             reason=reason,
-        )
-
-    @classmethod
-    def growth_stage(cls) -> Scorecard:
-        """For a shop that is starting out: response speed weighs most (S4 §4)."""
-        return cls(
-            name="growth_stage",
-            components=(
-                ScorecardComponent(
-                    metric="responded_within",
-                    weight=0.35,
-                    dimension=Dimension.RESPONSIVENESS,
-                    worst=0.5,
-                    best=0.95,
-                ),
-                ScorecardComponent(
-                    metric="first_response_time",
-                    weight=0.2,
-                    dimension=Dimension.RESPONSIVENESS,
-                    worst=600.0,
-                    best=30.0,
-                ),
-                ScorecardComponent(
-                    metric="satisfaction_rate",
-                    weight=0.2,
-                    dimension=Dimension.SATISFACTION,
-                    worst=0.6,
-                    best=0.95,
-                ),
-                ScorecardComponent(
-                    metric="first_contact_resolution",
-                    weight=0.15,
-                    dimension=Dimension.RESOLUTION_QUALITY,
-                    worst=0.5,
-                    best=0.9,
-                ),
-                ScorecardComponent(
-                    metric="escalation_rate",
-                    weight=0.1,
-                    dimension=Dimension.RESOLUTION_QUALITY,
-                    worst=0.2,
-                    best=0.0,
-                ),
-            ),
-        )
-
-    @classmethod
-    def mature_stage(cls) -> Scorecard:
-        """For an established shop: resolution and satisfaction weigh most (S4 §4)."""
-        return cls(
-            name="mature_stage",
-            components=(
-                ScorecardComponent(
-                    metric="first_contact_resolution",
-                    weight=0.3,
-                    dimension=Dimension.RESOLUTION_QUALITY,
-                    worst=0.6,
-                    best=0.9,
-                ),
-                ScorecardComponent(
-                    metric="satisfaction_rate",
-                    weight=0.3,
-                    dimension=Dimension.SATISFACTION,
-                    worst=0.7,
-                    best=0.95,
-                ),
-                ScorecardComponent(
-                    metric="repeat_inquiry_rate",
-                    weight=0.15,
-                    dimension=Dimension.RESOLUTION_QUALITY,
-                    worst=0.3,
-                    best=0.05,
-                ),
-                ScorecardComponent(
-                    metric="emotion_conversion",
-                    weight=0.15,
-                    dimension=Dimension.EMOTIONAL_STABILITY,
-                    worst=0.4,
-                    best=0.9,
-                ),
-                ScorecardComponent(
-                    metric="responded_within",
-                    weight=0.1,
-                    dimension=Dimension.RESPONSIVENESS,
-                    worst=0.7,
-                    best=0.98,
-                ),
-            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
