@@ -1,6 +1,8 @@
 """Money, bonus rules, plans, development rules and recognition without money."""
 
+import copy
 import math
+import pickle
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -976,6 +978,21 @@ class TestRuleProtocol:
         with fails(WrongTypeError, "role"):
             Payee(agent_id="a", role="agent", key={"agent": "a"})
         assert RuleOutcome(lines=()).unallocated == ()
+
+    def test_protocol_values_travel(self):
+        """Payees, outcomes, gates and results pickle and deep-copy to equals."""
+        line = PayoutLine(
+            agent_id="a", rule="r", amount=Decimal("1.00"), explanation="why"
+        )
+        values = [
+            Payee(agent_id="a", role=Role.AGENT, key={"agent": "a"}),
+            RuleOutcome(lines=(line,)),
+            Eligibility(tiers={"satisfaction_rate": ("excellent", "good")}),
+            satisfaction_bonus(eligible=Eligibility(tiers={"mean_rating": "reached"})),
+        ]
+        for value in values:
+            assert pickle.loads(pickle.dumps(value)) == value
+            assert copy.deepcopy(value) == value
 
 
 SHARES = {"a": 0.95, "b": 0.85, "c": 0.5}

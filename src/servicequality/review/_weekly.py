@@ -52,7 +52,7 @@ _WORSE: dict[str, Literal["less", "greater"]] = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class _Spans:
     """Contiguous periods as a calendar: each timestamp to the span holding it."""
 
@@ -378,7 +378,7 @@ def weekly_review(
     )
     previous = Period(start=period.start - period.duration, end=period.start)
     history = Period(start=previous.start - _HISTORY, end=previous.start)
-    spans = _Spans((history, previous, period))
+    spans = _Spans(spans=(history, previous, period))
     opened = table["opened_at"]
     window = table.filter((opened >= _utc(history.start)) & (opened < _utc(period.end)))
     metrics = [satisfaction_rate(), repeat_inquiry_rate(), escalation_rate()]
