@@ -176,9 +176,9 @@ def _instants(values: Any) -> NDArray[np.int64]:
 
 
 def checked(owner: str, field: str, value: object) -> ServiceHours | None:
-    """``value`` if it is ServiceHours or None, else a ValidationError."""
+    """``value`` if it is ServiceHours or None, else a WrongTypeError."""
     if value is not None and not isinstance(value, ServiceHours):
-        raise ValidationError(owner, field, value, "must be ServiceHours or None")
+        v.wrong_type(owner, field, value, "ServiceHours or None")
     return value
 
 

@@ -18,14 +18,17 @@ __all__ = ["SLAPolicy"]
 
 
 def _name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not (isinstance(value, str) and value.isidentifier()):
+    v.text("SLAPolicy", attribute.name, value)
+    if not value.isidentifier():
         v.fail(instance, attribute.name, value, "must be an identifier such as 'chat'")
 
 
 def _target(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and (
-        not isinstance(value, timedelta) or value <= timedelta(0)
-    ):
+    if value is None:
+        return
+    if not isinstance(value, timedelta):
+        v.wrong_type("SLAPolicy", attribute.name, value, "a timedelta or None")
+    if value <= timedelta(0):
         v.fail(instance, attribute.name, value, "must be a positive timedelta or None")
 
 

@@ -8,6 +8,7 @@ import attrs
 import numpy as np
 
 from servicequality import _display, _results
+from servicequality import _validators as v
 from servicequality._errors import ValidationError
 from servicequality._grouping import resolve_by
 from servicequality._measure import measure
@@ -381,17 +382,11 @@ def data_quality(
     missing each optional fact. Bots' conversations are left out throughout.
 
     Raises:
-        ValidationError: for a bad table, dimension or ``alpha``.
+        ValidationError: for a bad dimension or ``alpha``.
+        WrongTypeError: for a table or ``alpha`` of the wrong type.
     """
-    if not isinstance(table, ConversationTable):
-        raise ValidationError(
-            "data_quality", "table", table, "must be a ConversationTable"
-        )
-    if (
-        isinstance(alpha, bool)
-        or not isinstance(alpha, float | int)
-        or not 0 < alpha < 1
-    ):
+    v.instance_of("data_quality", "table", table, ConversationTable)
+    if not 0 < v.number("data_quality", "alpha", alpha) < 1:
         raise ValidationError("data_quality", "alpha", alpha, "must be in (0, 1)")
     chosen = resolve_by(by)
     names, groups = _stratified(table, chosen)
