@@ -402,7 +402,7 @@ class IncentivePlan:
             if not isinstance(rule, Mapping):
                 v.wrong_type("IncentivePlan", "rules", rule, "a mapping with a kind")
             kind = rule.get("kind")
-            if kind not in readers:
+            if not isinstance(kind, str) or kind not in readers:
                 why = f"is not a known rule kind; kinds: {', '.join(readers)}"
                 raise UnknownKeyError("IncentivePlan", "rules", kind, why)
             rules.append(readers[kind](rule))
