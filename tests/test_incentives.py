@@ -979,6 +979,15 @@ class TestRuleProtocol:
             Payee(agent_id="a", role="agent", key={"agent": "a"})
         assert RuleOutcome(lines=()).unallocated == ()
 
+    def test_statements_with_undefined_intervals_travel(self):
+        """A line quoting a judgement without an interval still pickles to equal."""
+        measured = synthetic({MEAN_RATING: ratings_of({"a": 5.0}, n=1)})
+        statement = pay(plan_of(satisfaction_bonus()), measured)
+        (line,) = statement.lines
+        assert math.isnan(line.judgements[0].low)
+        assert pickle.loads(pickle.dumps(statement.lines)) == statement.lines
+        assert copy.deepcopy(statement.lines) == statement.lines
+
     def test_protocol_values_travel(self):
         """Payees, outcomes, gates and results pickle and deep-copy to equals."""
         line = PayoutLine(

@@ -60,7 +60,8 @@ class PayoutLine:
         metrics: The metrics the rule read for it (see
             :meth:`PayoutStatement.rows`).
         judgements: The judgements of the assessment the line was paid on,
-            exactly as the assessment shows them.
+            exactly as the assessment shows them (not compared, like ``key``:
+            both come from the assessment).
     """
 
     agent_id: str = attrs.field(validator=v.identifier)
@@ -69,7 +70,9 @@ class PayoutLine:
     explanation: str = attrs.field(validator=v.identifier)
     key: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
     metrics: tuple[str, ...] = ()
-    judgements: tuple[Judgement, ...] = attrs.field(default=(), converter=_judgements)
+    judgements: tuple[Judgement, ...] = attrs.field(
+        default=(), converter=_judgements, eq=False
+    )
 
 
 @attrs.frozen(kw_only=True)
