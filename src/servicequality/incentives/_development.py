@@ -78,8 +78,9 @@ def _accepted(value: Mapping[str, str | Sequence[str]]) -> dict[str, tuple[str, 
         if not names:
             rule = "must name at least one tier"
             raise PolicyError("ConsecutivePeriods", "qualifies", metric, rule)
-        accepted[v.text("ConsecutivePeriods", "qualifies", metric)] = tuple(
-            v.text("ConsecutivePeriods", f"qualifies[{metric!r}]", t) for t in names
+        owner = "ConsecutivePeriods"
+        accepted[v.text(owner, "qualifies", metric, error=PolicyError)] = tuple(
+            v.text(owner, f"qualifies[{metric!r}]", t, error=PolicyError) for t in names
         )
     return accepted
 
