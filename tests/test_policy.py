@@ -12,6 +12,7 @@ from servicequality import (
     ConversationTable,
     Monthly,
     PolicyError,
+    SLAPolicy,
     UnknownKeyError,
     WrongTypeError,
     measure,
@@ -155,7 +156,6 @@ class TestPolicyRules:
             ),
             ((Tier(name="a", at_least=0.8), Tier(name="b", at_least=0.5)), "catch-all"),
             ((Tier(name="a"), Tier(name="b")), "only the last"),
-            ((Tier(name="a", at_least=1.2), Tier(name="b")), "0..1"),
             ((), "at least one tier"),
         ],
     )
@@ -164,13 +164,28 @@ class TestPolicyRules:
         with fails(PolicyError, "tiers", match=message):
             TierPolicy(metric="satisfaction_rate", tiers=tiers)
 
-    def test_negative_time_bound_and_bad_options(self):
-        """Times cannot be negative; min_sample and basis are checked."""
-        with pytest.raises(PolicyError, match="negative"):
-            TierPolicy(
-                metric="first_response_time",
-                tiers=(Tier(name="a", at_most=-1), Tier(name="b")),
-            )
+    def test_bounds_are_checked_against_the_declared_unit(self):
+        """Shares stay in 0..1 and times above 0, whatever the metric's name."""
+        shop = example_shop(300)
+        sla = SLAPolicy(name="chat", first_response=timedelta(minutes=3))
+        measured = measure(shop, ["first_response_time", *sla.metrics()], by="agent")
+        share = TierPolicy(
+            metric="sla_chat_first_response",
+            tiers=(Tier(name="a", at_least=1.2), Tier(name="b")),
+        )
+        with fails(PolicyError, "tiers", match="share bound must be in 0..1"):
+            classify(measured, [share])
+        negative = TierPolicy(
+            metric="first_response_time",
+            tiers=(Tier(name="a", at_most=-1), Tier(name="b")),
+        )
+        with fails(PolicyError, "tiers", match="seconds must not be negative"):
+            classify(measured, [negative])
+        share.check_unit("score")
+        negative.check_unit("score")
+
+    def test_bad_options(self):
+        """min_sample and basis are checked."""
         with pytest.raises(PolicyError, match="min_sample"):
             TierPolicy(
                 metric="satisfaction_rate",

@@ -10,7 +10,6 @@ import attrs
 
 from servicequality import _validators as v
 from servicequality._errors import PolicyError
-from servicequality.metrics._catalogue import _REGISTRY
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -21,11 +20,6 @@ INSUFFICIENT_DATA = "insufficient_data"
 """The tier of a value resting on fewer observations than the policy asks."""
 
 Basis = Literal["value", "interval"]
-
-
-def _unit_of(metric: str) -> str | None:
-    factory = _REGISTRY.get(metric)
-    return None if factory is None else str(factory().unit)
 
 
 @attrs.frozen(kw_only=True)
@@ -125,8 +119,8 @@ class TierPolicy:
     Raises:
         PolicyError: for duplicate names, mixed directions, unordered or
             overlapping bounds, a bounded last tier, an unbounded tier before
-            it, a share bound outside 0..1, a negative time or count bound, or a
-            bad ``min_sample`` or ``basis``.
+            it, or a bad ``min_sample`` or ``basis``. Bounds the metric's unit
+            cannot reach are refused by :meth:`check_unit` when classified.
     """
 
     metric: str
@@ -169,20 +163,31 @@ class TierPolicy:
             )
             rule = f"must go from best to worst with strictly {way}"
             raise PolicyError(owner, "tiers", bounds, rule)
-        unit = _unit_of(self.metric)
-        for tier in bounded:
-            bound = tier.bound
-            assert bound is not None
-            if unit == "share" and not 0 <= bound <= 1:
-                rule = f"tier {tier.name!r}: a share bound must be in 0..1"
-                raise PolicyError(owner, "tiers", bound, rule)
-            if unit in ("seconds", "count", "points") and bound < 0:
-                rule = f"tier {tier.name!r}: a bound in {unit} must not be negative"
-                raise PolicyError(owner, "tiers", bound, rule)
         v.whole(owner, "min_sample", self.min_sample, minimum=1, error=PolicyError)
         if self.basis not in ("value", "interval"):
             rule = "must be 'value' or 'interval'"
             raise PolicyError(owner, "basis", self.basis, rule)
+
+    def check_unit(self, unit: str) -> None:
+        """Refuse bounds the metric's declared ``unit`` cannot reach.
+
+        :func:`~servicequality.policy.classify` calls it with the unit the
+        measured metric declares, so custom and SLA metrics are checked like
+        catalogue ones.
+
+        Raises:
+            PolicyError: for a share bound outside 0..1, or a negative bound in
+                seconds, counts or points.
+        """
+        for tier in self.tiers[:-1]:
+            bound = tier.bound
+            assert bound is not None  # only the last tier is unbounded
+            if unit == "share" and not 0 <= bound <= 1:
+                rule = f"tier {tier.name!r}: a share bound must be in 0..1"
+                raise PolicyError("TierPolicy", "tiers", bound, rule)
+            if unit in ("seconds", "count", "points") and bound < 0:
+                rule = f"tier {tier.name!r}: a bound in {unit} must not be negative"
+                raise PolicyError("TierPolicy", "tiers", bound, rule)
 
     @property
     def higher_is_better(self) -> bool:
@@ -215,7 +220,7 @@ class TierPolicy:
             confidence: Confidence level of the interval, shown in the reason
                 (``0.9`` → ``90 % CI``); ``None`` shows ``CI`` alone.
         """
-        shown_unit = unit or _unit_of(self.metric)
+        shown_unit = unit
         interval = (
             f"{_level(confidence)}CI {_format(low, shown_unit)}–"
             f"{_format(high, shown_unit)}"
