@@ -181,8 +181,10 @@ class TestPolicyRules:
         )
         with fails(PolicyError, "tiers", match="seconds must not be negative"):
             classify(measured, [negative])
-        share.check_unit("score")
-        negative.check_unit("score")
+        share.check_metric(unit="score", higher_is_better=True)
+        negative.check_metric(unit="score", higher_is_better=False)
+        with fails(PolicyError, "tiers", match="where lower is better"):
+            share.check_metric(unit="score", higher_is_better=False)
 
     def test_bad_options(self):
         """min_sample and basis are checked."""

@@ -106,17 +106,6 @@ def _check_amount(
         raise PolicyError(f"rule {rule!r}", key, amount, why)
 
 
-def _check_direction(
-    rule: str, policy: TierPolicy, assessment: Assessment, subject: str
-) -> None:
-    metric = assessment.measurements.metric(policy.metric)
-    if metric.higher_is_better != policy.higher_is_better:
-        bound = "at_least" if policy.higher_is_better else "at_most"
-        way = "higher" if metric.higher_is_better else "lower"
-        why = f"uses {bound} on {policy.metric}, where {way} is better"
-        raise PolicyError(f"{subject} {rule!r}", bound, policy.tiers[0].bound, why)
-
-
 def _plain(kind: str, rule: Any, **fields: Any) -> dict[str, Any]:
     """A rule as plain data: its kind, name, fields; money as decimal strings."""
     data: dict[str, Any] = {"kind": kind, "name": rule.name}
@@ -255,8 +244,6 @@ class ThresholdBonus:
     ) -> RuleOutcome:
         """The amount for every payee whose judgement reached the bar, else 0."""
         owner = f"ThresholdBonus {self.name!r}"
-        if payees:
-            _check_direction(self.name, self.bar, assessment, "ThresholdBonus")
         reached = self.bar.tiers[0].name
         lines = []
         for payee in payees:
@@ -440,8 +427,6 @@ class TieredBonus:
         self, assessment: Assessment, payees: Sequence[Payee], currency: Currency
     ) -> RuleOutcome:
         """The amount of each payee's tier, quoting the judgement."""
-        if payees and isinstance(self.tiers, TierPolicy):
-            _check_direction(self.name, self.tiers, assessment, "TieredBonus")
         lines = []
         for payee in payees:
             judgement = self._judgement(assessment, payee)

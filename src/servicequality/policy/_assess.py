@@ -397,7 +397,7 @@ def _judge(
             raise UnknownKeyError("classify", "policies", policy.metric, rule)
         metric = measurements.metric(policy.metric)
         unit = metric.unit
-        policy.check_unit(unit)
+        policy.check_metric(unit=unit, higher_is_better=metric.higher_is_better)
         # The metric protocol does not declare its interval yet: read the
         # level the shapes carry (RateMetric, MeanMetric...) where there is one.
         confidence = getattr(metric, "confidence", None)

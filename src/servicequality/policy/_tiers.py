@@ -120,7 +120,7 @@ class TierPolicy:
         PolicyError: for duplicate names, mixed directions, unordered or
             overlapping bounds, a bounded last tier, an unbounded tier before
             it, or a bad ``min_sample`` or ``basis``. Bounds the metric's unit
-            cannot reach are refused by :meth:`check_unit` when classified.
+            cannot reach are refused by :meth:`check_metric` when classified.
     """
 
     metric: str
@@ -168,17 +168,23 @@ class TierPolicy:
             rule = "must be 'value' or 'interval'"
             raise PolicyError(owner, "basis", self.basis, rule)
 
-    def check_unit(self, unit: str) -> None:
-        """Refuse bounds the metric's declared ``unit`` cannot reach.
+    def check_metric(self, *, unit: str, higher_is_better: bool) -> None:
+        """Refuse bounds that do not fit the metric's declared unit and direction.
 
-        :func:`~servicequality.policy.classify` calls it with the unit the
+        :func:`~servicequality.policy.classify` calls it with what the
         measured metric declares, so custom and SLA metrics are checked like
         catalogue ones.
 
         Raises:
-            PolicyError: for a share bound outside 0..1, or a negative bound in
-                seconds, counts or points.
+            PolicyError: for ``at_least`` bounds on a lower-is-better metric
+                (or ``at_most`` on a higher-is-better one), a share bound
+                outside 0..1, or a negative bound in seconds, counts or points.
         """
+        if len(self.tiers) > 1 and higher_is_better != self.higher_is_better:
+            side = "at_least" if self.higher_is_better else "at_most"
+            way = "higher" if higher_is_better else "lower"
+            rule = f"uses {side} on {self.metric}, where {way} is better"
+            raise PolicyError("TierPolicy", "tiers", self.tiers[0].bound, rule)
         for tier in self.tiers[:-1]:
             bound = tier.bound
             assert bound is not None  # only the last tier is unbounded
