@@ -14,7 +14,7 @@ from servicequality import Monthly, RatingScale, measure
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.incentives import IncentivePlan, PerPoint, PoolShare, ThresholdBonus
 from servicequality.metrics import mean_rating
-from servicequality.policy import Scorecard, classify, presets
+from servicequality.policy import classify, presets
 
 
 def pay(figures: pathlib.Path | None = None) -> None:
@@ -22,7 +22,7 @@ def pay(figures: pathlib.Path | None = None) -> None:
     shop = example_shop(rating_scale=RatingScale.FIVE_STAR)
     month = Monthly(SHOP_TIMEZONE)
     november = month.period_of(datetime(2025, 11, 1, tzinfo=SHOP_TIMEZONE))
-    scorecard = Scorecard.mature_stage()
+    scorecard = presets.MATURE_STAGE
     measured = measure(
         shop,
         [
@@ -32,15 +32,18 @@ def pay(figures: pathlib.Path | None = None) -> None:
         ],
         by=["agent", month],
     )
-    assessment = classify(measured, [presets.SATISFACTION], scorecard=scorecard)
+    assessment = classify(
+        measured,
+        [presets.SATISFACTION, presets.SATISFACTION_BONUS_BAR],
+        scorecard=scorecard,
+    )
     plan = IncentivePlan(
         name="November bonus",
         currency="USD",
         rules=[
             ThresholdBonus(
                 name="satisfaction bonus",
-                metric="mean_rating",
-                at_least=4.5,
+                bar=presets.SATISFACTION_BONUS_BAR,
                 amount="200",
             ),
             PerPoint(name="workload", rate="0.40"),

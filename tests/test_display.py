@@ -23,7 +23,7 @@ from servicequality import (
 )
 from servicequality import _display as display
 from servicequality.demo import SHOP_TIMEZONE, example_shop
-from servicequality.incentives import IncentivePlan, PerPoint, PoolShare, ThresholdBonus
+from servicequality.incentives import IncentivePlan, PerPoint, PoolShare, TieredBonus
 from servicequality.plot import (
     metric_trend,
     payout_breakdown,
@@ -34,8 +34,12 @@ from servicequality.policy import Tier, TierPolicy, classify
 from servicequality.review import data_quality, weekly_review
 
 SATISFACTION = TierPolicy(
-    "satisfaction_rate",
-    (Tier("excellent", at_least=0.9), Tier("good", at_least=0.8), Tier("warning")),
+    metric="satisfaction_rate",
+    tiers=(
+        Tier(name="excellent", at_least=0.9),
+        Tier(name="good", at_least=0.8),
+        Tier(name="warning"),
+    ),
     min_sample=20,
 )
 MONTH = Monthly(SHOP_TIMEZONE).period_of(datetime(2025, 11, 10, tzinfo=SHOP_TIMEZONE))
@@ -67,8 +71,10 @@ def statement(assessment):
         name="November",
         currency="CNY",
         rules=[
-            ThresholdBonus(
-                name="bar", metric="satisfaction_rate", amount="300", at_least=0.85
+            TieredBonus(
+                name="bar",
+                tiers="satisfaction_rate",
+                amounts={"excellent": "300", "good": "0", "warning": "0"},
             ),
             PerPoint(name="points", rate="2.50"),
             PoolShare(name="pool", pool="1000", weight="weighted_workload"),
@@ -140,7 +146,7 @@ class TestTables:
             assert f"{finding.difference:+.1%}" in markup
         assert markup.count("<table") == 2
         assert repr(review) == (
-            f"<Review of 2025-W47: {len(review.findings)} finding(s) "
+            f"<WeeklyReview of 2025-W47: {len(review.findings)} finding(s) "
             f"of {review.tested} test(s), {len(review.changes)} change(s)>"
         )
         report = data_quality(shop)

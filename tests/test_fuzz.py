@@ -40,7 +40,7 @@ from servicequality import (
     measure,
 )
 from servicequality.incentives import Currency, allocate, best_cases, praise_digest
-from servicequality.policy import classify
+from servicequality.policy import classify, presets
 from tests.test_contracts import VALUE_CLASSES, examples, same
 
 _POLICY = (
@@ -535,11 +535,10 @@ class TestThreads:
     @given(size=st.integers(300, 1_500), seed=st.integers(0, 2**16))
     def test_eight_threads_equal_the_sequential_results(self, size, seed):
         from servicequality.demo import SHOP_TIMEZONE, example_shop
-        from servicequality.policy import Scorecard, presets
 
         shop = example_shop(size, seed=seed)
         month = Monthly(SHOP_TIMEZONE)
-        scorecard = Scorecard.mature_stage()
+        scorecard = presets.MATURE_STAGE
         plan = examples()["IncentivePlan"]
         metrics = [*scorecard.metrics, "weighted_workload", "mean_rating"]
 
@@ -547,7 +546,9 @@ class TestThreads:
             return measure(shop, metrics, by=["agent", month])
 
         def assessed(m):
-            return classify(m, [presets.SATISFACTION], scorecard=scorecard)
+            return classify(
+                m, [presets.SATISFACTION, *plan.tier_policies], scorecard=scorecard
+            )
 
         once = measured()
         assessment = assessed(once)

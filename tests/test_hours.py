@@ -25,17 +25,19 @@ from servicequality import (
     SLAPolicy,
     ValidationError,
     Weekly,
+    WrongTypeError,
     measure,
 )
 from servicequality import metrics as sqm
 from servicequality import strategies as sqst
 from servicequality.incentives import IncentivePlan, ThresholdBonus
 from servicequality.policy import Tier, TierPolicy, classify
+from tests.raising import fails
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
 WEEKDAYS_9_TO_6 = ServiceHours(
-    dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "09:00-18:00"),
+    weekly=dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "09:00-18:00"),
     tz=SHANGHAI,
     holidays={date(2026, 10, 1)},
 )
@@ -108,7 +110,7 @@ class TestBusinessTimeByHand:
         assert summer[0][0] == datetime(2026, 3, 9, 13, tzinfo=UTC)
 
     def test_midnight_end_written_as_time_zero(self):
-        hours = ServiceHours({"sat": (time(22), time(0))}, tz=UTC)
+        hours = ServiceHours(weekly={"sat": (time(22), time(0))}, tz=UTC)
         assert hours.weekly[5] == ((22 * 3600, 86_400),)
 
     def test_missing_ends_give_nan_and_columns_keep_their_shape(self):
@@ -149,23 +151,37 @@ class TestServiceHoursValidation:
             ({"someday": "09:00-18:00"}, "weekdays"),
             ({7: "09:00-18:00"}, "weekdays"),
             ({"mon": 9}, "list of intervals"),
-            ({"mon": [9]}, "interval is"),
+            ({"mon": [9]}, "an interval .HH:MM-HH:MM. or a \\(time, time\\) pair"),
             ({}, "at least once"),
-            ("09:00-18:00", "map weekdays"),
+            ("09:00-18:00", "a mapping of weekday to intervals, not str"),
         ],
     )
     def test_bad_schedules_name_the_rule(self, weekly, rule):
         with pytest.raises(ValidationError, match=rule) as caught:
-            ServiceHours(weekly)
+            ServiceHours(weekly=weekly)
         assert caught.value.owner == "ServiceHours"
 
     def test_bad_time_zone_and_holidays(self):
         with pytest.raises(ValidationError, match="time zone"):
             ServiceHours.daily("09:00-18:00", tz="Mars/Olympus")
         with pytest.raises(ValidationError, match=r"datetime\.date"):
-            ServiceHours.daily("09:00-18:00", holidays=[datetime(2026, 1, 1)])
+            ServiceHours.daily("09:00-18:00", tz=UTC, holidays=[datetime(2026, 1, 1)])
+
+    def test_no_implicit_zone(self):
+        """A schedule without a zone is refused with a sentence saying so."""
+        for build in (
+            lambda: ServiceHours(weekly={"mon": "09:00-18:00"}),
+            lambda: ServiceHours.daily("09:00-18:00"),
+            ServiceHours.always,
+        ):
+            with fails(ValidationError, "tz", match=r"is required.*no default"):
+                build()
+        with fails(WrongTypeError, "tz", match="IANA zone name, not int"):
+            ServiceHours.always(8)
         with pytest.raises(ValidationError, match="collection of dates"):
-            ServiceHours({"mon": "09:00-18:00"}, UTC, date(2026, 1, 1))
+            ServiceHours(
+                weekly={"mon": "09:00-18:00"}, tz=UTC, holidays=date(2026, 1, 1)
+            )
 
     def test_naive_datetimes_and_reversed_spans_are_refused(self):
         with pytest.raises(ValidationError, match="timezone-aware"):
@@ -188,7 +204,7 @@ class TestServiceHoursValidation:
 
     def test_hashable_and_equal_by_value(self):
         again = ServiceHours(
-            {d: ["09:00-18:00"] for d in range(5)},
+            weekly={d: ["09:00-18:00"] for d in range(5)},
             tz="Asia/Shanghai",
             holidays=[date(2026, 10, 1)],
         )
@@ -220,7 +236,9 @@ def schedules(draw):
     holidays = draw(
         st.sets(st.dates(date(2025, 12, 25), date(2026, 4, 10)), max_size=10)
     )
-    return ServiceHours(weekly, draw(st.sampled_from(ZONES)), holidays)
+    return ServiceHours(
+        weekly=weekly, tz=draw(st.sampled_from(ZONES)), holidays=holidays
+    )
 
 
 instants = st.integers(
@@ -424,8 +442,8 @@ class TestSLA:
     def test_usable_in_tiers_and_threshold_bonuses(self, shop):
         measured = measure(shop, CHAT_SLA.metrics(), by="agent")
         policy = TierPolicy(
-            "sla_chat_first_response",
-            (Tier("met", at_least=0.5), Tier("missed")),
+            metric="sla_chat_first_response",
+            tiers=(Tier(name="met", at_least=0.5), Tier(name="missed")),
             min_sample=1,
         )
         assessment = classify(measured, [policy])
@@ -434,15 +452,7 @@ class TestSLA:
         plan = IncentivePlan(
             name="sla",
             currency="CNY",
-            rules=[
-                ThresholdBonus(
-                    name="fast",
-                    metric="sla_chat_first_response",
-                    amount="100",
-                    at_least=0.5,
-                    min_sample=1,
-                )
-            ],
+            rules=[ThresholdBonus(name="fast", bar=policy, amount="100")],
         )
         period = Monthly(SHANGHAI).period_of(T0)
         statement = plan.apply(assessment, period)
@@ -505,7 +515,9 @@ class TestDrillDown:
     def test_assessment_and_payout_lines(self, shop):
         measured = measure(shop, ["satisfaction_rate"], by="agent")
         policy = TierPolicy(
-            "satisfaction_rate", (Tier("ok", at_least=0.5), Tier("low")), min_sample=1
+            metric="satisfaction_rate",
+            tiers=(Tier(name="ok", at_least=0.5), Tier(name="low")),
+            min_sample=1,
         )
         assessment = classify(measured, [policy])
         assert assessment.rows("satisfaction_rate", agent="a1").ids == (
@@ -516,15 +528,7 @@ class TestDrillDown:
         plan = IncentivePlan(
             name="p",
             currency="CNY",
-            rules=[
-                ThresholdBonus(
-                    name="bar",
-                    metric="satisfaction_rate",
-                    amount="50",
-                    at_least=0.5,
-                    min_sample=1,
-                )
-            ],
+            rules=[ThresholdBonus(name="bar", bar=policy, amount="50")],
         )
         statement = plan.apply(assessment, Monthly(SHANGHAI).period_of(T0))
         line_rows = statement.rows("a1", "bar", part="numerator")

@@ -1,5 +1,8 @@
 """Money, bonus rules, plans, development rules and recognition without money."""
 
+import copy
+import math
+import pickle
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -24,9 +27,11 @@ from servicequality import (
     Role,
     Sentiment,
     ServiceQualityError,
+    UnknownKeyError,
     ValidationError,
     Weekly,
     WrongTypeError,
+    Yearly,
     measure,
 )
 from servicequality import metrics as sqm
@@ -35,9 +40,15 @@ from servicequality.incentives import (
     MINOR_UNITS,
     ConsecutivePeriods,
     Currency,
+    Eligibility,
+    Exclusion,
     IncentivePlan,
+    Payee,
+    PayoutLine,
     PerPoint,
     PoolShare,
+    Rule,
+    RuleOutcome,
     ThresholdBonus,
     TieredBonus,
     TopShare,
@@ -50,9 +61,12 @@ from servicequality.policy import (
     Dimension,
     Scorecard,
     ScorecardComponent,
+    Tier,
+    TierPolicy,
     classify,
     presets,
 )
+from tests.raising import fails
 
 CNY = Currency.of("CNY")
 MAY = Monthly(UTC).period_of(datetime(2026, 5, 1, tzinfo=UTC))
@@ -117,7 +131,7 @@ class TestCurrency:
         assert MINOR_UNITS["USD"] == 2
 
     def test_unknown_code_says_how_to_build_it(self):
-        with pytest.raises(PolicyError, match=r"Currency\(code='XTS', minor_unit="):
+        with fails(UnknownKeyError, "code", match=r"Currency\(code='XTS', minor_unit="):
             Currency.of("XTS")
         assert Currency(code="XTS", minor_unit=1).quantum == Decimal("0.1")
 
@@ -137,7 +151,7 @@ class TestCurrency:
     def test_exact_refuses_floats_and_fractions_of_a_cent(self):
         assert CNY.exact("x", "amount", "199.9") == Decimal("199.90")
         assert CNY.exact("x", "amount", 200) == Decimal("200.00")
-        with pytest.raises(PolicyError, match="never a float"):
+        with fails(WrongTypeError, "amount", match="never a float"):
             CNY.exact("x", "amount", 199.9)
         with pytest.raises(PolicyError, match=r"multiples of 0\.01"):
             CNY.exact("x", "amount", "0.005")
@@ -182,8 +196,8 @@ class TestAllocate:
     @pytest.mark.parametrize(
         ("weights", "message"),
         [
-            ([], "every weight is 0"),
-            ([0, 0], "every weight is 0"),
+            ([], "must not all be 0"),
+            ([0, 0], "must not all be 0"),
             ([1, -1], "must not be negative"),
             ([1, float("nan")], "must be finite"),
             ([1, "2"], "must be a real number"),
@@ -192,6 +206,11 @@ class TestAllocate:
     )
     def test_bad_weights(self, weights, message):
         with pytest.raises(ServiceQualityError, match=message):
+            allocate(Decimal(10), weights, currency=CNY)
+
+    @pytest.mark.parametrize("weights", [[1, "2"], [True]])
+    def test_weights_of_the_wrong_type(self, weights):
+        with pytest.raises(WrongTypeError, match="must be a real number"):
             allocate(Decimal(10), weights, currency=CNY)
 
     def test_bad_pool(self):
@@ -260,7 +279,7 @@ class TestAllocate:
 def satisfaction_bonus(**extra):
     chosen = {"amount": "500", **extra}
     return ThresholdBonus(
-        name="satisfaction bonus", metric="mean_rating", at_least=4.5, **chosen
+        name="satisfaction bonus", bar=presets.SATISFACTION_BONUS_BAR, **chosen
     )
 
 
@@ -268,11 +287,26 @@ def plan_of(*rules, **extra):
     return IncentivePlan(name="May bonus", currency="CNY", rules=rules, **extra)
 
 
+def pay(plan, measured, period=MAY, policies=(), **options):
+    """Classify with ``policies`` and the plan's tier policies, then apply it."""
+    assessment = classify(measured, [*policies, *plan.tier_policies], **options)
+    return plan.apply(assessment, period)
+
+
+def bar(metric, *, min_sample=30, **bound):
+    """A two-tier threshold policy on ``metric``."""
+    return TierPolicy(
+        metric=metric,
+        tiers=(Tier(name="reached", **bound), Tier(name="not_reached")),
+        min_sample=min_sample,
+    )
+
+
 class TestThresholdBonus:
     def test_the_seed_bar_passes_at_4_5_and_not_at_4_49(self):
         """达标就拿: a mean five-star rating of 4.5 gets the whole bonus (S4 §3.1)."""
         measured = synthetic({MEAN_RATING: ratings_of({"a": 4.5, "b": 4.49})})
-        statement = plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(satisfaction_bonus()), measured)
         assert statement.totals == {"a": Decimal("500.00"), "b": Decimal("0.00")}
         (line_b,) = statement.lines_of("b")
         assert "4.490 < 4.5 → not_reached" in line_b.explanation
@@ -281,12 +315,12 @@ class TestThresholdBonus:
     def test_never_rank_based(self):
         """Everyone who reaches the bar is paid in full, however many they are."""
         measured = synthetic({MEAN_RATING: ratings_of(dict.fromkeys("abcdef", 4.8))})
-        statement = plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(satisfaction_bonus()), measured)
         assert set(statement.totals.values()) == {Decimal("500.00")}
 
     def test_insufficient_data_pays_nothing_and_says_how_many_more(self):
         measured = synthetic({MEAN_RATING: ratings_of({"a": 5.0}, n=12)})
-        statement = plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(satisfaction_bonus()), measured)
         (line,) = statement.lines
         assert line.amount == 0
         assert "18 more needed" in line.explanation
@@ -295,39 +329,58 @@ class TestThresholdBonus:
         escalation = sqm.escalation_rate()
         measured = synthetic({escalation: satisfaction_of({"a": 0.05, "b": 0.06})})
         rule = ThresholdBonus(
-            name="few escalations", metric="escalation_rate", at_most=0.05, amount=100
+            name="few escalations",
+            bar=bar("escalation_rate", at_most=0.05),
+            amount=100,
         )
-        statement = plan_of(rule).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(rule), measured)
         assert statement.totals == {"a": Decimal(100), "b": Decimal(0)}
 
     def test_wrong_direction_is_refused(self):
         measured = synthetic({MEAN_RATING: ratings_of({"a": 4.0})})
-        rule = ThresholdBonus(name="x", metric="mean_rating", at_most=4.5, amount=1)
+        rule = ThresholdBonus(name="x", bar=bar("mean_rating", at_most=4.5), amount=1)
         with pytest.raises(PolicyError, match="where higher is better"):
-            plan_of(rule).apply(classify(measured, []), MAY)
+            pay(plan_of(rule), measured)
 
     def test_cap(self):
         measured = synthetic({MEAN_RATING: ratings_of({"a": 4.9})})
         rule = satisfaction_bonus(cap="300")
-        (line,) = plan_of(rule).apply(classify(measured, []), MAY).lines
+        (line,) = pay(plan_of(rule), measured).lines
         assert line.amount == Decimal(300)
+        assert str(line.amount) == "300.00"
         assert "capped at CNY 300.00" in line.explanation
 
     @pytest.mark.parametrize(
         ("options", "message"),
         [
-            ({"at_least": 4.5, "at_most": 4.5}, "exactly one"),
-            ({}, "exactly one"),
-            ({"at_least": 1.5, "metric": "satisfaction_rate"}, "outside 0..1"),
-            ({"at_least": 4.5, "amount": 500.0}, "never a float"),
-            ({"at_least": 4.5, "name": " "}, "non-empty"),
-            ({"at_least": 4.5, "cap": "-1"}, "negative"),
+            ({"bar": presets.SATISFACTION}, "exactly two tiers"),
+            ({"bar": "mean_rating"}, "a TierPolicy, not str"),
+            ({"amount": 500.0}, "never a float"),
+            ({"name": " "}, "empty or blank"),
+            ({"cap": "-1"}, "negative"),
+            ({"eligible": {"satisfaction_rate": "good"}}, "an Eligibility or None"),
         ],
     )
     def test_bad_rules(self, options, message):
-        chosen = {"name": "x", "metric": "mean_rating", "amount": "1", **options}
-        with pytest.raises(PolicyError, match=message):
+        chosen = {
+            "name": "x",
+            "bar": presets.SATISFACTION_BONUS_BAR,
+            "amount": "1",
+            **options,
+        }
+        with pytest.raises(ServiceQualityError, match=message):
             ThresholdBonus(**chosen)
+
+    def test_the_bar_is_classified_once_by_classify(self):
+        """The rule reads the bar's judgement; it refuses an assessment without it."""
+        measured = synthetic({MEAN_RATING: ratings_of({"a": 4.6})})
+        rule = satisfaction_bonus()
+        assert plan_of(rule).tier_policies == (presets.SATISFACTION_BONUS_BAR,)
+        with fails(UnknownKeyError, "tier_policies", match="classify with the plan"):
+            plan_of(rule).apply(classify(measured, []), MAY)
+        other = bar("mean_rating", at_least=4.0)
+        with fails(PolicyError, "tier_policies", match="another tier policy"):
+            plan_of(rule).apply(classify(measured, [other]), MAY)
 
     @given(
         low=st.integers(0, 400),
@@ -339,7 +392,7 @@ class TestThresholdBonus:
         measured = synthetic(
             {MEAN_RATING: {a: (n, m * n, m * m * n) for a, m in sums.items()}}
         )
-        statement = plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(satisfaction_bonus()), measured)
         assert statement.total("a") <= statement.total("b")
 
 
@@ -352,7 +405,7 @@ class TestTieredBonus:
             {sqm.satisfaction_rate(): satisfaction_of({"a": 0.9, "b": 0.8, "c": 0.79})}
         )
         rule = TieredBonus(name="tier", tiers=presets.SATISFACTION, amounts=AMOUNTS)
-        statement = plan_of(rule).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(rule), measured)
         assert statement.totals == {
             "a": Decimal(800),
             "b": Decimal(300),
@@ -376,30 +429,30 @@ class TestTieredBonus:
         rule = TieredBonus(
             name="tier", tiers="satisfaction_rate", amounts={"excellent": "1"}
         )
-        with pytest.raises(PolicyError, match="no amount for tier 'good'"):
+        with fails(PolicyError, "amounts", match="'good': is a tier without"):
             plan_of(rule).apply(assessment, MAY)
         unknown = TieredBonus(name="t", tiers="first_contact_resolution", amounts={})
-        with pytest.raises(PolicyError, match="no tier policy"):
+        with fails(UnknownKeyError, "tiers", match="no tier policy"):
             plan_of(unknown).apply(assessment, MAY)
 
     @pytest.mark.parametrize(
         ("amounts", "message"),
         [
             ({"excellent": "800", "good": "900", "warning": "0"}, "pays less"),
-            ({"excellent": "800", "good": "300"}, "no amount for tier 'warning'"),
-            ({**AMOUNTS, "great": "1"}, "lacks"),
+            ({"excellent": "800", "good": "300"}, "'warning': is a tier without"),
+            ({**AMOUNTS, "great": "1"}, "not a tier of"),
             ({**AMOUNTS, "insufficient_data": "0"}, "always pays 0"),
             ({**AMOUNTS, "good": 300.0}, "never a float"),
         ],
     )
     def test_bad_amounts(self, amounts, message):
-        with pytest.raises(PolicyError, match=message):
+        with pytest.raises(ServiceQualityError, match=message):
             TieredBonus(name="tier", tiers=presets.SATISFACTION, amounts=amounts)
 
     def test_bad_tiers(self):
-        with pytest.raises(PolicyError, match="TierPolicy or a metric name"):
+        with fails(WrongTypeError, "tiers", match="a TierPolicy or a name"):
             TieredBonus(name="tier", tiers=3, amounts={})
-        with pytest.raises(PolicyError, match="must map tier names"):
+        with fails(WrongTypeError, "amounts", match="a mapping of tier to amount"):
             TieredBonus(name="tier", tiers=presets.SATISFACTION, amounts=[1])
 
     @given(low=st.integers(0, 100), raise_by=st.integers(0, 100))
@@ -409,7 +462,7 @@ class TestTieredBonus:
             {sqm.satisfaction_rate(): {"a": (low, 100), "b": (high, 100)}}
         )
         rule = TieredBonus(name="tier", tiers=presets.SATISFACTION, amounts=AMOUNTS)
-        statement = plan_of(rule).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(rule), measured)
         assert statement.total("a") <= statement.total("b")
 
 
@@ -435,7 +488,7 @@ class TestPerPoint:
         )
         measured = measure(table, ["weighted_workload"], by="agent")
         rule = PerPoint(name="workload", rate="2.50")
-        (line,) = plan_of(rule).apply(classify(measured, []), MAY).lines
+        (line,) = pay(plan_of(rule), measured).lines
         assert line.amount == Decimal("120.00")
         assert line.explanation == (
             "weighted_workload 48 points × CNY 2.50 = CNY 120.00"
@@ -455,14 +508,16 @@ class TestPerPoint:
         measured = synthetic({sqm.satisfaction_rate(): satisfaction_of({"a": 0.5})})
         rule = PerPoint(name="p", rate="1", metric="satisfaction_rate")
         with pytest.raises(PolicyError, match="not in points or counts"):
-            plan_of(rule).apply(classify(measured, []), MAY)
+            pay(plan_of(rule), measured)
 
 
 def pool_assessment(shares, points=None, n=100):
     states = {sqm.satisfaction_rate(): satisfaction_of(shares, n=n)}
     if points is not None:
         states[sqm.weighted_workload()] = workload_of(points)
-    return classify(synthetic(states), [], scorecard=SATISFACTION_ONLY)
+    return classify(
+        synthetic(states), [presets.SATISFACTION], scorecard=SATISFACTION_ONLY
+    )
 
 
 class TestPoolShare:
@@ -519,19 +574,25 @@ class TestPoolShare:
     def test_needs_a_scorecard_for_composite_weights(self):
         measured = synthetic({sqm.satisfaction_rate(): satisfaction_of({"a": 0.9})})
         with pytest.raises(PolicyError, match="no scorecard applied"):
-            plan_of(PoolShare(name="pool", pool="1")).apply(classify(measured, []), MAY)
+            pay(plan_of(PoolShare(name="pool", pool="1")), measured)
 
     def test_lower_is_better_metric_is_not_a_weight(self):
         measured = synthetic({sqm.escalation_rate(): satisfaction_of({"a": 0.1})})
         rule = PoolShare(name="pool", pool="1", weight="escalation_rate")
-        with pytest.raises(PolicyError, match="not a weight"):
-            plan_of(rule).apply(classify(measured, []), MAY)
+        with fails(PolicyError, "weight", match="cannot be a weight"):
+            pay(plan_of(rule), measured)
 
     def test_bad_pools(self):
         with pytest.raises(PolicyError, match="negative"):
             PoolShare(name="pool", pool="-1")
         with pytest.raises(PolicyError, match="at least one"):
             PoolShare(name="pool", pool="1", weight=())
+        with fails(WrongTypeError, "weight", match="a name or a sequence of names"):
+            PoolShare(name="pool", pool="1", weight=5)
+        with fails(WrongTypeError, "pool", match="never a float"):
+            PoolShare(name="pool", pool=1.5)
+        with fails(WrongTypeError, "name", match="a string, not int"):
+            PoolShare(name=7, pool="1")
         with pytest.raises(PolicyError, match="multiples of 1"):
             IncentivePlan(
                 name="x", currency="JPY", rules=[PoolShare(name="p", pool="0.5")]
@@ -557,7 +618,7 @@ class TestPlan:
         measured = synthetic(
             {MEAN_RATING: ratings_of(dict.fromkeys(["a", "s", "bot"], 4.9))}, roles
         )
-        assessment = classify(measured, [])
+        assessment = classify(measured, [presets.SATISFACTION_BONUS_BAR])
         agents_only = plan_of(satisfaction_bonus()).apply(assessment, MAY)
         assert agents_only.agents == ("a",)
         assert {e.agent_id: e.reason for e in agents_only.excluded} == {
@@ -573,28 +634,29 @@ class TestPlan:
 
     def test_negative_amounts_only_on_purpose(self):
         deduction = ThresholdBonus(
-            name="deduction", metric="escalation_rate", at_most=0.5, amount="-50"
+            name="deduction", bar=bar("escalation_rate", at_most=0.5), amount="-50"
         )
         with pytest.raises(PolicyError, match="not a punishment tool"):
             plan_of(deduction)
         with pytest.raises(PolicyError, match="not a punishment tool"):
             plan_of(PerPoint(name="p", rate="-1"))
         measured = synthetic({sqm.escalation_rate(): satisfaction_of({"a": 0.1})})
-        statement = plan_of(deduction, allow_negative=True).apply(
-            classify(measured, []), MAY
-        )
+        statement = pay(plan_of(deduction, allow_negative=True), measured)
         assert statement.total("a") == Decimal(-50)
 
     @pytest.mark.parametrize(
         ("options", "message"),
         [
-            ({"rules": []}, "at least one rule"),
+            ({"rules": []}, "must hold a rule"),
             ({"rules": [satisfaction_bonus(), satisfaction_bonus()]}, "two rules"),
-            ({"rules": ["bonus"]}, "not a bonus rule"),
+            ({"rules": ["bonus"]}, r"must be a bonus rule \(see Rule\), not str"),
+            ({"rules": 5}, "a sequence of bonus rules, not int"),
             ({"currency": "XTS"}, "not in MINOR_UNITS"),
-            ({"eligible_roles": ()}, "Role members"),
-            ({"allow_negative": 1}, "a bool"),
-            ({"name": ""}, "non-empty"),
+            ({"currency": 156}, "a Currency or an ISO code, not int"),
+            ({"eligible_roles": ()}, "must name a role"),
+            ({"eligible_roles": ("agent",)}, "must be a Role, not str"),
+            ({"allow_negative": 1}, "True or False"),
+            ({"name": ""}, "empty or blank"),
         ],
     )
     def test_bad_plans(self, options, message):
@@ -604,7 +666,7 @@ class TestPlan:
             "rules": [satisfaction_bonus()],
             **options,
         }
-        with pytest.raises(PolicyError, match=message):
+        with pytest.raises(ServiceQualityError, match=message):
             IncentivePlan(**chosen)
 
     def test_fraction_of_a_yen(self):
@@ -617,22 +679,32 @@ class TestPlan:
         shop = example_shop(2_000, rating_scale=RatingScale.FIVE_STAR)
         calendar = Monthly(SHOP_TIMEZONE)
         measured = measure(shop, [MEAN_RATING], by=["agent", calendar])
-        assessment = classify(measured, [])
+        assessment = classify(measured, [presets.SATISFACTION_BONUS_BAR])
         november = calendar.period_of(datetime(2025, 11, 15, tzinfo=SHOP_TIMEZONE))
         statement = plan_of(satisfaction_bonus()).apply(assessment, november)
         assert statement.period == november
         assert len(statement.agents) == 12
-        with pytest.raises(PolicyError, match="no groups in"):
+        with fails(UnknownKeyError, "period", match="not a period of"):
             plan_of(satisfaction_bonus()).apply(assessment, MAY)
 
     def test_needs_agent_groups(self):
         measured = measure(example_shop(200), [MEAN_RATING], by="channel")
-        with pytest.raises(PolicyError, match="grouped by 'agent'"):
-            plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
-        with pytest.raises(PolicyError, match="expected an Assessment"):
+        with fails(PolicyError, "assessment", match="grouped by 'agent'"):
+            pay(plan_of(satisfaction_bonus()), measured)
+        with fails(WrongTypeError, "assessment", match="an Assessment|a Assessment"):
             plan_of(satisfaction_bonus()).apply(measured, MAY)
-        with pytest.raises(PolicyError, match="expected a Period"):
+        with fails(WrongTypeError, "period", match="a Period, not str"):
             plan_of(satisfaction_bonus()).apply(classify(measured, []), "May")
+
+    def test_statement_to_pandas(self):
+        """Amounts stay exact Decimals; the period becomes its label on request."""
+        statement = plan_of(PoolShare(name="pool", pool="100")).apply(
+            pool_assessment({"a": 0.9, "b": 0.6}), MAY
+        )
+        frame = statement.to_pandas(period_labels=True)
+        assert list(frame["period"]) == ["2026-05", "2026-05"]
+        assert list(frame["amount"]) == [Decimal("60.00"), Decimal("40.00")]
+        assert list(statement.to_pandas()["period"]) == [MAY, MAY]
 
     def test_statement_text_and_records(self):
         assessment = pool_assessment({"a": 0.9, "b": 0.0})
@@ -678,7 +750,7 @@ class TestPlan:
                 name="pool", pool=Decimal(pool).scaleb(-2), weight="weighted_workload"
             ),
         )
-        statement = plan.apply(classify(measured, []), MAY)
+        statement = pay(plan, measured)
         assert statement.total_paid == sum(line.amount for line in statement.lines)
         assert statement.total_paid == sum(statement.totals.values())
         assert all(line.amount >= 0 for line in statement.lines)
@@ -725,7 +797,11 @@ class TestRelabelling:
         names = data.draw(st.permutations([f"x{i:02}" for i in range(len(ids))]))
         mapping = dict(zip(ids, names, strict=True))
         plan = plan_of(
-            satisfaction_bonus(min_sample=5),
+            ThresholdBonus(
+                name="satisfaction bonus",
+                bar=bar("mean_rating", at_least=4.5, min_sample=5),
+                amount="500",
+            ),
             PerPoint(name="points", rate="1.25"),
             PoolShare(name="pool", pool="9999.99", weight="weighted_workload"),
         )
@@ -736,7 +812,8 @@ class TestRelabelling:
                 [MEAN_RATING, "weighted_workload", "satisfaction_rate"],
                 by="agent",
             )
-            return plan.apply(classify(measured, [presets.SATISFACTION]), MAY)
+            policies = [presets.SATISFACTION, *plan.tier_policies]
+            return plan.apply(classify(measured, policies), MAY)
 
         before, after = pay(shop), pay(relabelled(shop, mapping))
         assert sorted(after.totals.values()) == sorted(before.totals.values())
@@ -764,8 +841,15 @@ class TestComparePlans:
         assert rows["a"].total_a + rows["b"].total_a == Decimal(1000)
         assert rows["a"].difference == Decimal(800) - rows["a"].total_a
         assert comparison.to_records()[0]["agent_id"] == "a"
+        frame = comparison.to_pandas()
+        assert list(frame["agent_id"]) == ["a", "b"]
+        assert list(frame["difference"]) == [r.difference for r in comparison.rows]
+        markup = comparison._repr_html_()
+        assert "CNY 800.00" in markup
+        assert "<th" in markup
+        assert markup.count("<tr>") == 1 + len(comparison.rows)
         yen = IncentivePlan(name="yen", currency="JPY", rules=[satisfaction_bonus()])
-        with pytest.raises(PolicyError, match="one currency"):
+        with fails(PolicyError, "plan_b", match="currency of plan_a"):
             compare_plans(flat, yen, assessment, MAY)
 
     def test_agent_paid_by_one_plan_only(self):
@@ -775,11 +859,223 @@ class TestComparePlans:
         both = plan_of(
             satisfaction_bonus(), eligible_roles=(Role.AGENT, Role.SUPERVISOR)
         )
-        comparison = compare_plans(
-            plan_of(satisfaction_bonus()), both, classify(measured, []), MAY
-        )
+        assessment = classify(measured, both.tier_policies)
+        comparison = compare_plans(plan_of(satisfaction_bonus()), both, assessment, MAY)
         (supervisor,) = [r for r in comparison.rows if r.agent_id == "s"]
         assert (supervisor.total_a, supervisor.total_b) == (0, Decimal(500))
+
+
+class TestRulesReadJudgements:
+    @given(
+        shares=st.lists(st.integers(0, 100), min_size=1, max_size=8),
+        means=st.lists(st.integers(300, 500), min_size=8, max_size=8),
+        n=st.integers(1, 60),
+    )
+    def test_every_line_quotes_the_assessments_judgement(self, shares, means, n):
+        """For every line, the tier and the numbers equal the assessment's."""
+        agents = [f"a{i}" for i in range(len(shares))]
+        measured = synthetic(
+            {
+                sqm.satisfaction_rate(): satisfaction_of(
+                    {a: x / 100 for a, x in zip(agents, shares, strict=True)}, n=n
+                ),
+                MEAN_RATING: ratings_of(
+                    {a: m / 100 for a, m in zip(agents, means, strict=False)}, n=n
+                ),
+            }
+        )
+        plan = plan_of(
+            satisfaction_bonus(),
+            TieredBonus(name="tier", tiers=presets.SATISFACTION, amounts=AMOUNTS),
+        )
+        assessment = classify(measured, plan.tier_policies)
+        statement = plan.apply(assessment, MAY)
+        amounts = {
+            "reached": Decimal(500),
+            **{k: Decimal(a) for k, a in AMOUNTS.items()},
+        }
+        assert len(statement.lines) == 2 * len(agents)
+        for line in statement.lines:
+            (quoted,) = line.judgements
+            shown = assessment.get(quoted.metric, **line.key)
+            assert shown.tier == quoted.tier
+            assert shown.n == quoted.n
+            for number in ("value", "low", "high"):
+                a, b = getattr(shown, number), getattr(quoted, number)
+                assert a == b or (math.isnan(a) and math.isnan(b))
+            assert line.explanation.startswith(shown.reason)
+            assert line.amount == amounts.get(shown.tier, Decimal(0))
+
+
+class TeamPot:
+    """A custom rule: a fixed amount per agent, except for one team."""
+
+    name = "team pot"
+    eligible = None
+    tier_policies = ()
+
+    def __init__(self, skip=None, drop=None, amount=Decimal("10.00")):
+        self.skip, self.drop, self.amount = skip, drop, amount
+
+    def check(self, currency, *, allow_negative):
+        currency.exact(self.name, "amount", self.amount)
+
+    def pay(self, assessment, payees, currency):
+        lines, excluded = [], []
+        for payee in payees:
+            if payee.agent_id == self.drop:
+                continue
+            if payee.agent_id == self.skip:
+                excluded.append(
+                    Exclusion(
+                        agent_id=payee.agent_id,
+                        role=payee.role,
+                        reason="in the other team",
+                        rule=self.name,
+                    )
+                )
+                continue
+            lines.append(
+                PayoutLine(
+                    agent_id=payee.agent_id,
+                    rule=self.name,
+                    amount=self.amount,
+                    explanation=f"pot {currency.format(self.amount)}",
+                    key=payee.key,
+                )
+            )
+        return RuleOutcome(lines=tuple(lines), excluded=tuple(excluded))
+
+
+class TestRuleProtocol:
+    def test_any_object_following_the_protocol_is_a_rule(self):
+        """A shop's own rule is paid like a built-in one, its exclusions listed."""
+        measured = synthetic({MEAN_RATING: ratings_of({"a": 4.0, "b": 4.0})})
+        rule = TeamPot(skip="b")
+        assert isinstance(rule, Rule)
+        assert isinstance(satisfaction_bonus(), Rule)
+        statement = pay(plan_of(rule), measured)
+        assert statement.totals == {"a": Decimal("10.00")}
+        (excluded,) = statement.excluded
+        assert (excluded.agent_id, excluded.rule, excluded.reason) == (
+            "b",
+            "team pot",
+            "in the other team",
+        )
+
+    def test_a_rule_that_drops_a_payee_is_refused(self):
+        """Every payee gets one line or one exclusion: nobody silently vanishes."""
+        measured = synthetic({MEAN_RATING: ratings_of({"a": 4.0, "b": 4.0})})
+        with fails(PolicyError, "outcome", match="exactly one line or one exclusion"):
+            pay(plan_of(TeamPot(drop="b")), measured)
+
+    def test_amounts_are_quantized_and_checked(self):
+        """A custom rule's amounts come out in the currency's minor unit."""
+        measured = synthetic({MEAN_RATING: ratings_of({"a": 4.0})})
+        statement = pay(plan_of(TeamPot(amount=Decimal(7))), measured)
+        assert str(statement.lines[0].amount) == "7.00"
+        with fails(PolicyError, "amount", match="multiples of 0.01"):
+            IncentivePlan(
+                name="x", currency="CNY", rules=[TeamPot(amount=Decimal("0.001"))]
+            )
+
+    def test_payee_and_outcome_are_checked_values(self):
+        """Payee and RuleOutcome are public, validated values."""
+        payee = Payee(agent_id="a", role=Role.AGENT, key={"agent": "a"})
+        assert payee.key == {"agent": "a"}
+        with fails(WrongTypeError, "role"):
+            Payee(agent_id="a", role="agent", key={"agent": "a"})
+        assert RuleOutcome(lines=()).unallocated == ()
+
+    def test_statements_with_undefined_intervals_travel(self):
+        """A line quoting a judgement without an interval still pickles to equal."""
+        measured = synthetic({MEAN_RATING: ratings_of({"a": 5.0}, n=1)})
+        statement = pay(plan_of(satisfaction_bonus()), measured)
+        (line,) = statement.lines
+        assert math.isnan(line.judgements[0].low)
+        assert pickle.loads(pickle.dumps(statement.lines)) == statement.lines
+        assert copy.deepcopy(statement.lines) == statement.lines
+
+    def test_protocol_values_travel(self):
+        """Payees, outcomes, gates and results pickle and deep-copy to equals."""
+        line = PayoutLine(
+            agent_id="a", rule="r", amount=Decimal("1.00"), explanation="why"
+        )
+        values = [
+            Payee(agent_id="a", role=Role.AGENT, key={"agent": "a"}),
+            RuleOutcome(lines=(line,)),
+            Eligibility(tiers={"satisfaction_rate": ("excellent", "good")}),
+            satisfaction_bonus(eligible=Eligibility(tiers={"mean_rating": "reached"})),
+        ]
+        for value in values:
+            assert pickle.loads(pickle.dumps(value)) == value
+            assert copy.deepcopy(value) == value
+
+
+SHARES = {"a": 0.95, "b": 0.85, "c": 0.5}
+
+
+class TestEligibility:
+    def gated_pool(self, eligibility):
+        assessment = pool_assessment(SHARES, points={"a": 10, "b": 30, "c": 60})
+        rule = PoolShare(
+            name="pool", pool="900", weight="weighted_workload", eligible=eligibility
+        )
+        return assessment, plan_of(rule).apply(assessment, MAY)
+
+    def test_tiers_gate_excludes_with_the_judgement(self):
+        """Only agents rated at least good share the pool; c is told why."""
+        assessment, statement = self.gated_pool(
+            Eligibility(tiers={"satisfaction_rate": ("excellent", "good")})
+        )
+        assert statement.totals == {"a": Decimal(225), "b": Decimal(675)}
+        (excluded,) = statement.excluded
+        assert excluded.agent_id == "c"
+        assert excluded.rule == "pool"
+        judgement = assessment.get("satisfaction_rate", agent="c")
+        assert excluded.reason == (
+            f"not eligible: satisfaction_rate is warning, not excellent or good "
+            f"({judgement.reason})"
+        )
+
+    def test_nobodys_score_changes(self):
+        """The gate reads the assessment; it does not filter data."""
+        assessment, _ = self.gated_pool(
+            Eligibility(tiers={"satisfaction_rate": "good"})
+        )
+        before = pool_assessment(SHARES, points={"a": 10, "b": 30, "c": 60})
+        assert assessment.to_records() == before.to_records()
+        assert assessment.scores == before.scores
+
+    def test_predicate_gate(self):
+        """A predicate over the agent's judgements admits or refuses, with words."""
+
+        def excellent(judgements):
+            return judgements["satisfaction_rate"].tier == "excellent"
+
+        _, statement = self.gated_pool(
+            Eligibility(predicate=excellent, description="rated excellent")
+        )
+        assert statement.totals == {"a": Decimal(900)}
+        assert [(e.agent_id, e.reason) for e in statement.excluded] == [
+            ("b", "not eligible: not rated excellent"),
+            ("c", "not eligible: not rated excellent"),
+        ]
+
+    def test_bad_gates(self):
+        """Gates need something to check, known tiers and a description."""
+        with fails(PolicyError, "tiers", match="give accepted tiers"):
+            Eligibility()
+        with fails(PolicyError, "description"):
+            Eligibility(predicate=lambda _: True)
+        with fails(WrongTypeError, "predicate", match="callable"):
+            Eligibility(predicate="yes", description="yes")
+        with fails(UnknownKeyError, "tiers", match="not a tier of satisfaction_rate"):
+            self.gated_pool(Eligibility(tiers={"satisfaction_rate": "great"}))
+        with fails(UnknownKeyError, "tiers", match="no tier policy"):
+            self.gated_pool(Eligibility(tiers={"mean_rating": "reached"}))
+        with fails(WrongTypeError, "predicate", match="a bool result"):
+            self.gated_pool(Eligibility(predicate=lambda _: 1, description="one"))
 
 
 QUARTERS = Quarterly(UTC)
@@ -828,6 +1124,11 @@ class TestConsecutivePeriods:
         ]
         assert len(earned[1].evidence) == 2
         assert "0.950 ≥ 0.9 → excellent" in earned[1].evidence[0]
+        frame = earned.to_pandas(period_labels=True)
+        assert list(frame["agent_id"]) == ["long", "run"]
+        assert list(frame["period"]) == ["2026-Q2", "2026-Q2"]
+        assert earned.to_records()[0]["title"] == "senior agent"
+        assert "senior agent" in earned._repr_html_()
 
     def test_several_accepted_tiers_and_longer_runs(self):
         assessment = quarterly({"a": [0.85, 0.95, 0.8, 0.7], "b": [0.85] * 4})
@@ -846,7 +1147,7 @@ class TestConsecutivePeriods:
 
     def test_refusals(self):
         assessment = quarterly({"a": [0.9]})
-        with pytest.raises(PolicyError, match="no tier policy"):
+        with fails(UnknownKeyError, "qualifies", match="no tier policy"):
             ConsecutivePeriods(
                 title="x",
                 qualifies={"first_contact_resolution": "excellent"},
@@ -869,9 +1170,10 @@ class TestConsecutivePeriods:
             chosen = {
                 "title": "x",
                 "qualifies": {"satisfaction_rate": "excellent"},
+                "calendar": QUARTERS,
                 **options,
             }
-            with pytest.raises(PolicyError):
+            with pytest.raises(ServiceQualityError):
                 ConsecutivePeriods(**chosen)
 
 
@@ -942,8 +1244,8 @@ class TestTopShare:
         ],
     )
     def test_bad_options(self, options):
-        with pytest.raises(PolicyError):
-            TopShare(title="t", **options)
+        with pytest.raises(ServiceQualityError):
+            TopShare(title="t", **{"calendar": Yearly(UTC), **options})
 
 
 T0 = datetime(2026, 5, 4, 9, tzinfo=UTC)
@@ -1008,14 +1310,23 @@ class TestBestCases:
     def test_one_per_week_and_nothing_to_show(self):
         shop = example_shop(1_000)
         weekly = Weekly(SHOP_TIMEZONE)
-        cases = best_cases(shop, calendar=weekly)
+        cases = best_cases(shop, calendar=weekly, min_sample=1)
         periods = [c.period for c in cases]
         assert periods == sorted(set(periods))
         assert all(c.agent_id != "bot" for c in cases)
+        frame = cases.to_pandas(period_labels=True)
+        assert list(frame["conversation_id"]) == [c.conversation_id for c in cases]
+        assert all(label.startswith("2025-W") for label in frame["period"])
+        empty = best_cases(
+            shop.filter(np.zeros(len(shop), dtype=bool)), calendar=weekly
+        )
+        assert empty == ()
+        assert empty.to_records() == []
+        assert "0 result(s)" in empty._repr_html_()
         empty = shop.filter(np.zeros(len(shop), dtype=bool))
         assert best_cases(empty, calendar=weekly) == ()
         with pytest.raises(ValidationError, match="per_period"):
-            best_cases(shop, per_period=0)
+            best_cases(shop, calendar=weekly, per_period=0)
         with pytest.raises(ValidationError, match="calendar"):
             best_cases(shop, calendar="weekly")
 
@@ -1047,9 +1358,12 @@ class TestPraiseDigest:
             ("a2", ("thanks for taking over",)),
         ]
         assert digest[0].conversation_ids == ("c2", "c1")
-        assert praise_digest(table.filter(np.zeros(6, dtype=bool))) == ()
+        nothing = table.filter(np.zeros(6, dtype=bool))
+        assert praise_digest(nothing, calendar=Weekly(UTC)) == ()
+        with fails(ValidationError, "calendar", match="is required"):
+            praise_digest(nothing)
         with pytest.raises(ValidationError, match="table"):
-            praise_digest([])
+            praise_digest([], calendar=Weekly(UTC))
 
 
 class TestEdges:
@@ -1059,7 +1373,7 @@ class TestEdges:
             min_sample=30,
         )
         rule = PoolShare(name="pool", pool="10", weight="mean_rating")
-        statement = plan_of(rule).apply(classify(measured, []), MAY)
+        statement = pay(plan_of(rule), measured)
         assert statement.totals == {"a": 0, "b": 0, "c": Decimal(10)}
         assert "mean_rating undefined" in statement.lines_of("a")[0].explanation
         assert "too few observations" in statement.lines_of("b")[0].explanation
@@ -1093,15 +1407,15 @@ class TestEdges:
             metrics=[metric],
             states={metric.name: np.array([[100, 450, 2030]], dtype=float)},
         )
-        with pytest.raises(PolicyError, match="no role for agent 'a'"):
-            plan_of(satisfaction_bonus()).apply(classify(measured, []), MAY)
+        with fails(UnknownKeyError, "agent", match="'a': has no known role"):
+            pay(plan_of(satisfaction_bonus()), measured)
 
     def test_development_rules_need_agent_by_period(self):
         measured = synthetic({sqm.satisfaction_rate(): satisfaction_of({"a": 0.9})})
         rule = ConsecutivePeriods(
-            title="x", qualifies={"satisfaction_rate": "excellent"}
+            title="x", qualifies={"satisfaction_rate": "excellent"}, calendar=QUARTERS
         )
-        with pytest.raises(PolicyError, match="exactly 'agent' and a calendar"):
+        with fails(PolicyError, "assessment", match="exactly 'agent' and a calendar"):
             rule.recognise(classify(measured, [presets.SATISFACTION]))
 
     def test_only_eligible_and_ranked_agents(self):

@@ -40,7 +40,7 @@ from servicequality.incentives import (
     allocate,
 )
 from servicequality.metrics import mean_rating
-from servicequality.policy import Scorecard, classify, presets
+from servicequality.policy import classify, presets
 
 CNY = Currency.of("CNY")
 
@@ -263,7 +263,7 @@ class TestCallerContext:
         with pytest.raises(PolicyError, match=r"smaller than 1E\+26"):
             CNY.exact("x", "amount", value)
         with pytest.raises(PolicyError, match=r"smaller than 1E\+26"):
-            ThresholdBonus(name="t", metric="mean_rating", at_least=4.5, amount=value)
+            ThresholdBonus(name="t", bar=presets.SATISFACTION_BONUS_BAR, amount=value)
 
     def test_a_whole_plan_pays_the_same_under_a_hostile_context(self):
         """Every line and total is the same under ``prec=6`` with every trap set."""
@@ -274,8 +274,7 @@ class TestCallerContext:
             rules=[
                 ThresholdBonus(
                     name="bar",
-                    metric="mean_rating",
-                    at_least=4.5,
+                    bar=presets.SATISFACTION_BONUS_BAR,
                     amount="1234567.89",
                 ),
                 TieredBonus(
@@ -286,6 +285,11 @@ class TestCallerContext:
                 PerPoint(name="points", rate="123.45"),
                 PoolShare(name="pool", pool="98765432.10", weight="composite_score"),
             ],
+        )
+        assessment = classify(
+            assessment.measurements,
+            [presets.SATISFACTION, *plan.tier_policies],
+            scorecard=presets.MATURE_STAGE,
         )
         expected = plan.apply(assessment, period)
         with localcontext(**HOSTILE):
@@ -322,7 +326,7 @@ def _november():
     shop = example_shop(rating_scale=RatingScale.FIVE_STAR)
     month = Monthly(SHOP_TIMEZONE)
     november = month.period_of(datetime(2025, 11, 1, tzinfo=SHOP_TIMEZONE))
-    scorecard = Scorecard.mature_stage()
+    scorecard = presets.MATURE_STAGE
     measured = measure(
         shop,
         [

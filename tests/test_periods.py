@@ -61,7 +61,7 @@ class TestPeriod:
 
     def test_naive_instants_are_not_contained(self):
         """A naive datetime is never inside a period."""
-        period = Monthly().period_of(datetime(2025, 1, 5, tzinfo=UTC))
+        period = Monthly(UTC).period_of(datetime(2025, 1, 5, tzinfo=UTC))
         assert datetime(2025, 1, 5) not in period
 
     def test_dst_month_is_an_hour_short(self):
@@ -77,7 +77,7 @@ class TestCalendars:
         assert codes.tolist() == [0]
         assert periods[0].start == datetime(2025, 11, 10, tzinfo=SHANGHAI)
         assert periods[0].end == datetime(2025, 11, 17, tzinfo=SHANGHAI)
-        _, (utc_week,) = Weekly().assign(instants("2025-11-09T23:30"))
+        _, (utc_week,) = Weekly(UTC).assign(instants("2025-11-09T23:30"))
         assert utc_week.start == datetime(2025, 11, 3, tzinfo=UTC)
 
     def test_month_quarter_year_boundaries(self):
@@ -94,7 +94,7 @@ class TestCalendars:
 
     def test_periods_come_in_time_order(self):
         """Codes index periods sorted by start, whatever the row order."""
-        codes, periods = Monthly().assign(
+        codes, periods = Monthly(UTC).assign(
             instants("2025-05-02", "2025-01-09", "2025-03-03")
         )
         assert codes.tolist() == [2, 0, 1]
@@ -114,11 +114,11 @@ class TestCalendars:
     def test_nat_and_non_datetime_arrays_are_rejected(self):
         """Only set datetime64 instants can be assigned."""
         with pytest.raises(ValidationError, match="NaT"):
-            Monthly().assign(instants("2025-01-01", "NaT"))
+            Monthly(UTC).assign(instants("2025-01-01", "NaT"))
         with pytest.raises(ValidationError, match="datetime64"):
-            Monthly().assign(np.array([1, 2]))
+            Monthly(UTC).assign(np.array([1, 2]))
         with pytest.raises(ValidationError, match="timezone-aware"):
-            Monthly().period_of(datetime(2025, 1, 1))
+            Monthly(UTC).period_of(datetime(2025, 1, 1))
 
     def test_empty_input_gives_no_periods(self):
         """Nothing in, nothing out."""
@@ -156,7 +156,7 @@ class TestHourOfDay:
         )
         assert hours == (9, 23)
         assert codes.tolist() == [1, 0]
-        assert HourOfDay().hour_of(datetime(2025, 1, 1, 7, tzinfo=UTC)) == 7
+        assert HourOfDay(UTC).hour_of(datetime(2025, 1, 1, 7, tzinfo=UTC)) == 7
 
 
 ZONES = st.sampled_from(
@@ -217,7 +217,7 @@ class TestHostileInstantsAndZones:
         with pytest.raises(ValidationError, match="not a known IANA time zone"):
             calendar(name)
 
-    @pytest.mark.parametrize("zone", [5, b"UTC", None])
+    @pytest.mark.parametrize("zone", [5, b"UTC", 8.0])
     def test_a_zone_of_the_wrong_type_is_a_wrong_type_error(self, zone):
         with pytest.raises(WrongTypeError):
             Monthly(zone)
@@ -286,3 +286,16 @@ class TestHostileInstantsAndZones:
             end=datetime(1, 1, 2, tzinfo=SHANGHAI),
         )
         assert datetime(1, 1, 1, tzinfo=SHANGHAI) not in inside
+
+
+class TestNoImplicitZone:
+    @pytest.mark.parametrize(
+        "calendar", [Weekly, Monthly, Quarterly, Yearly, HourOfDay]
+    )
+    def test_a_calendar_needs_its_zone(self, calendar):
+        """No calendar falls back to UTC: the zone is asked for by name."""
+        with pytest.raises(ValidationError, match=r"is required.*no default") as caught:
+            calendar()
+        assert (caught.value.owner, caught.value.field) == (calendar.__name__, "tz")
+        with pytest.raises(WrongTypeError, match="not float"):
+            calendar(8.0)

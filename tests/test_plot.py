@@ -24,8 +24,12 @@ from servicequality.plot._fonts import font_families
 from servicequality.policy import Tier, TierPolicy, classify
 
 SATISFACTION = TierPolicy(
-    "satisfaction_rate",
-    (Tier("excellent", at_least=0.9), Tier("good", at_least=0.8), Tier("warning")),
+    metric="satisfaction_rate",
+    tiers=(
+        Tier(name="excellent", at_least=0.9),
+        Tier(name="good", at_least=0.8),
+        Tier(name="warning"),
+    ),
     min_sample=5,
 )
 NO_CJK_FONT = not set(CJK_FONTS) & set(font_families())

@@ -1,14 +1,23 @@
 """Tiers, scorecards and schedules: boundaries, monotonicity, plain-data round trips."""
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicequality import ConversationTable, Monthly, PolicyError, measure
+from servicequality import (
+    ConversationTable,
+    Monthly,
+    PolicyError,
+    SLAPolicy,
+    UnknownKeyError,
+    WrongTypeError,
+    measure,
+)
+from servicequality import metrics as sqm
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.policy import (
     INSUFFICIENT_DATA,
@@ -22,6 +31,7 @@ from servicequality.policy import (
     classify,
     presets,
 )
+from tests.raising import fails
 
 
 def tier_of(policy, value, n=1000, low=math.nan, high=math.nan):
@@ -78,7 +88,9 @@ class TestSmallSamplesAndBasis:
     def test_interval_basis_uses_the_conservative_end(self):
         """A 0.92 rate whose lower bound is 0.86 is only 'good' on the interval."""
         policy = TierPolicy(
-            "satisfaction_rate", presets.SATISFACTION.tiers, basis="interval"
+            metric="satisfaction_rate",
+            tiers=presets.SATISFACTION.tiers,
+            basis="interval",
         )
         assert policy.classify(0.92, n=100, low=0.86, high=0.96)[0] == "good"
         assert tier_of(presets.SATISFACTION, 0.92, low=0.86, high=0.96) == "excellent"
@@ -87,8 +99,12 @@ class TestSmallSamplesAndBasis:
     def test_lower_is_better_uses_at_most_and_the_upper_bound(self):
         """Response time: the upper bound must be within the limit."""
         policy = TierPolicy(
-            "first_response_time",
-            (Tier("fast", at_most=60), Tier("ok", at_most=180), Tier("slow")),
+            metric="first_response_time",
+            tiers=(
+                Tier(name="fast", at_most=60),
+                Tier(name="ok", at_most=180),
+                Tier(name="slow"),
+            ),
             basis="interval",
         )
         assert policy.classify(50, n=50, low=40, high=70)[0] == "ok"
@@ -97,10 +113,14 @@ class TestSmallSamplesAndBasis:
 
     def test_reason_reads_as_one_sentence(self):
         """The reason shows the value, the bar, the tier, n and the interval."""
-        _, reason = presets.SATISFACTION.classify(0.912, n=213, low=0.87, high=0.94)
+        _, reason = presets.SATISFACTION.classify(
+            0.912, n=213, low=0.87, high=0.94, confidence=0.95
+        )
         assert reason == (
             "satisfaction_rate 0.912 ≥ 0.9 → excellent (n = 213, 95 % CI 0.870–0.940)"
         )
+        _, bare = presets.SATISFACTION.classify(0.912, n=213, low=0.87, high=0.94)
+        assert "(n = 213, CI 0.870–0.940)" in bare
         _, below = presets.SATISFACTION.classify(0.5, n=213, low=0.4, high=0.6)
         assert "< 0.8 → warning" in below
 
@@ -109,35 +129,77 @@ class TestPolicyRules:
     @pytest.mark.parametrize(
         ("tiers", "message"),
         [
-            ((Tier("a", at_least=0.8), Tier("a")), "twice"),
-            ((Tier("a", at_least=0.8), Tier("b", at_most=0.9), Tier("c")), "mix"),
+            ((Tier(name="a", at_least=0.8), Tier(name="a")), "twice"),
             (
-                (Tier("a", at_least=0.8), Tier("b", at_least=0.9), Tier("c")),
+                (
+                    Tier(name="a", at_least=0.8),
+                    Tier(name="b", at_most=0.9),
+                    Tier(name="c"),
+                ),
+                "mix",
+            ),
+            (
+                (
+                    Tier(name="a", at_least=0.8),
+                    Tier(name="b", at_least=0.9),
+                    Tier(name="c"),
+                ),
                 "best to worst",
             ),
             (
-                (Tier("a", at_least=0.8), Tier("b", at_least=0.8), Tier("c")),
+                (
+                    Tier(name="a", at_least=0.8),
+                    Tier(name="b", at_least=0.8),
+                    Tier(name="c"),
+                ),
                 "best to worst",
             ),
-            ((Tier("a", at_least=0.8), Tier("b", at_least=0.5)), "catch-all"),
-            ((Tier("a"), Tier("b")), "only the last"),
-            ((Tier("a", at_least=1.2), Tier("b")), "0..1"),
-            ((), "non-empty"),
+            ((Tier(name="a", at_least=0.8), Tier(name="b", at_least=0.5)), "catch-all"),
+            ((Tier(name="a"), Tier(name="b")), "only the last"),
+            ((), "at least one tier"),
         ],
     )
     def test_inconsistent_tiers_are_policy_errors(self, tiers, message):
         """Overlapping, unordered or duplicate tiers name the rule."""
-        with pytest.raises(PolicyError, match=message):
-            TierPolicy("satisfaction_rate", tiers)
+        with fails(PolicyError, "tiers", match=message):
+            TierPolicy(metric="satisfaction_rate", tiers=tiers)
 
-    def test_negative_time_bound_and_bad_options(self):
-        """Times cannot be negative; min_sample and basis are checked."""
-        with pytest.raises(PolicyError, match="negative"):
-            TierPolicy("first_response_time", (Tier("a", at_most=-1), Tier("b")))
+    def test_bounds_are_checked_against_the_declared_unit(self):
+        """Shares stay in 0..1 and times above 0, whatever the metric's name."""
+        shop = example_shop(300)
+        sla = SLAPolicy(name="chat", first_response=timedelta(minutes=3))
+        measured = measure(shop, ["first_response_time", *sla.metrics()], by="agent")
+        share = TierPolicy(
+            metric="sla_chat_first_response",
+            tiers=(Tier(name="a", at_least=1.2), Tier(name="b")),
+        )
+        with fails(PolicyError, "tiers", match="share bound must be in 0..1"):
+            classify(measured, [share])
+        negative = TierPolicy(
+            metric="first_response_time",
+            tiers=(Tier(name="a", at_most=-1), Tier(name="b")),
+        )
+        with fails(PolicyError, "tiers", match="seconds must not be negative"):
+            classify(measured, [negative])
+        share.check_metric(unit="score", higher_is_better=True)
+        negative.check_metric(unit="score", higher_is_better=False)
+        with fails(PolicyError, "tiers", match="where lower is better"):
+            share.check_metric(unit="score", higher_is_better=False)
+
+    def test_bad_options(self):
+        """min_sample and basis are checked."""
         with pytest.raises(PolicyError, match="min_sample"):
-            TierPolicy("satisfaction_rate", presets.SATISFACTION.tiers, min_sample=0)
+            TierPolicy(
+                metric="satisfaction_rate",
+                tiers=presets.SATISFACTION.tiers,
+                min_sample=0,
+            )
         with pytest.raises(PolicyError, match="basis"):
-            TierPolicy("satisfaction_rate", presets.SATISFACTION.tiers, basis="mean")
+            TierPolicy(
+                metric="satisfaction_rate",
+                tiers=presets.SATISFACTION.tiers,
+                basis="mean",
+            )
 
     @pytest.mark.parametrize(
         ("arguments", "message"),
@@ -152,7 +214,7 @@ class TestPolicyRules:
         """Tiers check their own fields."""
         name = arguments.pop("name")
         with pytest.raises(PolicyError, match=message):
-            Tier(name, **arguments)
+            Tier(name=name, **arguments)
 
 
 BOUNDS = st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=4, unique=True)
@@ -165,10 +227,10 @@ def policies(draw):
     if not higher:
         bounds.reverse()
     side = "at_least" if higher else "at_most"
-    tiers = [Tier(f"t{i}", **{side: b}) for i, b in enumerate(bounds)]
+    tiers = [Tier(name=f"t{i}", **{side: b}) for i, b in enumerate(bounds)]
     return TierPolicy(
-        "satisfaction_rate",
-        (*tiers, Tier("rest")),
+        metric="satisfaction_rate",
+        tiers=(*tiers, Tier(name="rest")),
         min_sample=draw(st.integers(1, 50)),
         basis=draw(st.sampled_from(["value", "interval"])),
     )
@@ -192,23 +254,48 @@ class TestPolicyProperties:
         assert policy == TierPolicy.from_dict(policy.to_dict())
 
     @pytest.mark.parametrize(
-        ("data", "message"),
+        ("data", "kind", "field", "message"),
         [
-            ({"metric": "x"}, "missing key 'tiers'"),
-            ({"metric": "x", "tiers": [], "colour": "red"}, "unknown key 'colour'"),
-            ({"metric": "x", "tiers": "excellent"}, "list"),
-            ({"metric": "x", "tiers": [{"name": "a", "at_least": "high"}]}, "at_least"),
+            ({"metric": "x"}, PolicyError, "tiers", "required but missing"),
+            (
+                {"metric": "x", "tiers": [], "colour": "red"},
+                PolicyError,
+                "colour",
+                "not a known key",
+            ),
+            ({"metric": "x", "tiers": "excellent"}, WrongTypeError, "tiers", "list"),
+            (
+                {"metric": "x", "tiers": [{"name": "a", "at_least": "high"}]},
+                WrongTypeError,
+                "at_least",
+                "a number, not str",
+            ),
             (
                 {"metric": "x", "tiers": [{"name": "a", "above": 1}]},
-                "unknown key 'above'",
+                PolicyError,
+                "above",
+                "known keys: name, at_least, at_most",
             ),
-            ("satisfaction", "mapping"),
+            ("satisfaction", WrongTypeError, "data", "mapping"),
         ],
     )
-    def test_bad_plain_data_names_the_key(self, data, message):
+    def test_bad_plain_data_names_the_key(self, data, kind, field, message):
         """Configuration errors say which key broke which rule."""
-        with pytest.raises(PolicyError, match=message):
+        with fails(kind, field, match=message):
             TierPolicy.from_dict(data)
+
+    def test_deeply_nested_data_is_a_library_error(self):
+        """Data nested 100,000 deep is refused by the library, not by recursion."""
+        deep: list = []
+        for _ in range(100_000):
+            deep = [deep]
+        with fails(WrongTypeError, "data"):
+            TierPolicy.from_dict({"metric": "x", "tiers": [deep]})
+        nested: dict = {}
+        for _ in range(100_000):
+            nested = {"tiers": nested}
+        with fails(PolicyError, "metric", match="required"):
+            TierPolicy.from_dict(nested)
 
 
 def component(metric, weight, worst=0.0, best=1.0):
@@ -231,8 +318,8 @@ class TestScorecard:
                 totals[c.dimension] = totals.get(c.dimension, 0) + c.weight
             return max(totals, key=totals.get)
 
-        assert weight_of(Scorecard.growth_stage()) is Dimension.RESPONSIVENESS
-        mature = Scorecard.mature_stage()
+        assert weight_of(presets.GROWTH_STAGE) is Dimension.RESPONSIVENESS
+        mature = presets.MATURE_STAGE
         weights = {c.metric: c.weight for c in mature.components}
         assert weights["first_contact_resolution"] + weights["satisfaction_rate"] >= 0.5
 
@@ -248,21 +335,21 @@ class TestScorecard:
         [
             ((component("a", 0.5), component("b", 0.4)), "sum to"),
             ((component("a", 0.5), component("a", 0.5)), "twice"),
-            ((), "non-empty"),
+            ((), "at least one"),
         ],
     )
     def test_bad_scorecards(self, parts, message):
         """Weights sum to 1 and each metric appears once."""
-        with pytest.raises(PolicyError, match=message):
+        with fails(PolicyError, "components", match=message):
             Scorecard(name="card", components=parts)
 
     def test_bad_components(self):
         """Weights in (0, 1], distinct worst and best, a known dimension."""
-        with pytest.raises(PolicyError, match="weight"):
+        with fails(PolicyError, "weight", match=r"\(0, 1\]"):
             component("a", 0)
-        with pytest.raises(PolicyError, match="differ"):
+        with fails(PolicyError, "best", match="differ"):
             component("a", 1, worst=0.5, best=0.5)
-        with pytest.raises(PolicyError, match="dimension"):
+        with fails(WrongTypeError, "dimension", match="a Dimension, not str"):
             ScorecardComponent(metric="a", weight=1, dimension="speed", worst=0, best=1)
 
     def test_composite_shows_each_contribution(self):
@@ -321,20 +408,20 @@ class TestScorecard:
 
     def test_round_trip_and_bad_plain_data(self):
         """Scorecards read back from plain data; bad keys are named."""
-        card = Scorecard.mature_stage()
+        card = presets.MATURE_STAGE
         assert card == Scorecard.from_dict(card.to_dict())
         data = card.to_dict()
         data["components"][0]["dimension"] = "speed"
-        with pytest.raises(PolicyError, match="dimension"):
+        with fails(PolicyError, "dimension", match="one of resolution_quality"):
             Scorecard.from_dict(data)
-        with pytest.raises(PolicyError, match="list"):
+        with fails(WrongTypeError, "components", match="list"):
             Scorecard.from_dict({"name": "x", "components": {}})
 
     def test_missing_metric_and_undefined_values(self):
         """A scorecard needs its metrics measured; NaN values give no composite."""
         shop = example_shop(300)
-        with pytest.raises(PolicyError, match="not measured"):
-            Scorecard.growth_stage().score(measure(shop, ["rating_rate"]))
+        with fails(UnknownKeyError, "components", match="not measured"):
+            presets.GROWTH_STAGE.score(measure(shop, ["rating_rate"]))
         card = Scorecard(
             name="bot", components=(component("transfer_rate", 1.0, worst=1, best=0),)
         )
@@ -367,38 +454,74 @@ class TestClassifyAndSchedule:
         assert len(records) == 2 * len(result)
         assert {"agent", "metric", "tier", "reason"} <= set(records[0])
 
+    def test_to_pandas_with_integer_counts_and_period_labels(self):
+        """One row per group and metric; n is an integer; periods become labels."""
+        shop = example_shop(800)
+        result = measure(
+            shop, ["satisfaction_rate"], by=["agent", Monthly(SHOP_TIMEZONE)]
+        )
+        assessment = classify(result, [presets.SATISFACTION])
+        frame = assessment.to_pandas(period_labels=True)
+        assert len(frame) == len(result)
+        assert str(frame["n"].dtype) == "int64"
+        periods = result.key_column("period")
+        assert list(frame["period"]) == [f"{p.start:%Y-%m}" for p in periods]
+        assert list(frame["tier"]) == [j.tier for j in assessment]
+        raw = assessment.to_pandas()
+        assert list(raw["period"]) == list(periods)
+
+    def test_reasons_say_the_confidence_level_that_was_set(self):
+        """A 90 % interval is called a 90 % interval, not a 95 % one."""
+        shop = example_shop(800)
+        ninety = attrs.evolve(sqm.satisfaction_rate(), confidence=0.9)
+        policy = attrs.evolve(presets.SATISFACTION, min_sample=1)
+        assessment = classify(measure(shop, [ninety], by="agent"), [policy])
+        reasons = [j.reason for j in assessment]
+        assert reasons
+        assert all("90 % CI" in r and "95 %" not in r for r in reasons)
+        default = classify(measure(shop, ["satisfaction_rate"], by="agent"), [policy])
+        assert all("95 % CI" in j.reason for j in default)
+
     def test_classify_errors(self):
         """Unmeasured metrics, duplicate policies and unknown groups are errors."""
         result = measure(example_shop(300), ["satisfaction_rate"], by="agent")
-        with pytest.raises(PolicyError, match="not measured"):
+        with fails(UnknownKeyError, "policies", match="not measured"):
             classify(result, [presets.FIRST_CONTACT_RESOLUTION])
-        with pytest.raises(PolicyError, match="two tier policies"):
+        with fails(PolicyError, "policies", match="two tier policies"):
             classify(result, [presets.SATISFACTION, presets.SATISFACTION])
+        with fails(WrongTypeError, "measurements", match="Measurements, not list"):
+            classify([], [presets.SATISFACTION])
+        with fails(WrongTypeError, "policies", match="TierPolicy, not str"):
+            classify(result, ["satisfaction_rate"])
+        with fails(WrongTypeError, "policies", match="sequence of TierPolicy"):
+            classify(result, presets.SATISFACTION)
         assessment = classify(result, [presets.SATISFACTION])
-        with pytest.raises(PolicyError, match="no group"):
+        with fails(UnknownKeyError, "key", match="not a group"):
             assessment.get("satisfaction_rate", agent="zz")
-        with pytest.raises(PolicyError, match="no tier policy"):
+        with fails(UnknownKeyError, "key", match="exactly the keys agent"):
+            assessment.get("satisfaction_rate", team="zz")
+        with fails(UnknownKeyError, "metric", match="no tier policy"):
             assessment.get("rating_rate", agent="a01")
-        with pytest.raises(PolicyError, match="no scorecard"):
+        with fails(UnknownKeyError, "key", match="no scorecard"):
             assessment.score(agent="a01")
 
     def test_schedule_judges_each_period_by_its_own_rules(self):
         """A revision from November applies to November, not to October."""
         strict = TierPolicy(
-            "satisfaction_rate",
-            (
-                Tier("excellent", at_least=0.99),
-                Tier("good", at_least=0.98),
-                Tier("warning"),
+            metric="satisfaction_rate",
+            tiers=(
+                Tier(name="excellent", at_least=0.99),
+                Tier(name="good", at_least=0.98),
+                Tier(name="warning"),
             ),
             min_sample=1,
         )
         lenient = TierPolicy(
-            "satisfaction_rate",
-            (
-                Tier("excellent", at_least=0.01),
-                Tier("good", at_least=0.0),
-                Tier("warning"),
+            metric="satisfaction_rate",
+            tiers=(
+                Tier(name="excellent", at_least=0.01),
+                Tier(name="good", at_least=0.0),
+                Tier(name="warning"),
             ),
             min_sample=1,
         )
@@ -424,7 +547,7 @@ class TestClassifyAndSchedule:
         assert assessment.tier("satisfaction_rate", period=october) == "excellent"
         assert assessment.tier("satisfaction_rate", period=november) == "warning"
         assert schedule.in_force(NOV + timedelta(days=3)).policies == (strict,)
-        with pytest.raises(PolicyError, match="no policy version"):
+        with fails(UnknownKeyError, "at", match="before the first policy version"):
             schedule.in_force(JAN - timedelta(days=1))
 
     def test_schedule_rules(self):
@@ -432,19 +555,29 @@ class TestClassifyAndSchedule:
         version = PolicyVersion(
             effective_from=JAN,
             policies=(presets.SATISFACTION,),
-            scorecard=Scorecard.growth_stage(),
+            scorecard=presets.GROWTH_STAGE,
         )
-        with pytest.raises(PolicyError, match="increasing"):
+        with fails(PolicyError, "versions", match="increasing"):
             PolicySchedule(versions=(version, version))
         schedule = PolicySchedule(versions=(version,))
         assert schedule == PolicySchedule.from_dict(schedule.to_dict())
         result = measure(example_shop(300), ["satisfaction_rate"], by="agent")
-        with pytest.raises(PolicyError, match="period"):
+        with fails(PolicyError, "measurements", match="period"):
             classify(result, schedule)
-        with pytest.raises(PolicyError, match="timezone-aware"):
+        with fails(PolicyError, "effective_from", match="timezone-aware"):
             PolicyVersion(effective_from=datetime(2025, 1, 1), policies=())
-        with pytest.raises(PolicyError, match="ISO"):
+        with fails(PolicyError, "effective_from", match="ISO"):
             PolicyVersion.from_dict({"effective_from": "soon", "policies": []})
+        with fails(PolicyError, "effective_from", match="timezone-aware"):
+            PolicyVersion(effective_from="2026-01-01T00:00:00", policies=())
+
+    def test_effective_from_text_is_parsed_at_construction(self):
+        """An ISO string with an offset becomes the datetime it names."""
+        version = PolicyVersion(effective_from="2026-01-01T00:00:00+08:00", policies=())
+        expected = datetime(2025, 12, 31, 16, 0, tzinfo=UTC)
+        assert expected == version.effective_from
+        schedule = PolicySchedule(versions=(version,))
+        assert schedule.in_force(expected) is version
 
     @given(
         st.lists(st.integers(0, 400), min_size=1, max_size=5, unique=True),
@@ -459,7 +592,7 @@ class TestClassifyAndSchedule:
         moment = JAN + timedelta(days=probe)
         started = [s for s in starts if s <= moment]
         if not started:
-            with pytest.raises(PolicyError):
+            with fails(UnknownKeyError, "at"):
                 schedule.in_force(moment)
             return
         assert schedule.in_force(moment).effective_from == max(started)

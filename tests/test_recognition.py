@@ -85,7 +85,7 @@ class TestTopShare:
         )
 
     def test_the_default_is_thirty(self):
-        assert TopShare(title="t").min_sample == MIN_SAMPLE == 30
+        assert TopShare(title="t", calendar=QUARTERS).min_sample == MIN_SAMPLE == 30
         counts = {"a": (29, 29), "b": (20, 30)}
         top = TopShare(title="t", by="satisfaction_rate", calendar=QUARTERS)
         assert [r.agent_id for r in top.recognise(assessed(counts))] == ["b"]
@@ -141,7 +141,7 @@ class TestTopShare:
     )
     def test_bad_minimums(self, value, error):
         with pytest.raises(error):
-            TopShare(title="t", min_sample=value)
+            TopShare(title="t", calendar=QUARTERS, min_sample=value)
 
     @given(
         counts=st.dictionaries(
@@ -180,6 +180,7 @@ class TestConsecutivePeriods:
             ConsecutivePeriods(
                 title="x",
                 qualifies={"satisfaction_rate": ("excellent", "insufficient_data")},
+                calendar=QUARTERS,
             )
 
     def test_a_thin_quarter_breaks_the_run_and_is_reported(self):
@@ -255,6 +256,6 @@ class TestBestCases:
     def test_bad_minimums(self, value, error):
         table = table_of({"a": 1})
         with pytest.raises(error):
-            best_cases(table, min_sample=value)
+            best_cases(table, calendar=Weekly(UTC), min_sample=value)
         with pytest.raises(error):
-            best_cases_excluded(table, min_sample=value)
+            best_cases_excluded(table, calendar=Weekly(UTC), min_sample=value)

@@ -128,6 +128,16 @@ class TestWeeklyReview:
         text = str(review)
         assert f"{len(review.findings)} finding(s) among {review.tested}" in text
 
+    def test_to_pandas_keeps_counts_whole(self):
+        """Findings and changes share one frame; counts stay integers."""
+        review = weekly_review(generated_weeks(1, bad_hour=3), WEEK)
+        frame = review.to_pandas(period_labels=True)
+        assert list(frame["kind"]) == [r["kind"] for r in review.to_records()]
+        assert str(frame["n"].dtype) == "int64"
+        assert str(frame["previous_n"].dtype) == "Int64"
+        changes = frame[frame["kind"] == "change"]
+        assert list(changes["previous_n"]) == [c.previous_n for c in review.changes]
+
     def test_on_the_example_shop(self):
         shop = example_shop(5_000)
         week = Weekly(SHOP_TIMEZONE).period_of(
@@ -195,6 +205,17 @@ class TestDataQuality:
         assert records[0]["conversations"] == report.overall.conversations
         assert "channel" in records[1]
         assert "rating rate" in str(report)
+
+    def test_to_pandas(self):
+        """One row per group after the overall one; counts are integers."""
+        report = data_quality(generated_weeks(5))
+        frame = report.to_pandas()
+        assert len(frame) == 1 + len(report.rows)
+        assert list(frame["conversations"]) == [
+            row.conversations for row in (report.overall, *report.rows)
+        ]
+        for count in ("conversations", "invited", "rated"):
+            assert str(frame[count].dtype) == "int64"
 
     def test_empty_and_bad_inputs(self):
         shop = example_shop(100)

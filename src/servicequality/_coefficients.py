@@ -43,6 +43,21 @@ class DifficultyCoefficients:
         """The weight of one conversation of ``difficulty``."""
         return float(getattr(self, difficulty.name.lower()))
 
+    def to_dict(self) -> dict[str, float]:
+        """Plain data: ``{"basic": 1.0, "complex": 1.5, ...}``."""
+        return {d.name.lower(): self.of(d) for d in Difficulty}
+
+    @classmethod
+    def from_dict(cls, data: object) -> DifficultyCoefficients:
+        """Read :meth:`to_dict` output; a difficulty left out keeps its default.
+
+        Raises:
+            ValidationError: for an unknown key or a bad weight.
+            WrongTypeError: for data that is not a mapping.
+        """
+        names = [d.name.lower() for d in Difficulty]
+        return cls(**v.mapping("DifficultyCoefficients", data, (), names))
+
     def by_code(self) -> np.ndarray[Any, np.dtype[np.float64]]:
         """Weights indexed by ``Difficulty.code`` (for vectorised look-up)."""
         return np.array([self.of(d) for d in Difficulty], dtype=np.float64)

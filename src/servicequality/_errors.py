@@ -82,9 +82,3 @@ class UnknownKeyError(ValidationError, LookupError):
 
 class PolicyError(ServiceQualityError, ValueError):
     """A policy, scorecard or incentive plan is inconsistent or misused."""
-
-    def __init__(self, message: str) -> None:  # transitional: one message only
-        Exception.__init__(self, message)
-
-    def __reduce__(self) -> tuple[type[PolicyError], tuple[str]]:  # type: ignore[override]
-        return (type(self), (str(self),))

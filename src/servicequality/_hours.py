@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from servicequality import _validators as v
 from servicequality._columns import from_instants
 from servicequality._errors import ValidationError
-from servicequality._periods import _as_instants, _to_tz
+from servicequality._periods import _ZONE, _as_instants
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -96,11 +97,12 @@ def _interval(value: object) -> Interval:
         opening = _of_time(value[0], closing=False)
         closing = _of_time(value[1], closing=True)
     else:
-        raise _fail(
+        v.wrong_type(
+            "ServiceHours",
             "weekly",
             value,
-            "an interval is 'HH:MM-HH:MM' or a (time, time) pair; "
-            "time(0) as the end means midnight at the end of the day",
+            "an interval 'HH:MM-HH:MM' or a (time, time) pair "
+            "(time(0) as the end means midnight at the end of the day)",
         )
     if opening >= closing:
         raise _fail(
@@ -114,13 +116,15 @@ def _interval(value: object) -> Interval:
 
 def _schedule(value: object) -> Schedule:
     if not isinstance(value, Mapping):
-        raise _fail("weekly", value, "must map weekdays to lists of intervals")
+        v.wrong_type(
+            "ServiceHours", "weekly", value, "a mapping of weekday to intervals"
+        )
     days: list[list[Interval]] = [[] for _ in WEEKDAYS]
     for key, intervals in value.items():
         if isinstance(intervals, (str, tuple)):
             intervals = [intervals]  # noqa: PLW2901  # one interval alone
         if not isinstance(intervals, Iterable):
-            raise _fail("weekly", intervals, "must be a list of intervals")
+            v.wrong_type("ServiceHours", "weekly", intervals, "a list of intervals")
         days[_weekday(key)].extend(_interval(x) for x in intervals)
     for position, day in enumerate(days):
         day.sort()
@@ -138,11 +142,11 @@ def _schedule(value: object) -> Schedule:
 
 def _holidays(value: object) -> frozenset[date]:
     if isinstance(value, (str, date)) or not isinstance(value, Iterable):
-        raise _fail("holidays", value, "must be a collection of dates")
+        v.wrong_type("ServiceHours", "holidays", value, "a collection of dates")
     days = frozenset(value)
     for day in days:
         if not isinstance(day, date) or isinstance(day, datetime):
-            raise _fail("holidays", day, "must be a datetime.date (a local day)")
+            v.wrong_type("ServiceHours", "holidays", day, "a datetime.date (a day)")
     return days
 
 
@@ -155,22 +159,33 @@ def _label(interval: Interval) -> str:
     return f"{clock(interval[0])}-{clock(interval[1])}"
 
 
+def zone_name(owner: str, tz: tzinfo) -> str:
+    """The IANA name of ``tz`` (``"UTC"`` for :data:`datetime.UTC`)."""
+    if tz is UTC:
+        return "UTC"
+    key = getattr(tz, "key", None)
+    if not isinstance(key, str):
+        rule = "has no IANA name to write as plain data; use a ZoneInfo"
+        raise ValidationError(owner, "tz", tz, rule)
+    return key
+
+
 def _instants(values: Any) -> NDArray[np.int64]:
     """UTC microseconds of a datetime64 array or an aware datetime; NaT → min."""
     return _as_instants(values, "ServiceHours").astype(np.int64)
 
 
 def checked(owner: str, field: str, value: object) -> ServiceHours | None:
-    """``value`` if it is ServiceHours or None, else a ValidationError."""
+    """``value`` if it is ServiceHours or None, else a WrongTypeError."""
     if value is not None and not isinstance(value, ServiceHours):
-        raise ValidationError(owner, field, value, "must be ServiceHours or None")
+        v.wrong_type(owner, field, value, "ServiceHours or None")
     return value
 
 
 _NAT = np.iinfo(np.int64).min
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ServiceHours:
     """When service is open: a weekly schedule in a time zone, minus holidays.
 
@@ -189,7 +204,7 @@ class ServiceHours:
             on two days. Days left out are closed. Stored as seconds after
             local midnight per weekday.
         tz: Time zone of the schedule (a ``tzinfo`` or an IANA name); wall
-            times follow its DST changes.
+            times follow its DST changes. Required: there is no default zone.
         holidays: Local dates on which service is closed all day.
 
     Raises:
@@ -199,23 +214,68 @@ class ServiceHours:
     """
 
     weekly: Schedule = attrs.field(converter=_schedule)
-    tz: tzinfo = attrs.field(default=UTC, converter=_to_tz)
+    tz: tzinfo = attrs.field(default=None, converter=_ZONE)  # type: ignore[misc]
     holidays: frozenset[date] = attrs.field(default=frozenset(), converter=_holidays)
 
     @classmethod
     def daily(
         cls,
         *intervals: str | tuple[time, time],
-        tz: tzinfo | str = UTC,
+        tz: tzinfo | str | None = None,
         holidays: Iterable[date] = (),
     ) -> ServiceHours:
-        """The same intervals every day, e.g. ``daily("08:00-23:00", tz=...)``."""
-        return cls({day: list(intervals) for day in range(7)}, tz, frozenset(holidays))
+        """The same intervals every day, e.g. ``daily("08:00-23:00", tz=...)``.
+
+        ``tz`` is required (there is no default zone).
+        """
+        return cls(
+            weekly={day: list(intervals) for day in range(7)},
+            tz=tz,
+            holidays=frozenset(holidays),
+        )
 
     @classmethod
-    def always(cls, tz: tzinfo | str = UTC) -> ServiceHours:
-        """Open 24 hours a day, 7 days a week: business time is calendar time."""
+    def always(cls, tz: tzinfo | str | None = None) -> ServiceHours:
+        """Open 24 hours a day, 7 days a week: business time is calendar time.
+
+        ``tz`` is required (there is no default zone).
+        """
         return cls.daily("00:00-24:00", tz=tz)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: weekdays to ``"HH:MM-HH:MM"`` lists, zone name, ISO holidays.
+
+        Raises:
+            ValidationError: for a zone without an IANA name (a fixed offset).
+        """
+        return {
+            "weekly": {
+                WEEKDAYS[i]: [_label(x) for x in day]
+                for i, day in enumerate(self.weekly)
+                if day
+            },
+            "tz": zone_name("ServiceHours", self.tz),
+            "holidays": sorted(day.isoformat() for day in self.holidays),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> ServiceHours:
+        """Read :meth:`to_dict` output (``holidays`` optional).
+
+        Raises:
+            ValidationError: for unknown or missing keys and bad values.
+            WrongTypeError: for a value of the wrong type.
+        """
+        plain = v.mapping("ServiceHours", data, ("weekly", "tz"), ("holidays",))
+        days = []
+        for text in v.sequence("ServiceHours", "holidays", plain.get("holidays", [])):
+            if not isinstance(text, str):
+                v.wrong_type("ServiceHours", "holidays", text, "an ISO date string")
+            try:
+                days.append(date.fromisoformat(text))
+            except ValueError:
+                raise _fail("holidays", text, "must be an ISO date") from None
+        return cls(weekly=plain["weekly"], tz=plain["tz"], holidays=frozenset(days))
 
     def __str__(self) -> str:
         days = [

@@ -207,6 +207,24 @@ def _to_tz(value: tzinfo | str) -> tzinfo:
     return value
 
 
+def _zone(value: tzinfo | str | None, instance: object) -> tzinfo:
+    """The zone a calendar or clock was given; there is no default zone."""
+    owner = type(instance).__name__
+    if value is None:
+        rule = (
+            "is required: give the time zone whose wall clock defines the "
+            "periods, e.g. 'Asia/Shanghai' or datetime.UTC (there is no default)"
+        )
+        raise ValidationError(owner, "tz", None, rule)
+    if not isinstance(value, str | tzinfo):
+        rule = "must be a tzinfo or an IANA zone name, not " + type(value).__name__
+        raise WrongTypeError(owner, "tz", value, rule)
+    return _to_tz(value)
+
+
+_ZONE = attrs.Converter(_zone, takes_self=True)
+
+
 def _offset_at(tz: tzinfo, second: int) -> timedelta:
     offset = (_EPOCH + timedelta(seconds=second)).astimezone(tz).utcoffset()
     assert offset is not None  # an aware datetime always has one
@@ -339,7 +357,7 @@ class _Calendar:
     """Shared machinery of the period calendars."""
 
     key: ClassVar[str] = "period"
-    tz: tzinfo = attrs.field(default=UTC, converter=_to_tz)
+    tz: tzinfo = attrs.field(default=None, converter=_ZONE)  # type: ignore[misc]
 
     def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
         raise NotImplementedError
@@ -415,7 +433,8 @@ class Weekly(_Calendar):
     """ISO weeks, Monday 00:00 to the next Monday 00:00, in time zone ``tz``.
 
     Attributes:
-        tz: Time zone whose wall clock defines the weeks (default UTC);
+        tz: Time zone whose wall clock defines the weeks, required
+            (there is no default zone);
             a ``tzinfo`` or an IANA name such as ``"Asia/Shanghai"``.
     """
 
@@ -433,7 +452,8 @@ class Monthly(_Calendar):
     """Calendar months in time zone ``tz``.
 
     Attributes:
-        tz: Time zone whose wall clock defines the months (default UTC).
+        tz: Time zone whose wall clock defines the months, required
+            (there is no default zone).
     """
 
     def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
@@ -450,7 +470,8 @@ class Quarterly(_Calendar):
     """Calendar quarters (January, April, July, October) in time zone ``tz``.
 
     Attributes:
-        tz: Time zone whose wall clock defines the quarters (default UTC).
+        tz: Time zone whose wall clock defines the quarters, required
+            (there is no default zone).
     """
 
     def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
@@ -469,7 +490,8 @@ class Yearly(_Calendar):
     """Calendar years in time zone ``tz``.
 
     Attributes:
-        tz: Time zone whose wall clock defines the years (default UTC).
+        tz: Time zone whose wall clock defines the years, required
+            (there is no default zone).
     """
 
     def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
@@ -493,11 +515,12 @@ class HourOfDay:
     passes; on a day when they go forward, the skipped hour gets none.
 
     Attributes:
-        tz: Time zone whose wall clock defines the hour (default UTC).
+        tz: Time zone whose wall clock defines the hour, required
+            (there is no default zone).
     """
 
     key: ClassVar[str] = "hour"
-    tz: tzinfo = attrs.field(default=UTC, converter=_to_tz)
+    tz: tzinfo = attrs.field(default=None, converter=_ZONE)  # type: ignore[misc]
 
     def assign(
         self, timestamps: NDArray[Any]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from servicequality import _validators as v
+from servicequality._errors import ValidationError
 from servicequality._hours import ServiceHours, checked
 
 if TYPE_CHECKING:
@@ -17,14 +18,17 @@ __all__ = ["SLAPolicy"]
 
 
 def _name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not (isinstance(value, str) and value.isidentifier()):
+    v.text("SLAPolicy", attribute.name, value)
+    if not value.isidentifier():
         v.fail(instance, attribute.name, value, "must be an identifier such as 'chat'")
 
 
 def _target(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and (
-        not isinstance(value, timedelta) or value <= timedelta(0)
-    ):
+    if value is None:
+        return
+    if not isinstance(value, timedelta):
+        v.wrong_type("SLAPolicy", attribute.name, value, "a timedelta or None")
+    if value <= timedelta(0):
         v.fail(instance, attribute.name, value, "must be a positive timedelta or None")
 
 
@@ -58,6 +62,54 @@ class SLAPolicy:
             v.fail(
                 self, "first_response", None, "set first_response, resolution or both"
             )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data; targets in seconds, the clock as :meth:`ServiceHours.to_dict`.
+
+        Targets left unset (and a calendar-time clock) are left out.
+        """
+        data: dict[str, Any] = {"name": self.name}
+        for target in ("first_response", "resolution"):
+            limit = getattr(self, target)
+            if limit is not None:
+                data[f"{target}_seconds"] = limit.total_seconds()
+        if self.clock is not None:
+            data["clock"] = self.clock.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: object) -> SLAPolicy:
+        """Read :meth:`to_dict` output (``*_seconds`` are numbers of seconds).
+
+        Raises:
+            ValidationError: for unknown or missing keys and bad values.
+            WrongTypeError: for a value of the wrong type.
+        """
+        plain = v.mapping(
+            "SLAPolicy",
+            data,
+            ("name",),
+            ("first_response_seconds", "resolution_seconds", "clock"),
+        )
+        targets = {}
+        for target in ("first_response", "resolution"):
+            seconds = v.optional_number(
+                "SLAPolicy", f"{target}_seconds", plain.get(f"{target}_seconds")
+            )
+            if seconds is not None:
+                try:
+                    targets[target] = timedelta(seconds=seconds)
+                except OverflowError:
+                    field = f"{target}_seconds"
+                    raise ValidationError(
+                        "SLAPolicy", field, seconds, "is too long a time"
+                    ) from None
+        clock = plain.get("clock")
+        return cls(
+            name=plain["name"],
+            clock=None if clock is None else ServiceHours.from_dict(clock),
+            **targets,
+        )
 
     def metrics(self, *, include_bots: bool = False) -> tuple[RateMetric, ...]:
         """One :func:`~servicequality.metrics.sla_hit_rate` per target set."""

@@ -1,19 +1,154 @@
-"""attrs validators that raise :class:`ValidationError` naming class and field."""
+"""The one module of checks: each raises the library's error family.
+
+Two shapes of the same checks: plain functions ``check(owner, field, value)``
+that return the accepted value (for ``from_dict`` and function arguments),
+and attrs validators ``check(instance, attribute, value)`` built on them.
+A wrong type raises :class:`WrongTypeError`; any other bad value the
+``error`` given (:class:`ValidationError` by default, :class:`PolicyError`
+for policies and plans).
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from servicequality._errors import ValidationError
+from servicequality._errors import (
+    PolicyError,
+    ValidationError,
+    WrongTypeError,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
     from enum import Enum
 
     import attrs
+
+ErrorType = type[ValidationError] | type[PolicyError]
+
+
+def wrong_type(owner: str, field: str, value: object, expected: str) -> NoReturn:
+    """Raise the :class:`WrongTypeError` saying which type was ``expected``."""
+    rule = f"must be {expected}, not {type(value).__name__}"
+    raise WrongTypeError(owner, field, value, rule)
+
+
+def mapping(
+    owner: str,
+    data: object,
+    required: Collection[str],
+    optional: Collection[str] = (),
+    *,
+    error: ErrorType = ValidationError,
+) -> Mapping[str, Any]:
+    """``data`` as a mapping with string keys, every required key, no unknown one."""
+    if not isinstance(data, Mapping):
+        wrong_type(owner, "data", data, "a mapping of plain data")
+    known = (*required, *optional)
+    for key, value in data.items():
+        if key not in known:
+            rule = f"is not a known key; known keys: {', '.join(known)}"
+            raise error(owner, str(key), value, rule)
+    for key in required:
+        if key not in data:
+            raise error(owner, key, None, "is required but missing")
+    return data
+
+
+def sequence(
+    owner: str, field: str, value: object, expected: str = "a list"
+) -> tuple[Any, ...]:
+    """A list, tuple or other iterable (not a string nor a mapping) as a tuple."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        wrong_type(owner, field, value, expected)
+    return tuple(value)
+
+
+def text(
+    owner: str, field: str, value: object, *, error: ErrorType = ValidationError
+) -> str:
+    """A string that is not empty or blank."""
+    if not isinstance(value, str):
+        wrong_type(owner, field, value, "a string")
+    if not value.strip():
+        raise error(owner, field, value, "must not be empty or blank")
+    return value
+
+
+def number(
+    owner: str, field: str, value: object, *, error: ErrorType = ValidationError
+) -> float:
+    """A finite real number (not a ``bool``), as a float."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        wrong_type(owner, field, value, "a number")
+    try:
+        converted = float(value)
+    except OverflowError:
+        raise error(owner, field, value, "is too large for a float") from None
+    if not math.isfinite(converted):
+        raise error(owner, field, value, "must be finite (no NaN or infinity)")
+    return converted
+
+
+def optional_number(
+    owner: str, field: str, value: object, *, error: ErrorType = ValidationError
+) -> float | None:
+    """``None`` or a finite number."""
+    return None if value is None else number(owner, field, value, error=error)
+
+
+def whole(
+    owner: str,
+    field: str,
+    value: object,
+    *,
+    minimum: int | None = None,
+    error: ErrorType = ValidationError,
+) -> int:
+    """A whole number (``bool`` is not one), at least ``minimum`` if given."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        wrong_type(owner, field, value, "a whole number")
+    if minimum is not None and value < minimum:
+        raise error(owner, field, value, f"must be at least {minimum}")
+    return int(value)
+
+
+def flag(owner: str, field: str, value: object) -> bool:
+    """Exactly ``True`` or ``False``."""
+    if not isinstance(value, bool):
+        wrong_type(owner, field, value, "True or False")
+    return value
+
+
+def instant(
+    owner: str, field: str, value: object, *, error: ErrorType = ValidationError
+) -> datetime:
+    """A timezone-aware datetime, or an ISO 8601 string with an offset."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise error(owner, field, value, "must be an ISO 8601 datetime") from None
+    if not isinstance(value, datetime):
+        wrong_type(owner, field, value, "a datetime or an ISO 8601 string")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise error(
+            owner,
+            field,
+            value,
+            "must be timezone-aware (naive datetimes are ambiguous)",
+        )
+    return value
+
+
+def instance_of(owner: str, field: str, value: object, kind: type[Any]) -> None:
+    """Refuse a value that is not a ``kind``."""
+    if not isinstance(value, kind):
+        wrong_type(owner, field, value, f"a {kind.__name__}")
 
 
 def fail(instance: object, field: str, value: object, rule: str) -> NoReturn:
@@ -21,12 +156,13 @@ def fail(instance: object, field: str, value: object, rule: str) -> NoReturn:
     raise ValidationError(type(instance).__name__, field, value, rule)
 
 
+def _owner(instance: object) -> str:
+    return type(instance).__name__
+
+
 def identifier(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A non-blank string id."""
-    if not isinstance(value, str):
-        fail(instance, attribute.name, value, "must be a string id")
-    if not value.strip():
-        fail(instance, attribute.name, value, "must not be empty or blank")
+    text(_owner(instance), attribute.name, value)
 
 
 def optional_identifier(
@@ -40,20 +176,14 @@ def optional_identifier(
 def optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """``None`` or any string."""
     if value is not None and not isinstance(value, str):
-        fail(instance, attribute.name, value, "must be a string or None")
+        wrong_type(_owner(instance), attribute.name, value, "a string or None")
 
 
 def aware_datetime(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A timezone-aware :class:`datetime.datetime`."""
     if not isinstance(value, datetime):
-        fail(instance, attribute.name, value, "must be a datetime")
-    if value.tzinfo is None or value.utcoffset() is None:
-        fail(
-            instance,
-            attribute.name,
-            value,
-            "must be timezone-aware (naive datetimes are ambiguous)",
-        )
+        wrong_type(_owner(instance), attribute.name, value, "a datetime")
+    instant(_owner(instance), attribute.name, value)
 
 
 def optional_aware_datetime(
@@ -66,8 +196,7 @@ def optional_aware_datetime(
 
 def boolean(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Exactly ``True`` or ``False``."""
-    if not isinstance(value, bool):
-        fail(instance, attribute.name, value, "must be True or False")
+    flag(_owner(instance), attribute.name, value)
 
 
 def member_of(
@@ -80,15 +209,14 @@ def member_of(
         if optional and value is None:
             return
         if not isinstance(value, enum):
-            fail(instance, attribute.name, value, f"must be one of {names}")
+            wrong_type(_owner(instance), attribute.name, value, f"one of {names}")
 
     return check
 
 
 def integer(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A whole number (``bool`` is not one)."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        fail(instance, attribute.name, value, "must be a whole number")
+    whole(_owner(instance), attribute.name, value)
 
 
 def integer_between(
@@ -106,10 +234,7 @@ def integer_between(
 
 def finite_real(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A finite real number (no NaN, no infinity, no ``bool``)."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        fail(instance, attribute.name, value, "must be a number")
-    if not math.isfinite(value):
-        fail(instance, attribute.name, value, "must be finite (no NaN or infinity)")
+    number(_owner(instance), attribute.name, value)
 
 
 def non_negative_real(
@@ -126,3 +251,12 @@ def positive_real(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
     finite_real(instance, attribute, value)
     if value <= 0:
         fail(instance, attribute.name, value, "must be greater than 0")
+
+
+def of_type(kind: type[Any]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """An instance of ``kind``."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        instance_of(_owner(instance), attribute.name, value, kind)
+
+    return check

@@ -4,6 +4,7 @@ Money is :class:`decimal.Decimal` in the plan's currency, quantized to its
 minor unit; pools are split by largest remainder so shares add up exactly.
 """
 
+from servicequality._results import Results
 from servicequality.incentives._development import (
     MIN_SAMPLE,
     ConsecutivePeriods,
@@ -11,6 +12,7 @@ from servicequality.incentives._development import (
     Recognition,
     TopShare,
 )
+from servicequality.incentives._eligibility import Eligibility
 from servicequality.incentives._money import (
     MAX_AMOUNT,
     MINOR_UNITS,
@@ -18,14 +20,10 @@ from servicequality.incentives._money import (
     allocate,
 )
 from servicequality.incentives._plan import (
-    Exclusion,
     IncentivePlan,
-    PayoutLine,
     PayoutStatement,
     PlanComparison,
     PlanDifference,
-    Rule,
-    Unallocated,
     compare_plans,
 )
 from servicequality.incentives._praise import (
@@ -34,6 +32,14 @@ from servicequality.incentives._praise import (
     best_cases,
     best_cases_excluded,
     praise_digest,
+)
+from servicequality.incentives._protocol import (
+    Exclusion,
+    Payee,
+    PayoutLine,
+    Rule,
+    RuleOutcome,
+    Unallocated,
 )
 from servicequality.incentives._rules import (
     COMPOSITE_SCORE,
@@ -51,9 +57,11 @@ __all__ = [
     "BestCase",
     "ConsecutivePeriods",
     "Currency",
+    "Eligibility",
     "Exclusion",
     "IncentivePlan",
     "NotRecognised",
+    "Payee",
     "PayoutLine",
     "PayoutStatement",
     "PerPoint",
@@ -62,7 +70,9 @@ __all__ = [
     "PoolShare",
     "Praise",
     "Recognition",
+    "Results",
     "Rule",
+    "RuleOutcome",
     "ThresholdBonus",
     "TieredBonus",
     "TopShare",

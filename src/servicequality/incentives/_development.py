@@ -10,12 +10,18 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from servicequality._errors import PolicyError, ServiceQualityError, WrongTypeError
+from servicequality import _validators as v
+from servicequality._errors import (
+    PolicyError,
+    ServiceQualityError,
+    UnknownKeyError,
+    WrongTypeError,
+)
 from servicequality._model import Role
-from servicequality._periods import Calendar, Quarterly, Yearly
+from servicequality._periods import Calendar
+from servicequality._results import Results
 from servicequality.incentives._money import policy_error
 from servicequality.incentives._rules import COMPOSITE_SCORE, human_roles
-from servicequality.policy._plain import text
 from servicequality.policy._tiers import INSUFFICIENT_DATA
 
 if TYPE_CHECKING:
@@ -110,19 +116,16 @@ def _by_period(
 ) -> dict[Period, list[dict[str, Any]]]:
     """Eligible agents' group keys per period, periods in time order."""
     if set(assessment.key_names) != {"agent", "period"}:
-        msg = (
-            "recognise from an assessment grouped by exactly 'agent' and a "
-            f"calendar; this one is grouped by {assessment.key_names}"
-        )
-        raise PolicyError(msg)
+        rule = "must be grouped by exactly 'agent' and a calendar"
+        raise PolicyError("recognise", "assessment", assessment.key_names, rule)
     roles = assessment.measurements.agent_roles
     groups: dict[Period, list[dict[str, Any]]] = {}
     for labels in assessment.keys:
         key = dict(zip(assessment.key_names, labels, strict=True))
         period = key["period"]
         if calendar.period_of(period.start) != period:
-            msg = f"period {period} is not a period of {calendar!r}"
-            raise PolicyError(msg)
+            rule = f"is not a period of {calendar!r}"
+            raise PolicyError("recognise", "period", period, rule)
         if roles.get(key["agent"]) in eligible:
             groups.setdefault(period, []).append(key)
     return dict(sorted(groups.items()))
@@ -130,14 +133,14 @@ def _by_period(
 
 def _accepted(value: Mapping[str, str | Sequence[str]]) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, Mapping) or not value:
-        msg = f"ConsecutivePeriods.qualifies = {value!r}: map metrics to tiers"
-        raise PolicyError(msg)
+        rule = "must map metrics to accepted tiers"
+        raise PolicyError("ConsecutivePeriods", "qualifies", value, rule)
     accepted = {}
     for metric, tiers in value.items():
         names = (tiers,) if isinstance(tiers, str) else tuple(tiers)
         if not names:
-            msg = f"ConsecutivePeriods.qualifies[{metric!r}]: name at least one tier"
-            raise PolicyError(msg)
+            rule = "must name at least one tier"
+            raise PolicyError("ConsecutivePeriods", "qualifies", metric, rule)
         if INSUFFICIENT_DATA in names:
             raise policy_error(
                 "ConsecutivePeriods",
@@ -146,8 +149,9 @@ def _accepted(value: Mapping[str, str | Sequence[str]]) -> dict[str, tuple[str, 
                 f"{INSUFFICIENT_DATA!r} cannot qualify: a title never rests on "
                 "fewer observations than the tier policy's min_sample",
             )
-        accepted[text("ConsecutivePeriods", "qualifies", metric)] = tuple(
-            text("ConsecutivePeriods", f"qualifies[{metric!r}]", t) for t in names
+        owner = "ConsecutivePeriods"
+        accepted[v.text(owner, "qualifies", metric, error=PolicyError)] = tuple(
+            v.text(owner, f"qualifies[{metric!r}]", t, error=PolicyError) for t in names
         )
     return accepted
 
@@ -180,26 +184,21 @@ class ConsecutivePeriods:
     title: str
     qualifies: Mapping[str, tuple[str, ...]] = attrs.field(converter=_accepted)
     count: int = 2
-    calendar: Calendar = attrs.field(factory=Quarterly)
+    calendar: Calendar
     eligible_roles: tuple[Role, ...] = attrs.field(
         default=(Role.AGENT,), converter=_eligible
     )
 
     def __attrs_post_init__(self) -> None:
-        text("ConsecutivePeriods", "title", self.title)
-        if isinstance(self.count, bool) or not isinstance(self.count, int):
-            msg = f"ConsecutivePeriods.count = {self.count!r}: a whole number >= 1"
-            raise PolicyError(msg)
-        if self.count < 1:
-            msg = f"ConsecutivePeriods.count = {self.count!r}: a whole number >= 1"
-            raise PolicyError(msg)
+        v.text("ConsecutivePeriods", "title", self.title, error=PolicyError)
+        v.whole("ConsecutivePeriods", "count", self.count, minimum=1, error=PolicyError)
         _check_calendar("ConsecutivePeriods", self.calendar)
 
     def _check_metrics(self, assessment: Assessment) -> None:
         for metric in self.qualifies:
             if metric not in assessment.metric_names:
-                msg = f"ConsecutivePeriods {self.title!r}: {metric} has no tier policy"
-                raise PolicyError(msg)
+                rule = "has no tier policy in the assessment"
+                raise UnknownKeyError("ConsecutivePeriods", "qualifies", metric, rule)
 
     def excluded(self, assessment: Assessment) -> tuple[NotRecognised, ...]:
         """Agent-periods not judged: a metric below its policy's ``min_sample``.
@@ -230,7 +229,7 @@ class ConsecutivePeriods:
             )
         )
 
-    def recognise(self, assessment: Assessment) -> tuple[Recognition, ...]:
+    def recognise(self, assessment: Assessment) -> Results[Recognition]:
         """Every title earned in ``assessment`` (by agent × period), in time order.
 
         Raises:
@@ -265,13 +264,12 @@ class ConsecutivePeriods:
                             evidence=tuple(evidence),
                         )
                     )
-        return tuple(earned)
+        return Results(earned)
 
 
 def _check_calendar(owner: str, calendar: object) -> None:
     if not isinstance(calendar, Calendar):
-        msg = f"{owner}.calendar = {calendar!r}: must be a period calendar"
-        raise PolicyError(msg)
+        v.wrong_type(owner, "calendar", calendar, "a period calendar")
 
 
 def _selected_count(share: float, ranked: int, rounding: Rounding) -> int:
@@ -323,7 +321,7 @@ class TopShare:
     title: str
     by: str = COMPOSITE_SCORE
     share: float = 0.10
-    calendar: Calendar = attrs.field(factory=Yearly)
+    calendar: Calendar
     rounding: Rounding = "ceil"
     ties: Ties = "include"
     eligible_roles: tuple[Role, ...] = attrs.field(
@@ -334,21 +332,20 @@ class TopShare:
     )
 
     def __attrs_post_init__(self) -> None:
-        text("TopShare", "title", self.title)
-        text("TopShare", "by", self.by)
+        v.text("TopShare", "title", self.title, error=PolicyError)
+        v.text("TopShare", "by", self.by, error=PolicyError)
         if (
             isinstance(self.share, bool)
             or not isinstance(self.share, int | float)
             or not 0 < self.share <= 1
         ):
-            msg = f"TopShare.share = {self.share!r}: must be in (0, 1]"
-            raise PolicyError(msg)
+            raise PolicyError("TopShare", "share", self.share, "must be in (0, 1]")
         if self.rounding not in ("ceil", "floor", "round"):
-            msg = f"TopShare.rounding = {self.rounding!r}: 'ceil', 'floor' or 'round'"
-            raise PolicyError(msg)
+            rule = "must be 'ceil', 'floor' or 'round'"
+            raise PolicyError("TopShare", "rounding", self.rounding, rule)
         if self.ties not in ("include", "exclude"):
-            msg = f"TopShare.ties = {self.ties!r}: 'include' or 'exclude'"
-            raise PolicyError(msg)
+            rule = "must be 'include' or 'exclude'"
+            raise PolicyError("TopShare", "ties", self.ties, rule)
         _check_calendar("TopShare", self.calendar)
 
     def _metrics(self, assessment: Assessment, key: Mapping[str, Any]) -> list[str]:
@@ -398,9 +395,9 @@ class TopShare:
     def _direction(self, assessment: Assessment) -> bool:
         if self.by == COMPOSITE_SCORE:
             return True
-        return assessment.measurements.metric(self.by).higher_is_better
+        return bool(assessment.measurements.metric(self.by).higher_is_better)
 
-    def recognise(self, assessment: Assessment) -> tuple[Recognition, ...]:
+    def recognise(self, assessment: Assessment) -> Results[Recognition]:
         """The agents in the top share of each period, in time then rank order.
 
         Raises:
@@ -449,4 +446,4 @@ class TopShare:
                         ),
                     )
                 )
-        return tuple(earned)
+        return Results(earned)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import attrs
 import numpy as np
 
-from servicequality._errors import PolicyError, WrongTypeError
+from servicequality._errors import PolicyError, UnknownKeyError, WrongTypeError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -122,12 +122,12 @@ def as_money(owner: str, key: str, value: object) -> Decimal:
     a ``float`` is refused because binary fractions are not exact money.
 
     Raises:
-        PolicyError: for any other type (a float, a bool, None), a string
-            that is not a decimal number, a NaN or an infinity, or an amount
-            of :data:`MAX_AMOUNT` or more.
+        WrongTypeError: for any other type (a float, a bool, None).
+        PolicyError: for a string that is not a decimal number, a NaN or an
+            infinity, or an amount of :data:`MAX_AMOUNT` or more.
     """
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise policy_error(
+        raise WrongTypeError(
             owner,
             key,
             value,
@@ -193,17 +193,17 @@ class Currency:
 
         Raises:
             WrongTypeError: for a code that is not a ``str``.
-            PolicyError: for a code not in the table; build
+            UnknownKeyError: for a code not in the table; build
                 ``Currency(code=..., minor_unit=...)`` yourself for it.
         """
         if not isinstance(code, str):
             raise WrongTypeError("Currency", "code", code, "must be a str")
         if code not in MINOR_UNITS:
-            raise policy_error(
+            raise UnknownKeyError(
                 "Currency",
                 "code",
                 code,
-                f"not in MINOR_UNITS; use Currency(code={code!r}, minor_unit=...)",
+                f"is not in MINOR_UNITS; use Currency(code={code!r}, minor_unit=...)",
             )
         return cls(code=code, minor_unit=MINOR_UNITS[code])
 
@@ -219,7 +219,10 @@ class Currency:
             return value
         if not isinstance(value, str):
             raise WrongTypeError(
-                "Currency", "code", value, "must be a Currency or an ISO code"
+                "Currency",
+                "code",
+                value,
+                f"must be a Currency or an ISO code, not {type(value).__name__}",
             )
         return cls.of(value)
 
@@ -384,7 +387,7 @@ def allocate(
             "allocate",
             "weights",
             weights,
-            "every weight is 0 (or there are none); nothing to split by",
+            "must not all be 0 (or none): nothing to split by",
         )
     units = int(total.scaleb(money.minor_unit, context=_CONTEXT))
     if max(units, 1) * weight_sum < _INT64:

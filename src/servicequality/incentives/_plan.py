@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from servicequality import _display, _frames
-from servicequality._errors import PolicyError, ValidationError
+from servicequality import _display, _results
+from servicequality import _validators as v
+from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
 from servicequality._periods import Period
-from servicequality.incentives._money import Currency, in_money_context
-from servicequality.incentives._rules import (
+from servicequality.incentives._money import MINOR_UNITS, Currency, in_money_context
+from servicequality.incentives._protocol import (
+    Exclusion,
     Payee,
+    PayoutLine,
+    Rule,
+    RuleOutcome,
+    Unallocated,
+)
+from servicequality.incentives._rules import (
     PerPoint,
     PoolShare,
     ThresholdBonus,
@@ -21,80 +30,21 @@ from servicequality.incentives._rules import (
     human_roles,
 )
 from servicequality.policy._assess import Assessment
-from servicequality.policy._plain import text
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from servicequality._engine._measure import CellRows
     from servicequality.metrics._base import Part
+    from servicequality.policy._tiers import TierPolicy
 
 __all__ = [
-    "Exclusion",
     "IncentivePlan",
-    "PayoutLine",
     "PayoutStatement",
     "PlanComparison",
     "PlanDifference",
-    "Rule",
-    "Unallocated",
     "compare_plans",
 ]
-
-Rule = ThresholdBonus | TieredBonus | PerPoint | PoolShare
-"""Any bonus rule an :class:`IncentivePlan` can hold."""
-
-
-@attrs.frozen(kw_only=True)
-class PayoutLine:
-    """What one rule pays one agent, and why.
-
-    Attributes:
-        agent_id: The agent paid.
-        rule: The rule's name.
-        amount: Exact amount in the statement's currency.
-        explanation: The values and bars used, in one sentence.
-        key: The assessment group the line was paid from.
-        metrics: The metrics the rule read for it (see
-            :meth:`PayoutStatement.rows`).
-    """
-
-    agent_id: str
-    rule: str
-    amount: Decimal
-    explanation: str
-    key: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
-    metrics: tuple[str, ...] = ()
-
-
-@attrs.frozen(kw_only=True)
-class Unallocated:
-    """Money a rule set aside but paid to nobody, and why.
-
-    Attributes:
-        rule: The rule's name.
-        amount: Exact amount.
-        reason: Why nobody was paid it (all weights 0, a cap…).
-    """
-
-    rule: str
-    amount: Decimal
-    reason: str
-
-
-@attrs.frozen(kw_only=True)
-class Exclusion:
-    """An agent in the assessment whom the plan does not pay.
-
-    Attributes:
-        agent_id: The agent.
-        role: Their role.
-        reason: Why (bots are never paid; supervisors only when eligible).
-    """
-
-    agent_id: str
-    role: Role
-    reason: str
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -173,28 +123,28 @@ class PayoutStatement:
         :meth:`Measurements.rows <servicequality.Measurements.rows>`.
 
         Raises:
-            ValidationError: for an unknown line, a metric the line did not
-                read, a missing choice among several, or a statement built
-                without its assessment.
+            UnknownKeyError: for an unknown line, a metric the line did not
+                read, or a missing choice among several.
+            PolicyError: for a statement built without its assessment.
         """
         line = next(
             (x for x in self.lines if x.agent_id == agent_id and x.rule == rule), None
         )
         if line is None:
-            raise ValidationError(
+            raise UnknownKeyError(
                 "PayoutStatement", "line", (agent_id, rule), "is not on this statement"
             )
         if metric is None and len(line.metrics) == 1:
             metric = line.metrics[0]
         if metric is None or metric not in line.metrics:
-            raise ValidationError(
+            raise UnknownKeyError(
                 "PayoutStatement",
                 "metric",
                 metric,
                 f"must be one of the metrics the line read: {', '.join(line.metrics)}",
             )
         if self.assessment is None:
-            raise ValidationError(
+            raise PolicyError(
                 "PayoutStatement", "assessment", None, "is needed to list rows"
             )
         return self.assessment.rows(metric, part=part, **line.key)
@@ -248,14 +198,17 @@ class PayoutStatement:
             total=len(agents),
         ) + "".join(_display.paragraph(n) for n in notes)
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self, *, period_labels: bool = False) -> Any:
         """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra).
 
-        ``amount`` stays an exact ``Decimal`` (an object column), never a float.
+        ``amount`` stays an exact ``Decimal`` (an object column), never a
+        float; with ``period_labels`` the ``period`` column holds short
+        labels (``2025-11``) instead of :class:`Period` values.
         """
-        return _frames.records_frame(
+        return _results.frame(
             self.to_records(),
             ["plan", "period", "currency", "agent_id", "rule", "amount", "explanation"],
+            period_labels=period_labels,
         )
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -298,19 +251,16 @@ def _currency(value: Currency | str) -> Currency:
 
 
 def _rules(value: Iterable[Rule]) -> tuple[Rule, ...]:
-    rules = tuple(value)
+    rules = v.sequence("IncentivePlan", "rules", value, "a sequence of bonus rules")
     if not rules:
-        msg = "IncentivePlan.rules must hold at least one rule"
-        raise PolicyError(msg)
+        raise PolicyError("IncentivePlan", "rules", rules, "must hold a rule")
     for rule in rules:
-        if not isinstance(rule, ThresholdBonus | TieredBonus | PerPoint | PoolShare):
-            msg = f"IncentivePlan.rules: {rule!r} is not a bonus rule"
-            raise PolicyError(msg)
+        if not isinstance(rule, Rule):
+            v.wrong_type("IncentivePlan", "rules", rule, "a bonus rule (see Rule)")
     names = [rule.name for rule in rules]
     if len(set(names)) != len(names):
         repeated = next(n for n in names if names.count(n) > 1)
-        msg = f"IncentivePlan.rules: two rules are named {repeated!r}"
-        raise PolicyError(msg)
+        raise PolicyError("IncentivePlan", "rules", repeated, "names two rules")
     return rules
 
 
@@ -346,10 +296,8 @@ class IncentivePlan:
     allow_negative: bool = False
 
     def __attrs_post_init__(self) -> None:
-        text("IncentivePlan", "name", self.name)
-        if not isinstance(self.allow_negative, bool):
-            msg = f"IncentivePlan.allow_negative = {self.allow_negative!r}: a bool"
-            raise PolicyError(msg)
+        v.text("IncentivePlan", "name", self.name, error=PolicyError)
+        v.flag("IncentivePlan", "allow_negative", self.allow_negative)
         for rule in self.rules:
             rule.check(self.currency, allow_negative=self.allow_negative)
 
@@ -362,76 +310,207 @@ class IncentivePlan:
         calendar key the whole assessment is taken to cover ``period``.
 
         Raises:
-            PolicyError: for other group keys, a period the assessment does
-                not hold, or a rule that does not fit the measurements.
+            WrongTypeError: for an assessment or period of the wrong type.
+            UnknownKeyError: for a period the assessment does not hold, or an
+                agent without a role.
+            PolicyError: for other group keys, or a rule that does not fit the
+                measurements.
         """
         payees, excluded = _payees(assessment, period, self.eligible_roles)
-        lines: list[PayoutLine] = []
-        unallocated: list[Unallocated] = []
-        paid_by_rule = []
+        outcomes = []
         for rule in self.rules:
-            outcome = rule.pay(assessment, payees, self.currency)
-            paid_by_rule.append(outcome.paid)
-            unallocated.extend(
-                Unallocated(rule=rule.name, amount=amount, reason=reason)
-                for amount, reason in outcome.unallocated
+            admitted, refused = (
+                (payees, [])
+                if rule.eligible is None
+                else rule.eligible.split(rule.name, assessment, payees)
             )
-        for position, payee in enumerate(payees):
-            for rule, paid in zip(self.rules, paid_by_rule, strict=True):
-                amount, explanation = paid[position]
-                lines.append(
-                    PayoutLine(
-                        agent_id=payee.agent_id,
-                        rule=rule.name,
-                        amount=amount,
-                        explanation=explanation,
-                        key=dict(payee.key),
-                        metrics=rule.metrics_read(assessment, payee.key),
-                    )
-                )
+            outcome = rule.pay(assessment, admitted, self.currency)
+            outcomes.append(self._checked(rule, admitted, outcome))
+            excluded.extend(refused)
+        order = {payee.agent_id: i for i, payee in enumerate(payees)}
+        lines = sorted(
+            (line for outcome in outcomes for line in outcome.lines),
+            key=lambda line: order[line.agent_id],
+        )
         return PayoutStatement(
             plan=self.name,
             currency=self.currency,
             period=period,
             lines=tuple(lines),
-            unallocated=tuple(unallocated),
-            excluded=tuple(excluded),
+            unallocated=tuple(u for o in outcomes for u in o.unallocated),
+            excluded=tuple(excluded) + tuple(e for o in outcomes for e in o.excluded),
             assessment=assessment,
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: rules by ``kind``, money as decimal strings, role names.
+
+        The currency is its code, or ``{"code", "minor_unit"}`` for one not in
+        ``MINOR_UNITS``.
+
+        Raises:
+            PolicyError: for a rule without ``to_dict`` (or one whose gate is
+                a predicate).
+        """
+        rules = []
+        for rule in self.rules:
+            plain = getattr(rule, "to_dict", None)
+            if plain is None:
+                why = "has no to_dict(), so the plan cannot be written as plain data"
+                raise PolicyError("IncentivePlan", "rules", rule.name, why)
+            rules.append(plain())
+        known = MINOR_UNITS.get(self.currency.code) == self.currency.minor_unit
+        return {
+            "name": self.name,
+            "currency": self.currency.code
+            if known
+            else {"code": self.currency.code, "minor_unit": self.currency.minor_unit},
+            "rules": rules,
+            "eligible_roles": [role.value for role in self.eligible_roles],
+            "allow_negative": self.allow_negative,
+        }
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: object,
+        *,
+        kinds: Mapping[str, Callable[[Mapping[str, Any]], Rule]] | None = None,
+    ) -> IncentivePlan:
+        """Read :meth:`to_dict` output; ``eligible_roles``, ``allow_negative`` optional.
+
+        Args:
+            data: Plain data, e.g. parsed from TOML or JSON.
+            kinds: Readers of your own rules' plain data by ``kind``, beside
+                the built-in ``threshold_bonus``, ``tiered_bonus``,
+                ``per_point`` and ``pool_share``.
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad values.
+            UnknownKeyError: for a rule ``kind`` or role nobody knows.
+        """
+        plain = v.mapping(
+            "IncentivePlan",
+            data,
+            ("name", "currency", "rules"),
+            ("eligible_roles", "allow_negative"),
+            error=PolicyError,
+        )
+        readers = {**_KINDS, **(kinds or {})}
+        rules = []
+        for rule in v.sequence("IncentivePlan", "rules", plain["rules"]):
+            if not isinstance(rule, Mapping):
+                v.wrong_type("IncentivePlan", "rules", rule, "a mapping with a kind")
+            kind = rule.get("kind")
+            if not isinstance(kind, str) or kind not in readers:
+                why = f"is not a known rule kind; kinds: {', '.join(readers)}"
+                raise UnknownKeyError("IncentivePlan", "rules", kind, why)
+            rules.append(readers[kind](rule))
+        currency = plain["currency"]
+        if isinstance(currency, Mapping):
+            money = v.mapping(
+                "IncentivePlan", currency, ("code", "minor_unit"), error=PolicyError
+            )
+            currency = Currency(code=money["code"], minor_unit=money["minor_unit"])
+        options: dict[str, Any] = {}
+        if "eligible_roles" in plain:
+            options["eligible_roles"] = tuple(
+                _role(x)
+                for x in v.sequence(
+                    "IncentivePlan", "eligible_roles", plain["eligible_roles"]
+                )
+            )
+        if "allow_negative" in plain:
+            options["allow_negative"] = plain["allow_negative"]
+        return cls(name=plain["name"], currency=currency, rules=rules, **options)
+
+    @property
+    def tier_policies(self) -> tuple[TierPolicy, ...]:
+        """The tier policies the rules need: classify the measurements with them.
+
+        Raises:
+            PolicyError: if two rules need different policies for one metric.
+        """
+        chosen: dict[str, TierPolicy] = {}
+        for rule in self.rules:
+            for policy in rule.tier_policies:
+                if chosen.setdefault(policy.metric, policy) != policy:
+                    why = "two rules need different tier policies for it"
+                    raise PolicyError("IncentivePlan", "rules", policy.metric, why)
+        return tuple(chosen.values())
+
+    def _checked(
+        self, rule: Rule, payees: Sequence[Payee], outcome: RuleOutcome
+    ) -> RuleOutcome:
+        """``outcome`` with amounts quantized, refused if it breaks the contract."""
+        owner = f"rule {rule.name!r}"
+        v.instance_of(owner, "outcome", outcome, RuleOutcome)
+        answered = [line.agent_id for line in outcome.lines] + [
+            e.agent_id for e in outcome.excluded
+        ]
+        expected = [payee.agent_id for payee in payees]
+        if sorted(answered) != sorted(expected):
+            why = "must give each payee exactly one line or one exclusion"
+            raise PolicyError(owner, "outcome", sorted(answered), why)
+        lines = []
+        for line in outcome.lines:
+            if line.rule != rule.name:
+                raise PolicyError(owner, "lines", line.rule, "must carry the rule name")
+            amount = self.currency.round(line.amount)
+            if amount != line.amount:
+                quantum = self.currency.quantum
+                why = f"{self.currency.code} amounts are whole multiples of {quantum}"
+                raise PolicyError(owner, "amount", line.amount, why)
+            if amount < 0 and not self.allow_negative:
+                why = "must not be negative without allow_negative on the plan"
+                raise PolicyError(owner, "amount", line.amount, why)
+            lines.append(attrs.evolve(line, amount=amount))
+        return attrs.evolve(outcome, lines=tuple(lines))
+
+
+_KINDS: dict[str, Callable[[Mapping[str, Any]], Rule]] = {
+    "threshold_bonus": ThresholdBonus.from_dict,
+    "tiered_bonus": TieredBonus.from_dict,
+    "per_point": PerPoint.from_dict,
+    "pool_share": PoolShare.from_dict,
+}
+
+
+def _role(value: object) -> Role:
+    if isinstance(value, Role):
+        return value
+    names = [role.value for role in Role]
+    if value not in names:
+        rule = f"is not a role; roles: {', '.join(names)}"
+        raise UnknownKeyError("IncentivePlan", "eligible_roles", value, rule)
+    return Role(value)
 
 
 def _payees(
     assessment: Assessment, period: Period, eligible: Sequence[Role]
 ) -> tuple[list[Payee], list[Exclusion]]:
-    if not isinstance(assessment, Assessment):
-        msg = f"expected an Assessment, got {assessment!r}"
-        raise PolicyError(msg)
-    if not isinstance(period, Period):
-        msg = f"expected a Period, got {period!r}"
-        raise PolicyError(msg)
+    v.instance_of("IncentivePlan.apply", "assessment", assessment, Assessment)
+    v.instance_of("IncentivePlan.apply", "period", period, Period)
     names = assessment.key_names
     if "agent" not in names or set(names) - {"agent", "period"}:
-        msg = (
-            "pay from an assessment grouped by 'agent' (and optionally a "
-            f"calendar); this one is grouped by {names}"
-        )
-        raise PolicyError(msg)
+        rule = "must be grouped by 'agent' (and optionally a calendar)"
+        raise PolicyError("IncentivePlan.apply", "assessment", names, rule)
     keys = [dict(zip(names, key, strict=True)) for key in assessment.keys]
     if "period" in names:
         keys = [key for key in keys if key["period"] == period]
         if not keys:
-            msg = f"the assessment holds no groups in {period}"
-            raise PolicyError(msg)
+            rule = "is not a period of the assessment"
+            raise UnknownKeyError("IncentivePlan.apply", "period", period, rule)
     roles = assessment.measurements.agent_roles
     payees, excluded = [], []
     for key in keys:
         agent = key["agent"]
         if agent not in roles:
-            msg = f"the measurements know no role for agent {agent!r}"
-            raise PolicyError(msg)
+            rule = "has no known role in the measurements"
+            raise UnknownKeyError("IncentivePlan.apply", "agent", agent, rule)
         role = roles[agent]
         if role in eligible:
-            payees.append(Payee(agent, key))
+            payees.append(Payee(agent_id=agent, role=role, key=key))
             continue
         reason = (
             "bots are never paid"
@@ -477,6 +556,47 @@ class PlanComparison:
         """One plain dict per agent: both totals and the difference (Decimals)."""
         return [attrs.asdict(row) for row in self.rows]
 
+    def to_pandas(self, *, period_labels: bool = False) -> Any:
+        """:meth:`to_records` as a pandas DataFrame; amounts stay ``Decimal``.
+
+        ``period_labels`` is accepted for one signature across results; the
+        comparison has no period column.
+        """
+        return _results.frame(
+            self.to_records(),
+            ["agent_id", "total_a", "total_b", "difference"],
+            period_labels=period_labels,
+        )
+
+    def _repr_html_(self) -> str:
+        """Both plans' totals per agent and the difference, right-aligned."""
+        money = self.a.currency.format
+        rows: list[list[_display.Cell]] = [
+            [
+                row.agent_id,
+                money(row.total_a),
+                money(row.total_b),
+                (
+                    f"{row.difference:+,}",
+                    _display.BEST
+                    if row.difference > 0
+                    else _display.WORST
+                    if row.difference < 0
+                    else "",
+                ),
+            ]
+            for row in self.rows[: _display.MAX_ROWS]
+        ]
+        return _display.table(
+            ["agent", self.a.plan, self.b.plan, "difference"],
+            rows,
+            caption=(
+                f"{self.a.plan} vs {self.b.plan} — {_display.label(self.a.period)}"
+            ),
+            right=range(1, 4),
+            total=len(self.rows),
+        )
+
 
 @in_money_context
 def compare_plans(
@@ -491,12 +611,11 @@ def compare_plans(
         PolicyError: if the plans pay in different currencies, or as
             :meth:`IncentivePlan.apply`.
     """
+    v.instance_of("compare_plans", "plan_a", plan_a, IncentivePlan)
+    v.instance_of("compare_plans", "plan_b", plan_b, IncentivePlan)
     if plan_a.currency != plan_b.currency:
-        msg = (
-            f"compare plans in one currency, not {plan_a.currency.code} and "
-            f"{plan_b.currency.code}"
-        )
-        raise PolicyError(msg)
+        rule = f"must be the currency of plan_a ({plan_a.currency.code})"
+        raise PolicyError("compare_plans", "plan_b", plan_b.currency.code, rule)
     a, b = plan_a.apply(assessment, period), plan_b.apply(assessment, period)
     agents = sorted({*a.agents, *b.agents})
     return PlanComparison(

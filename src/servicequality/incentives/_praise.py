@@ -10,7 +10,8 @@ import numpy as np
 from servicequality._engine._facts import Rows
 from servicequality._errors import ValidationError
 from servicequality._model import Difficulty, Role, Sentiment
-from servicequality._periods import Calendar, Weekly
+from servicequality._periods import Calendar
+from servicequality._results import Results
 from servicequality._table import ConversationTable
 from servicequality.incentives._development import (
     MIN_SAMPLE,
@@ -87,23 +88,34 @@ def _by_humans(rows: Rows) -> NDArray[np.bool_]:
     return np.asarray(rows.satisfied & (rows.handler_role != Role.BOT.code))
 
 
+def _required(owner: str, calendar: Calendar | None) -> Calendar:
+    if calendar is None:
+        rule = "is required: give one in the shop's zone, e.g. Weekly('Asia/Shanghai')"
+        raise ValidationError(owner, "calendar", None, rule)
+    return calendar
+
+
 def _samples(
     table: ConversationTable, rows: Rows, calendar: Calendar
 ) -> tuple[dict[tuple[Period, int], int], list[tuple[Period, int]]]:
-    """Rated conversations per (period, human handler), handlers in first-seen order."""
+    """Rated conversations per (period, human handler), by period then handler."""
     human = np.flatnonzero(rows.handler_role != Role.BOT.code)
     if not len(human):
         return {}, []
     codes, periods = calendar.assign(table["opened_at"][human])
-    handler = rows.handler[human]
-    rated = np.asarray(rows.rated)[human]
-    counts: dict[tuple[Period, int], int] = {}
-    for code, agent, one in zip(
-        codes.tolist(), handler.tolist(), rated.tolist(), strict=True
-    ):
-        pair = (periods[code], int(agent))
-        counts[pair] = counts.get(pair, 0) + int(one)
-    return counts, sorted(counts, key=lambda p: (p[0], p[1]))
+    handler = rows.handler[human].astype(np.int64)
+    size = int(handler.max()) + 1
+    pairs, inverse = np.unique(
+        codes.astype(np.int64) * size + handler, return_inverse=True
+    )
+    rated = np.bincount(
+        inverse.reshape(-1), weights=np.asarray(rows.rated)[human], minlength=len(pairs)
+    )
+    counts = {
+        (periods[pair // size], pair % size): int(n)
+        for pair, n in zip(pairs.tolist(), rated.tolist(), strict=True)
+    }
+    return counts, list(counts)
 
 
 def best_cases_excluded(
@@ -122,9 +134,10 @@ def best_cases_excluded(
         agent id.
 
     Raises:
-        ValidationError: for a bad table, calendar or ``min_sample``.
+        ValidationError: for a bad table, a missing or bad calendar or
+            ``min_sample``.
     """
-    chosen = Weekly() if calendar is None else calendar
+    chosen = _required("best_cases_excluded", calendar)
     _check("best_cases_excluded", table, chosen)
     check_min_sample("best_cases_excluded", min_sample, ValidationError)
     counts, order = _samples(table, Rows.of(table), chosen)
@@ -135,8 +148,8 @@ def best_cases_excluded(
             title=BEST_CASE,
             period=period,
             reason=(
-                f"{counts[period, agent]} rated conversation(s) in {period} "
-                f"< min_sample {min_sample}"
+                f"{counts[period, agent]} rated conversation(s) in "
+                f"{period.label} < min_sample {min_sample}"
             ),
         )
         for period, agent in order
@@ -151,7 +164,7 @@ def best_cases(
     calendar: Calendar | None = None,
     per_period: int = 1,
     min_sample: int = MIN_SAMPLE,
-) -> tuple[BestCase, ...]:
+) -> Results[BestCase]:
     """The hardest resolved, satisfied conversations of each period (S4 §3.2).
 
     Candidates are resolved conversations rated satisfied and handled by a
@@ -163,7 +176,8 @@ def best_cases(
 
     Args:
         table: The conversations.
-        calendar: Periods by ``opened_at`` (default ``Weekly()`` in UTC).
+        calendar: Periods by ``opened_at``, e.g. ``Weekly("Asia/Shanghai")``;
+            required (there is no default zone).
         per_period: Cases per period (at least 1); fewer where fewer qualify.
         min_sample: Fewest rated conversations of the agent in the period
             (default :data:`~servicequality.incentives.MIN_SAMPLE`, 30).
@@ -176,7 +190,7 @@ def best_cases(
         ValidationError: for a bad table, calendar, ``per_period`` or
             ``min_sample``.
     """
-    chosen = Weekly() if calendar is None else calendar
+    chosen = _required("best_cases", calendar)
     _check("best_cases", table, chosen)
     if (
         isinstance(per_period, bool)
@@ -190,7 +204,7 @@ def best_cases(
     rows = Rows.of(table)
     picked = np.flatnonzero(_by_humans(rows) & table["resolved"])
     if not len(picked):
-        return ()
+        return Results()
     counts, _ = _samples(table, rows, chosen)
     codes, periods = chosen.assign(table["opened_at"][picked])
     enough = np.array(
@@ -204,7 +218,7 @@ def best_cases(
     )
     picked = picked[enough]
     if not len(picked):
-        return ()
+        return Results()
     codes, periods = chosen.assign(table["opened_at"][picked])
     difficulty = table["difficulty"][picked].astype(np.int64)
     turned = (table["sentiment_start"][picked] == Sentiment.NEGATIVE.code) & (
@@ -249,12 +263,12 @@ def best_cases(
                     ),
                 )
             )
-    return tuple(cases)
+    return Results(cases)
 
 
 def praise_digest(
     table: ConversationTable, *, calendar: Calendar | None = None
-) -> tuple[Praise, ...]:
+) -> Results[Praise]:
     """Each agent's positive rating comments per period, so praise reaches them.
 
     A comment counts when its rating is satisfied and the conversation ended
@@ -262,7 +276,8 @@ def praise_digest(
 
     Args:
         table: The conversations.
-        calendar: Periods by ``opened_at`` (default ``Weekly()`` in UTC).
+        calendar: Periods by ``opened_at``, e.g. ``Weekly("Asia/Shanghai")``;
+            required (there is no default zone).
 
     Returns:
         One digest per period and agent with at least one such comment, by
@@ -271,12 +286,12 @@ def praise_digest(
     Raises:
         ValidationError: for a bad table or calendar.
     """
-    chosen = Weekly() if calendar is None else calendar
+    chosen = _required("praise_digest", calendar)
     _check("praise_digest", table, chosen)
     rows = Rows.of(table)
     picked = np.flatnonzero(_by_humans(rows) & (table["rating_comment"] >= 0))
     if not len(picked):
-        return ()
+        return Results()
     codes, periods = chosen.assign(table["opened_at"][picked])
     handler = rows.handler[picked]
     order = np.lexsort(
@@ -289,7 +304,7 @@ def praise_digest(
     for at in order.tolist():
         row = int(picked[at])
         groups.setdefault((int(codes[at]), int(handler[at])), []).append(row)
-    return tuple(
+    return Results(
         Praise(
             agent_id=str(agents[agent]),
             period=periods[code],

@@ -4,30 +4,36 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from servicequality._errors import PolicyError
+from servicequality import _validators as v
+from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
+from servicequality.incentives._eligibility import Eligibility
 from servicequality.incentives._money import allocate, as_money
-from servicequality.policy._plain import text
-from servicequality.policy._tiers import INSUFFICIENT_DATA, Tier, TierPolicy
+from servicequality.incentives._protocol import (
+    Payee,
+    PayoutLine,
+    RuleOutcome,
+    Unallocated,
+)
+from servicequality.policy._tiers import INSUFFICIENT_DATA, TierPolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Sequence
 
     from servicequality.incentives._money import Currency
-    from servicequality.policy._assess import Assessment
+    from servicequality.policy._assess import Assessment, Judgement
 
 __all__ = [
     "COMPOSITE_SCORE",
-    "Payee",
     "PerPoint",
     "PoolShare",
-    "RuleOutcome",
     "ThresholdBonus",
     "TieredBonus",
 ]
@@ -35,34 +41,17 @@ __all__ = [
 COMPOSITE_SCORE = "composite_score"
 """The weight name that stands for the scorecard's composite score (0–100)."""
 
-_REACHED, _NOT_REACHED = "reached", "not_reached"
-
-
-@attrs.frozen
-class Payee:
-    """One agent to pay, and the assessment group that holds their numbers."""
-
-    agent_id: str
-    key: Mapping[str, Any]
-
-
-@attrs.frozen
-class RuleOutcome:
-    """What a rule pays: one (amount, explanation) per payee, and what it keeps."""
-
-    paid: tuple[tuple[Decimal, str], ...]
-    unallocated: tuple[tuple[Decimal, str], ...] = ()
-
 
 def human_roles(owner: str, value: Iterable[Role]) -> tuple[Role, ...]:
     """Roles that may be paid or recognised: Role members, at least one, no bot."""
-    roles = tuple(value)
-    if not roles or not all(isinstance(r, Role) for r in roles):
-        msg = f"{owner}.eligible_roles = {roles!r}: must be Role members"
-        raise PolicyError(msg)
+    roles = v.sequence(owner, "eligible_roles", value, "a sequence of Role")
+    for role in roles:
+        v.instance_of(owner, "eligible_roles", role, Role)
+    if not roles:
+        raise PolicyError(owner, "eligible_roles", roles, "must name a role")
     if Role.BOT in roles:
-        msg = f"{owner}.eligible_roles: bots are never paid nor recognised"
-        raise PolicyError(msg)
+        rule = "must not hold Role.BOT: bots are never paid nor recognised"
+        raise PolicyError(owner, "eligible_roles", roles, rule)
     return roles
 
 
@@ -83,8 +72,7 @@ def _optional_cap(value: object) -> Decimal | None:
         return None
     cap = as_money("rule", "cap", value)
     if cap < 0:
-        msg = f"rule.cap = {value!r}: must not be negative"
-        raise PolicyError(msg)
+        raise PolicyError("rule", "cap", value, "must not be negative")
     return cap
 
 
@@ -92,7 +80,8 @@ def _capped(
     amount: Decimal, cap: Decimal | None, currency: Currency, explanation: str
 ) -> tuple[Decimal, str]:
     if cap is not None and amount > cap:
-        return cap, f"{explanation}, capped at {currency.format(cap)}"
+        capped = currency.round(cap)
+        return capped, f"{explanation}, capped at {currency.format(capped)}"
     return amount, explanation
 
 
@@ -110,96 +99,138 @@ def _check_amount(
     if whole_units:
         currency.exact(f"rule {rule!r}", key, amount)
     if amount < 0 and not allow_negative:
-        msg = (
-            f"rule {rule!r}: {key} = {amount} is negative; an assessment is not "
-            "a punishment tool (set allow_negative=True on the plan on purpose)"
+        why = (
+            "must not be negative: an assessment is not a punishment tool "
+            "(set allow_negative=True on the plan on purpose)"
         )
-        raise PolicyError(msg)
+        raise PolicyError(f"rule {rule!r}", key, amount, why)
 
 
-def _check_direction(
-    rule: str, policy: TierPolicy, assessment: Assessment, subject: str
-) -> None:
-    metric = assessment.measurements.metric(policy.metric)
-    if metric.higher_is_better != policy.higher_is_better:
-        bound = "at_least" if policy.higher_is_better else "at_most"
-        way = "higher" if metric.higher_is_better else "lower"
-        msg = (
-            f"{subject} {rule!r} uses {bound} on {policy.metric}, where {way} is better"
+def _plain(kind: str, rule: Any, **fields: Any) -> dict[str, Any]:
+    """A rule as plain data: its kind, name, fields; money as decimal strings."""
+    data: dict[str, Any] = {"kind": kind, "name": rule.name}
+    for key, value in fields.items():
+        if value is not None:
+            data[key] = str(value) if isinstance(value, Decimal) else value
+    if rule.cap is not None:
+        data["cap"] = str(rule.cap)
+    if rule.eligible is not None:
+        data["eligible"] = rule.eligible.to_dict()
+    return data
+
+
+def _read(
+    owner: str,
+    kind: str,
+    data: object,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The keyword arguments of a rule from plain data of its ``kind``."""
+    plain = dict(
+        v.mapping(
+            owner,
+            data,
+            ("kind", "name", *required),
+            ("cap", "eligible", *optional),
+            error=PolicyError,
         )
-        raise PolicyError(msg)
-
-
-def _classify(
-    policy: TierPolicy, assessment: Assessment, payee: Payee
-) -> tuple[str, str]:
-    measured = assessment.measurements.get(policy.metric, **payee.key)
-    return policy.classify(
-        measured.value,
-        n=measured.n,
-        low=measured.low,
-        high=measured.high,
-        unit=measured.unit,
     )
+    given = plain.pop("kind")
+    if not isinstance(given, str) or given != kind:
+        raise PolicyError(owner, "kind", given, f"must be {kind!r}")
+    if plain.get("eligible") is not None:
+        plain["eligible"] = Eligibility.from_dict(plain["eligible"])
+    return plain
+
+
+def _judgement(
+    owner: str, policy: TierPolicy, assessment: Assessment, payee: Payee
+) -> Judgement:
+    """The assessment's judgement of ``policy.metric``, refused unless by ``policy``."""
+    if policy.metric not in assessment.metric_names:
+        why = (
+            "has no judgement in the assessment; classify with the plan's tier_policies"
+        )
+        raise UnknownKeyError(owner, "tier_policies", policy.metric, why)
+    if assessment.policy(policy.metric, **payee.key) != policy:
+        why = (
+            "was judged by another tier policy in the assessment; classify with "
+            "the plan's tier_policies"
+        )
+        raise PolicyError(owner, "tier_policies", policy.metric, why)
+    return assessment.get(policy.metric, **payee.key)
+
+
+def _eligibility(value: object) -> Eligibility | None:
+    if value is not None and not isinstance(value, Eligibility):
+        v.wrong_type("rule", "eligible", value, "an Eligibility or None")
+    return value
+
+
+def _bar(value: TierPolicy) -> TierPolicy:
+    v.instance_of("ThresholdBonus", "bar", value, TierPolicy)
+    if len(value.tiers) != 2:  # reached and not reached
+        names = [t.name for t in value.tiers]
+        why = "must have exactly two tiers: the bar reached, and below it"
+        raise PolicyError("ThresholdBonus", "bar", names, why)
+    return value
 
 
 @attrs.frozen(kw_only=True)
 class ThresholdBonus:
     """Reach the bar, get the whole amount (达标就拿); never rank-based.
 
-    Below the bar, or with fewer than ``min_sample`` observations, the bonus
-    is 0 and the explanation says why. Give exactly one of ``at_least``
-    (higher is better) or ``at_most`` (lower is better); the bar itself
-    passes.
+    The bar is a two-tier policy, e.g.
+    :data:`~servicequality.policy.presets.SATISFACTION_BONUS_BAR` (mean
+    rating ≥ 4.5): classify the measurements with it (it is among the plan's
+    :attr:`~IncentivePlan.tier_policies`) and the rule pays ``amount`` to
+    every agent whose judgement is the bar's first tier, quoting that
+    judgement. Below the bar, or with fewer observations than the bar's
+    ``min_sample``, the bonus is 0 and the line says why.
 
     Attributes:
         name: Rule name, shown on every payout line.
-        metric: Name of a measured metric.
+        bar: A two-tier policy: the first tier pays, the second does not.
         amount: Paid when the bar is reached (Decimal, int or decimal string).
-        at_least: The bar for a higher-is-better metric.
-        at_most: The bar for a lower-is-better metric.
-        min_sample: Fewest observations for the bar to be judged (default 30).
         cap: Optional ceiling on the amount.
+        eligible: Optional gate: who may be paid at all.
 
     Raises:
-        PolicyError: for a blank name or metric, both or neither bound, a
-            float amount, or a bound outside the metric's range.
+        PolicyError: for a blank name, a bar without exactly two tiers, or a
+            negative cap.
+        WrongTypeError: for a bar that is not a TierPolicy, or a float amount.
     """
 
     name: str
-    metric: str
+    bar: TierPolicy = attrs.field(converter=_bar)
     amount: Decimal = attrs.field(converter=_amount)
-    at_least: float | None = None
-    at_most: float | None = None
-    min_sample: int = 30
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
+    eligible: Eligibility | None = attrs.field(default=None, converter=_eligibility)
 
     def __attrs_post_init__(self) -> None:
-        text("ThresholdBonus", "name", self.name)
-        if (self.at_least is None) == (self.at_most is None):
-            msg = f"ThresholdBonus {self.name!r}: give exactly one of at_least, at_most"
-            raise PolicyError(msg)
-        self.bar  # noqa: B018  # validates the bound and min_sample
+        v.text("ThresholdBonus", "name", self.name, error=PolicyError)
 
     @property
-    def bar(self) -> TierPolicy:
-        """The bar as a two-tier policy: ``reached`` and ``not_reached``."""
-        return TierPolicy(
-            self.metric,
-            (
-                Tier(_REACHED, at_least=self.at_least, at_most=self.at_most),
-                Tier(_NOT_REACHED),
-            ),
-            min_sample=self.min_sample,
+    def tier_policies(self) -> tuple[TierPolicy, ...]:
+        """The bar: the assessment must be classified with it."""
+        return (self.bar,)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``kind`` ``"threshold_bonus"``), money as decimal strings."""
+        return _plain(
+            "threshold_bonus", self, bar=self.bar.to_dict(), amount=self.amount
         )
 
-    def metrics_read(
-        self,
-        assessment: Assessment,  # noqa: ARG002
-        key: Mapping[str, Any],  # noqa: ARG002
-    ) -> tuple[str, ...]:
-        """The metric the bar judges."""
-        return (self.metric,)
+    @classmethod
+    def from_dict(cls, data: object) -> ThresholdBonus:
+        """Read :meth:`to_dict` output.
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad values.
+        """
+        plain = _read("ThresholdBonus", "threshold_bonus", data, ("bar", "amount"))
+        return cls(**{**plain, "bar": TierPolicy.from_dict(plain["bar"])})
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
@@ -211,30 +242,57 @@ class ThresholdBonus:
     def pay(
         self, assessment: Assessment, payees: Sequence[Payee], currency: Currency
     ) -> RuleOutcome:
-        """Amount and explanation for each payee."""
-        bar = self.bar
-        _check_direction(self.name, bar, assessment, "ThresholdBonus")
-        paid = []
+        """The amount for every payee whose judgement reached the bar, else 0."""
+        owner = f"ThresholdBonus {self.name!r}"
+        reached = self.bar.tiers[0].name
+        lines = []
         for payee in payees:
-            tier, reason = _classify(bar, assessment, payee)
-            amount = self.amount if tier == _REACHED else Decimal(0)
-            paid.append(
-                _capped(
-                    currency.round(amount),
-                    self.cap,
-                    currency,
-                    f"{reason} ⇒ {currency.format(currency.round(amount))}",
+            judgement = _judgement(owner, self.bar, assessment, payee)
+            amount = currency.round(
+                self.amount if judgement.tier == reached else Decimal(0)
+            )
+            lines.append(
+                _line(
+                    self.name,
+                    payee,
+                    *_capped(
+                        amount,
+                        self.cap,
+                        currency,
+                        f"{judgement.reason} ⇒ {currency.format(amount)}",
+                    ),
+                    metrics=(self.bar.metric,),
+                    judgements=(judgement,),
                 )
             )
-        return RuleOutcome(tuple(paid))
+        return RuleOutcome(lines=tuple(lines))
+
+
+def _line(
+    rule: str,
+    payee: Payee,
+    amount: Decimal,
+    explanation: str,
+    *,
+    metrics: tuple[str, ...],
+    judgements: tuple[Judgement, ...] = (),
+) -> PayoutLine:
+    return PayoutLine(
+        agent_id=payee.agent_id,
+        rule=rule,
+        amount=amount,
+        explanation=explanation,
+        key=dict(payee.key),
+        metrics=metrics,
+        judgements=judgements,
+    )
 
 
 def _tier_amounts(value: Mapping[str, object]) -> dict[str, Decimal]:
-    if not hasattr(value, "items"):
-        msg = f"TieredBonus.amounts = {value!r}: must map tier names to amounts"
-        raise PolicyError(msg)
+    if not isinstance(value, Mapping):
+        v.wrong_type("TieredBonus", "amounts", value, "a mapping of tier to amount")
     return {
-        text("TieredBonus", "amounts", tier): as_money(
+        v.text("TieredBonus", "amounts", tier, error=PolicyError): as_money(
             "TieredBonus", f"amounts[{tier!r}]", amount
         )
         for tier, amount in value.items()
@@ -242,40 +300,39 @@ def _tier_amounts(value: Mapping[str, object]) -> dict[str, Decimal]:
 
 
 def _check_tiers(rule: str, policy: TierPolicy, amounts: Mapping[str, Decimal]) -> None:
+    owner = f"TieredBonus {rule!r}"
     names = [t.name for t in policy.tiers]
     if INSUFFICIENT_DATA in amounts:
-        msg = (
-            f"TieredBonus {rule!r}: {INSUFFICIENT_DATA} always pays 0; "
-            "leave it out of amounts"
-        )
-        raise PolicyError(msg)
+        why = "always pays 0; leave it out of amounts"
+        raise PolicyError(owner, "amounts", INSUFFICIENT_DATA, why)
     for tier in amounts:
         if tier not in names:
-            msg = (
-                f"TieredBonus {rule!r}: amounts name tier {tier!r}, which "
-                f"{policy.metric}'s policy lacks; tiers: {', '.join(names)}"
+            why = (
+                f"is not a tier of {policy.metric}'s policy; tiers: {', '.join(names)}"
             )
-            raise PolicyError(msg)
+            raise UnknownKeyError(owner, "amounts", tier, why)
     for tier in names:
         if tier not in amounts:
-            msg = f"TieredBonus {rule!r}: no amount for tier {tier!r}"
-            raise PolicyError(msg)
+            raise PolicyError(owner, "amounts", tier, "is a tier without an amount")
     for better, worse in itertools.pairwise(names):
         if amounts[better] < amounts[worse]:
-            msg = (
-                f"TieredBonus {rule!r}: the better tier {better!r} pays less than "
-                f"{worse!r}; a better result must never earn less"
+            why = (
+                f"the better tier pays less than {worse!r}; a better result must "
+                "never earn less"
             )
-            raise PolicyError(msg)
+            raise PolicyError(owner, "amounts", better, why)
 
 
 @attrs.frozen(kw_only=True)
 class TieredBonus:
     """An amount per tier: better tiers pay at least as much as worse ones.
 
-    ``tiers`` is either a :class:`~servicequality.policy.TierPolicy` that
-    this rule applies itself, or a metric name whose tier is read from the
-    assessment (judged by the policy in force for that group).
+    The tier is read from the assessment, never recomputed. ``tiers`` is
+    either a metric name (paid by whatever policy the assessment judged it
+    with, e.g. a schedule's version in force) or a
+    :class:`~servicequality.policy.TierPolicy` the assessment must have been
+    classified with (it is among the plan's
+    :attr:`~IncentivePlan.tier_policies`).
     :data:`~servicequality.policy.INSUFFICIENT_DATA` always pays 0.
 
     Attributes:
@@ -284,37 +341,63 @@ class TieredBonus:
         amounts: Amount of every tier, e.g. ``{"excellent": "800", "good": "300",
             "warning": "0"}``.
         cap: Optional ceiling on the amount.
+        eligible: Optional gate: who may be paid at all.
 
     Raises:
-        PolicyError: for a float amount, a missing or unknown tier, or a
-            better tier paying less than a worse one.
+        PolicyError: for a missing tier or a better tier paying less than a
+            worse one.
+        UnknownKeyError: for an amount of a tier the policy lacks.
+        WrongTypeError: for a float amount or ``tiers`` of another type.
     """
 
     name: str
     tiers: TierPolicy | str
     amounts: Mapping[str, Decimal] = attrs.field(converter=_tier_amounts)
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
+    eligible: Eligibility | None = attrs.field(default=None, converter=_eligibility)
 
     def __attrs_post_init__(self) -> None:
-        text("TieredBonus", "name", self.name)
+        v.text("TieredBonus", "name", self.name, error=PolicyError)
         if isinstance(self.tiers, TierPolicy):
             _check_tiers(self.name, self.tiers, self.amounts)
-        elif not isinstance(self.tiers, str) or not self.tiers.strip():
-            msg = (
-                f"TieredBonus {self.name!r}: tiers = {self.tiers!r} must be a "
-                "TierPolicy or a metric name"
-            )
-            raise PolicyError(msg)
+        elif not isinstance(self.tiers, str):
+            v.wrong_type("TieredBonus", "tiers", self.tiers, "a TierPolicy or a name")
+        else:
+            v.text("TieredBonus", "tiers", self.tiers, error=PolicyError)
 
-    def metrics_read(
-        self,
-        assessment: Assessment,  # noqa: ARG002
-        key: Mapping[str, Any],  # noqa: ARG002
-    ) -> tuple[str, ...]:
+    @property
+    def metric(self) -> str:
         """The tiered metric."""
-        return (
-            self.tiers.metric if isinstance(self.tiers, TierPolicy) else self.tiers,
+        return self.tiers.metric if isinstance(self.tiers, TierPolicy) else self.tiers
+
+    @property
+    def tier_policies(self) -> tuple[TierPolicy, ...]:
+        """The tier policy, when given as one (else nothing: any policy will do)."""
+        return (self.tiers,) if isinstance(self.tiers, TierPolicy) else ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``kind`` ``"tiered_bonus"``), money as decimal strings."""
+        return _plain(
+            "tiered_bonus",
+            self,
+            tiers=self.tiers.to_dict()
+            if isinstance(self.tiers, TierPolicy)
+            else self.tiers,
+            amounts={tier: str(amount) for tier, amount in self.amounts.items()},
         )
+
+    @classmethod
+    def from_dict(cls, data: object) -> TieredBonus:
+        """Read :meth:`to_dict` output (``tiers`` a policy or a metric name).
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad values.
+        """
+        plain = _read("TieredBonus", "tiered_bonus", data, ("tiers", "amounts"))
+        tiers = plain["tiers"]
+        if not isinstance(tiers, str):
+            tiers = TierPolicy.from_dict(tiers)
+        return cls(**{**plain, "tiers": tiers})
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
@@ -328,33 +411,41 @@ class TieredBonus:
             )
         _check_amount(self.name, "cap", self.cap, currency, allow_negative=False)
 
+    def _judgement(self, assessment: Assessment, payee: Payee) -> Judgement:
+        owner = f"TieredBonus {self.name!r}"
+        if isinstance(self.tiers, TierPolicy):
+            return _judgement(owner, self.tiers, assessment, payee)
+        if self.tiers not in assessment.metric_names:
+            why = "has no tier policy in the assessment"
+            raise UnknownKeyError(owner, "tiers", self.tiers, why)
+        _check_tiers(
+            self.name, assessment.policy(self.tiers, **payee.key), self.amounts
+        )
+        return assessment.get(self.tiers, **payee.key)
+
     def pay(
         self, assessment: Assessment, payees: Sequence[Payee], currency: Currency
     ) -> RuleOutcome:
-        """Amount and explanation for each payee."""
-        paid = []
-        checked: set[int] = set()
+        """The amount of each payee's tier, quoting the judgement."""
+        lines = []
         for payee in payees:
-            if isinstance(self.tiers, TierPolicy):
-                policy = self.tiers
-                if not checked:
-                    _check_direction(self.name, policy, assessment, "TieredBonus")
-                    checked.add(id(policy))
-                tier, reason = _classify(policy, assessment, payee)
-            else:
-                policy = assessment.policy(self.tiers, **payee.key)
-                if id(policy) not in checked:
-                    _check_tiers(self.name, policy, self.amounts)
-                    checked.add(id(policy))
-                judgement = assessment.get(self.tiers, **payee.key)
-                tier, reason = judgement.tier, judgement.reason
-            amount = currency.round(self.amounts.get(tier, Decimal(0)))
-            paid.append(
-                _capped(
-                    amount, self.cap, currency, f"{reason} ⇒ {currency.format(amount)}"
+            judgement = self._judgement(assessment, payee)
+            amount = currency.round(self.amounts.get(judgement.tier, Decimal(0)))
+            lines.append(
+                _line(
+                    self.name,
+                    payee,
+                    *_capped(
+                        amount,
+                        self.cap,
+                        currency,
+                        f"{judgement.reason} ⇒ {currency.format(amount)}",
+                    ),
+                    metrics=(self.metric,),
+                    judgements=(judgement,),
                 )
             )
-        return RuleOutcome(tuple(paid))
+        return RuleOutcome(lines=tuple(lines))
 
 
 def _points(value: float) -> Decimal:
@@ -383,18 +474,25 @@ class PerPoint:
     rate: Decimal = attrs.field(converter=_rate)
     metric: str = "weighted_workload"
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
+    eligible: Eligibility | None = attrs.field(default=None, converter=_eligibility)
+    tier_policies: tuple[TierPolicy, ...] = attrs.field(default=(), init=False)
 
     def __attrs_post_init__(self) -> None:
-        text("PerPoint", "name", self.name)
-        text("PerPoint", "metric", self.metric)
+        v.text("PerPoint", "name", self.name, error=PolicyError)
+        v.text("PerPoint", "metric", self.metric, error=PolicyError)
 
-    def metrics_read(
-        self,
-        assessment: Assessment,  # noqa: ARG002
-        key: Mapping[str, Any],  # noqa: ARG002
-    ) -> tuple[str, ...]:
-        """The metric the points come from."""
-        return (self.metric,)
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``kind`` ``"per_point"``), the rate as a decimal string."""
+        return _plain("per_point", self, rate=self.rate, metric=self.metric)
+
+    @classmethod
+    def from_dict(cls, data: object) -> PerPoint:
+        """Read :meth:`to_dict` output (``metric`` optional).
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad values.
+        """
+        return cls(**_read("PerPoint", "per_point", data, ("rate",), ("metric",)))
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
         """Refuse amounts the plan's currency or sign rule cannot pay."""
@@ -414,12 +512,9 @@ class PerPoint:
         """Amount and explanation for each payee."""
         unit = assessment.measurements.metric(self.metric).unit
         if unit not in ("points", "count"):
-            msg = (
-                f"PerPoint {self.name!r}: {self.metric} is in {unit}, "
-                "not in points or counts"
-            )
-            raise PolicyError(msg)
-        paid = []
+            why = f"is in {unit}, not in points or counts"
+            raise PolicyError(f"PerPoint {self.name!r}", "metric", self.metric, why)
+        lines = []
         for payee in payees:
             points = _points(
                 assessment.measurements.get(self.metric, **payee.key).value
@@ -429,17 +524,28 @@ class PerPoint:
                 f"{self.metric} {points:f} {unit} × {currency.code} {self.rate} "
                 f"= {currency.format(amount)}"
             )
-            paid.append(_capped(amount, self.cap, currency, explanation))
-        return RuleOutcome(tuple(paid))
+            lines.append(
+                _line(
+                    self.name,
+                    payee,
+                    *_capped(amount, self.cap, currency, explanation),
+                    metrics=(self.metric,),
+                )
+            )
+        return RuleOutcome(lines=tuple(lines))
 
 
 def _weight_names(value: str | Sequence[str]) -> tuple[str, ...]:
-    names = (value,) if isinstance(value, str) else tuple(value)
+    names = (
+        (value,)
+        if isinstance(value, str)
+        else v.sequence("PoolShare", "weight", value, "a name or a sequence of names")
+    )
     if not names:
-        msg = "PoolShare.weight must name at least one metric or 'composite_score'"
-        raise PolicyError(msg)
+        rule = "must name at least one metric or 'composite_score'"
+        raise PolicyError("PoolShare", "weight", names, rule)
     for name in names:
-        text("PoolShare", "weight", name)
+        v.text("PoolShare", "weight", name, error=PolicyError)
     return names
 
 
@@ -471,14 +577,15 @@ class PoolShare:
         default=(COMPOSITE_SCORE,), converter=_weight_names
     )
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
+    eligible: Eligibility | None = attrs.field(default=None, converter=_eligibility)
+    tier_policies: tuple[TierPolicy, ...] = attrs.field(default=(), init=False)
 
     def __attrs_post_init__(self) -> None:
-        text("PoolShare", "name", self.name)
+        v.text("PoolShare", "name", self.name, error=PolicyError)
         if self.pool < 0:
-            msg = f"PoolShare {self.name!r}: pool = {self.pool} must not be negative"
-            raise PolicyError(msg)
+            raise PolicyError("PoolShare", "pool", self.pool, "must not be negative")
 
-    def metrics_read(
+    def _metrics_read(
         self, assessment: Assessment, key: Mapping[str, Any]
     ) -> tuple[str, ...]:
         """The weight's metrics; ``composite_score`` stands for its components."""
@@ -489,10 +596,23 @@ class PoolShare:
                 continue
             try:
                 line = assessment.score(**key)
-            except PolicyError:
+            except UnknownKeyError:
                 continue
             names.extend(c.metric for c in line.contributions)
         return tuple(dict.fromkeys(names))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``kind`` ``"pool_share"``), the pool as a decimal string."""
+        return _plain("pool_share", self, pool=self.pool, weight=list(self.weight))
+
+    @classmethod
+    def from_dict(cls, data: object) -> PoolShare:
+        """Read :meth:`to_dict` output (``weight`` optional).
+
+        Raises:
+            PolicyError: for unknown or missing keys and bad values.
+        """
+        return cls(**_read("PoolShare", "pool_share", data, ("pool",), ("weight",)))
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:  # noqa: ARG002
         """Refuse a pool or cap that is not a whole number of minor units."""
@@ -505,12 +625,14 @@ class PoolShare:
         if name == COMPOSITE_SCORE:
             try:
                 line = assessment.score(**payee.key)
-            except PolicyError:
-                msg = (
-                    f"PoolShare {self.name!r} weighs by composite_score, but no "
-                    f"scorecard applied to {dict(payee.key)!r}"
+            except UnknownKeyError:
+                why = (
+                    "weighs by composite_score, but no scorecard applied to "
+                    f"{dict(payee.key)!r}"
                 )
-                raise PolicyError(msg) from None
+                raise PolicyError(
+                    f"PoolShare {self.name!r}", "weight", name, why
+                ) from None
             if math.isnan(line.composite):
                 return Fraction(0), f"composite_score undefined ({line.reason})"
             if line.insufficient:
@@ -518,8 +640,8 @@ class PoolShare:
             return Fraction(line.composite), f"composite_score {line.composite:.1f}"
         measured = assessment.measurements.get(name, **payee.key)
         if not measured.higher_is_better:
-            msg = f"PoolShare {self.name!r}: {name} is lower-is-better; not a weight"
-            raise PolicyError(msg)
+            why = "is lower-is-better, so it cannot be a weight"
+            raise PolicyError(f"PoolShare {self.name!r}", "weight", name, why)
         if math.isnan(measured.value):
             return Fraction(0), f"{name} undefined (n = {measured.n})"
         if measured.insufficient:
@@ -527,8 +649,8 @@ class PoolShare:
                 0
             ), f"{name} rests on too few observations (n = {measured.n})"
         if measured.value < 0:
-            msg = f"PoolShare {self.name!r}: {name} = {measured.value} is negative"
-            raise PolicyError(msg)
+            why = f"{name} is negative for {dict(payee.key)!r}; a weight must not be"
+            raise PolicyError(f"PoolShare {self.name!r}", "weight", measured.value, why)
         return Fraction(measured.value), f"{name} {measured.value:g}"
 
     def pay(
@@ -547,18 +669,30 @@ class PoolShare:
         pool = currency.round(self.pool)
         total = sum(weights, Fraction(0))
         if total == 0:
-            nothing = currency.format(Decimal(0) * currency.quantum)
+            nothing = Decimal(0) * currency.quantum
             return RuleOutcome(
-                tuple(
-                    (Decimal(0) * currency.quantum, f"weight 0 ({r}) ⇒ {nothing}")
-                    for r in reasons
+                lines=tuple(
+                    _line(
+                        self.name,
+                        payee,
+                        nothing,
+                        f"weight 0 ({r}) ⇒ {currency.format(nothing)}",
+                        metrics=self._metrics_read(assessment, payee.key),
+                    )
+                    for payee, r in zip(payees, reasons, strict=True)
                 ),
-                ((pool, "every weight is 0, so nobody earned a share"),)
+                unallocated=(
+                    Unallocated(
+                        rule=self.name,
+                        amount=pool,
+                        reason="every weight is 0, so nobody earned a share",
+                    ),
+                )
                 if pool
                 else (),
             )
         shares = allocate(pool, weights, currency=currency)
-        paid, kept = [], []
+        lines, kept = [], []
         for payee, weight, reason, share in zip(
             payees, weights, reasons, shares, strict=True
         ):
@@ -569,6 +703,20 @@ class PoolShare:
             )
             amount, explanation = _capped(share, self.cap, currency, explanation)
             if amount < share:
-                kept.append((share - amount, f"{payee.agent_id}'s share above the cap"))
-            paid.append((amount, explanation))
-        return RuleOutcome(tuple(paid), tuple(kept))
+                kept.append(
+                    Unallocated(
+                        rule=self.name,
+                        amount=share - amount,
+                        reason=f"{payee.agent_id}'s share above the cap",
+                    )
+                )
+            lines.append(
+                _line(
+                    self.name,
+                    payee,
+                    amount,
+                    explanation,
+                    metrics=self._metrics_read(assessment, payee.key),
+                )
+            )
+        return RuleOutcome(lines=tuple(lines), unallocated=tuple(kept))

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from servicequality import _display, _frames
-from servicequality._errors import PolicyError
-from servicequality.policy._plain import expect_keys, when
+from servicequality import _display, _results
+from servicequality import _validators as v
+from servicequality._columns import fill_slots
+from servicequality._engine._measure import Measurements
+from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality.policy._scorecard import Scorecard, ScoreLine
 from servicequality.policy._tiers import TierPolicy
 
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from datetime import datetime
 
-    from servicequality._engine._measure import CellRows, Measurements
+    from servicequality._engine._measure import CellRows
     from servicequality._periods import Period
     from servicequality.metrics._base import Part
 
@@ -52,18 +54,21 @@ class Judgement:
     reason: str
 
 
-def _check_policies(policies: Sequence[TierPolicy]) -> tuple[TierPolicy, ...]:
-    chosen = tuple(policies)
+def _check_policies(
+    policies: Sequence[TierPolicy], owner: str = "PolicyVersion"
+) -> tuple[TierPolicy, ...]:
+    chosen = v.sequence(owner, "policies", policies, "a sequence of TierPolicy")
     for policy in chosen:
-        if not isinstance(policy, TierPolicy):
-            msg = f"expected TierPolicy values, got {policy!r}"
-            raise PolicyError(msg)
+        v.instance_of(owner, "policies", policy, TierPolicy)
     metrics = [p.metric for p in chosen]
     if len(set(metrics)) != len(metrics):
         repeated = next(m for m in metrics if metrics.count(m) > 1)
-        msg = f"two tier policies for {repeated!r}"
-        raise PolicyError(msg)
+        raise PolicyError(owner, "policies", repeated, "has two tier policies")
     return chosen
+
+
+def _effective_from(value: object) -> datetime:
+    return v.instant("PolicyVersion", "effective_from", value, error=PolicyError)
 
 
 @attrs.frozen(kw_only=True)
@@ -76,23 +81,23 @@ class PolicyVersion:
         scorecard: The scorecard, if any.
     """
 
-    effective_from: datetime
+    effective_from: datetime = attrs.field(converter=_effective_from)
     policies: tuple[TierPolicy, ...] = attrs.field(converter=_check_policies)
     scorecard: Scorecard | None = None
 
     def __attrs_post_init__(self) -> None:
-        when("PolicyVersion", "effective_from", self.effective_from)
-        if self.scorecard is not None and not isinstance(self.scorecard, Scorecard):
-            msg = f"PolicyVersion.scorecard = {self.scorecard!r}: must be a Scorecard"
-            raise PolicyError(msg)
+        if self.scorecard is not None:
+            v.instance_of("PolicyVersion", "scorecard", self.scorecard, Scorecard)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data, accepted by :meth:`from_dict`."""
-        return {
+        """Plain data, accepted by :meth:`from_dict` (no ``scorecard`` if none)."""
+        data: dict[str, Any] = {
             "effective_from": self.effective_from.isoformat(),
             "policies": [p.to_dict() for p in self.policies],
-            "scorecard": None if self.scorecard is None else self.scorecard.to_dict(),
         }
+        if self.scorecard is not None:
+            data["scorecard"] = self.scorecard.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: object) -> PolicyVersion:
@@ -101,31 +106,33 @@ class PolicyVersion:
         Raises:
             PolicyError: naming the key and the rule for any bad entry.
         """
-        plain = expect_keys(
-            "PolicyVersion", data, ("effective_from", "policies"), ("scorecard",)
+        plain = v.mapping(
+            "PolicyVersion",
+            data,
+            ("effective_from", "policies"),
+            ("scorecard",),
+            error=PolicyError,
         )
-        if not isinstance(plain["policies"], list):
-            msg = f"PolicyVersion.policies = {plain['policies']!r}: must be a list"
-            raise PolicyError(msg)
+        policies = v.sequence("PolicyVersion", "policies", plain["policies"])
         scorecard = plain.get("scorecard")
         return cls(
-            effective_from=when(
-                "PolicyVersion", "effective_from", plain["effective_from"]
-            ),
-            policies=tuple(TierPolicy.from_dict(p) for p in plain["policies"]),
+            effective_from=plain["effective_from"],
+            policies=tuple(TierPolicy.from_dict(p) for p in policies),
             scorecard=None if scorecard is None else Scorecard.from_dict(scorecard),
         )
 
 
 def _ordered_versions(versions: Sequence[PolicyVersion]) -> tuple[PolicyVersion, ...]:
-    chosen = tuple(versions)
-    if not chosen or not all(isinstance(v, PolicyVersion) for v in chosen):
-        msg = "PolicySchedule.versions must be a non-empty sequence of PolicyVersion"
-        raise PolicyError(msg)
-    starts = [v.effective_from for v in chosen]
+    owner = "PolicySchedule"
+    chosen = v.sequence(owner, "versions", versions, "a sequence of PolicyVersion")
+    for version in chosen:
+        v.instance_of(owner, "versions", version, PolicyVersion)
+    if not chosen:
+        raise PolicyError(owner, "versions", (), "must hold at least one version")
+    starts = [version.effective_from for version in chosen]
     if any(b <= a for a, b in itertools.pairwise(starts)):
-        msg = "PolicySchedule.versions must have strictly increasing effective_from"
-        raise PolicyError(msg)
+        rule = "must have strictly increasing effective_from"
+        raise PolicyError(owner, "versions", starts, rule)
     return chosen
 
 
@@ -147,13 +154,14 @@ class PolicySchedule:
         """The version in force at ``at`` (timezone-aware).
 
         Raises:
-            PolicyError: if ``at`` is before the first version.
+            UnknownKeyError: if ``at`` is before the first version.
         """
-        moment = when("PolicySchedule", "at", at)
-        chosen = [v for v in self.versions if v.effective_from <= moment]
+        moment = v.instant("PolicySchedule", "at", at, error=PolicyError)
+        chosen = [x for x in self.versions if x.effective_from <= moment]
         if not chosen:
-            msg = f"no policy version in force at {moment.isoformat()}"
-            raise PolicyError(msg)
+            first = self.versions[0].effective_from.isoformat()
+            rule = f"is before the first policy version ({first})"
+            raise UnknownKeyError("PolicySchedule", "at", moment, rule)
         return chosen[-1]
 
     def to_dict(self) -> dict[str, Any]:
@@ -167,13 +175,9 @@ class PolicySchedule:
         Raises:
             PolicyError: naming the key and the rule for any bad entry.
         """
-        plain = expect_keys("PolicySchedule", data, ("versions",))
-        if not isinstance(plain["versions"], list):
-            msg = f"PolicySchedule.versions = {plain['versions']!r}: must be a list"
-            raise PolicyError(msg)
-        return cls(
-            versions=tuple(PolicyVersion.from_dict(v) for v in plain["versions"])
-        )
+        plain = v.mapping("PolicySchedule", data, ("versions",), error=PolicyError)
+        versions = v.sequence("PolicySchedule", "versions", plain["versions"])
+        return cls(versions=tuple(PolicyVersion.from_dict(x) for x in versions))
 
 
 class Assessment:
@@ -189,6 +193,14 @@ class Assessment:
         "_policies",
         "_scores",
     )
+    _index: dict[tuple[Any, ...], int]
+    _judgements: dict[tuple[int, str], Judgement]
+    _key_names: tuple[str, ...]
+    _keys: tuple[tuple[Any, ...], ...]
+    _measurements: Measurements
+    _metrics: tuple[str, ...]
+    _policies: tuple[Mapping[str, TierPolicy], ...]
+    _scores: tuple[ScoreLine | None, ...]
 
     def __init__(
         self,
@@ -200,14 +212,46 @@ class Assessment:
         scores: Sequence[ScoreLine | None],
     ) -> None:
         """Hold the results of :func:`classify` (one policy mapping per group)."""
-        self._measurements = measurements
-        self._key_names = measurements.key_names
-        self._keys = measurements.keys
-        self._policies = tuple(policies)
-        self._metrics = metrics
-        self._judgements = dict(judgements)
-        self._scores = tuple(scores)
-        self._index = {k: i for i, k in enumerate(self._keys)}
+        keys = measurements.keys
+        fill_slots(
+            self,
+            _measurements=measurements,
+            _key_names=measurements.key_names,
+            _keys=keys,
+            _policies=tuple(policies),
+            _metrics=metrics,
+            _judgements=dict(judgements),
+            _scores=tuple(scores),
+            _index={k: i for i, k in enumerate(keys)},
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __eq__(self, other: object) -> bool:
+        """Equal inputs: the same measurements, metrics and policies per group.
+
+        Judgements and scores follow from them (and may hold NaN bounds,
+        which never compare equal), so they are not compared again.
+        """
+        if not isinstance(other, Assessment):
+            return NotImplemented
+        return (
+            self._metrics == other._metrics
+            and self._policies == other._policies
+            and self._measurements == other._measurements
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # equal by content, not hashable
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        fill_slots(self, **state)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -294,15 +338,14 @@ class Assessment:
 
     def _row(self, key: Mapping[str, Any]) -> int:
         if set(key) != set(self._key_names):
-            msg = (
-                f"name exactly the keys {', '.join(self._key_names)}; got {dict(key)!r}"
-            )
-            raise PolicyError(msg)
+            rule = f"must name exactly the keys {', '.join(self._key_names)}"
+            raise UnknownKeyError("Assessment", "key", dict(key), rule)
         wanted = tuple(key[name] for name in self._key_names)
-        if wanted not in self._index:
-            msg = f"no group {dict(key)!r} in this assessment"
-            raise PolicyError(msg)
-        return self._index[wanted]
+        try:
+            return self._index[wanted]
+        except (KeyError, TypeError):
+            rule = "is not a group of this assessment"
+            raise UnknownKeyError("Assessment", "key", dict(key), rule) from None
 
     def rows(self, metric: str, *, part: Part = "denominator", **key: Any) -> CellRows:
         """The conversations behind ``metric`` for the group ``key``.
@@ -316,20 +359,19 @@ class Assessment:
         """The judgement of ``metric`` for the group ``key``.
 
         Raises:
-            PolicyError: for an unknown metric or group.
+            UnknownKeyError: for an unknown metric or group.
         """
         row = self._row(key)
         if (row, metric) not in self._judgements:
-            known = ", ".join(self._metrics)
-            msg = f"no tier policy for {metric!r} here; policies: {known}"
-            raise PolicyError(msg)
+            rule = f"has no tier policy here; policies: {', '.join(self._metrics)}"
+            raise UnknownKeyError("Assessment", "metric", metric, rule)
         return self._judgements[(row, metric)]
 
     def policy(self, metric: str, **key: Any) -> TierPolicy:
         """The tier policy that judged ``metric`` for the group ``key``.
 
         Raises:
-            PolicyError: for an unknown metric or group.
+            UnknownKeyError: for an unknown metric or group.
         """
         return self._policies[self._row(key)][self.get(metric, **key).metric]
 
@@ -341,12 +383,12 @@ class Assessment:
         """The composite score of the group ``key``.
 
         Raises:
-            PolicyError: if no scorecard applied to the group.
+            UnknownKeyError: for an unknown group, or one no scorecard applied to.
         """
         line = self._scores[self._row(key)]
         if line is None:
-            msg = f"no scorecard applied to {dict(key)!r}"
-            raise PolicyError(msg)
+            rule = "has no composite score: no scorecard applied to it"
+            raise UnknownKeyError("Assessment", "key", dict(key), rule)
         return line
 
     @property
@@ -354,11 +396,16 @@ class Assessment:
         """The composite score of each group (``None`` without a scorecard)."""
         return self._scores
 
-    def to_pandas(self) -> Any:
-        """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra)."""
-        return _frames.records_frame(
+    def to_pandas(self, *, period_labels: bool = False) -> Any:
+        """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra).
+
+        ``n`` is an integer column; with ``period_labels`` a ``period`` key
+        holds short labels (``2025-11``) instead of :class:`Period` values.
+        """
+        return _results.frame(
             self.to_records(),
             [*self._key_names, "metric", "tier", "value", "n", "low", "high", "reason"],
+            period_labels=period_labels,
         )
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -384,9 +431,17 @@ def _judge(
     judgements = {}
     for policy in policies:
         if policy.metric not in measurements.metric_names:
-            msg = f"tier policy for {policy.metric!r}, which was not measured"
-            raise PolicyError(msg)
-        unit = measurements.metric(policy.metric).unit
+            rule = (
+                "has a tier policy but was not measured; measured: "
+                f"{', '.join(measurements.metric_names)}"
+            )
+            raise UnknownKeyError("classify", "policies", policy.metric, rule)
+        metric = measurements.metric(policy.metric)
+        unit = metric.unit
+        policy.check_metric(unit=unit, higher_is_better=metric.higher_is_better)
+        # The metric protocol does not declare its interval yet: read the
+        # level the shapes carry (RateMetric, MeanMetric...) where there is one.
+        confidence = getattr(metric, "confidence", None)
         columns = {
             f: measurements.column(policy.metric, f).tolist()
             for f in ("value", "n", "low", "high")
@@ -394,7 +449,9 @@ def _judge(
         for row in rows:
             value, n = columns["value"][row], int(columns["n"][row])
             low, high = columns["low"][row], columns["high"][row]
-            tier, reason = policy.classify(value, n=n, low=low, high=high, unit=unit)
+            tier, reason = policy.classify(
+                value, n=n, low=low, high=high, unit=unit, confidence=confidence
+            )
             judgements[(row, policy.metric)] = Judgement(
                 metric=policy.metric,
                 key=dict(
@@ -428,17 +485,24 @@ def classify(
         scorecard: A scorecard for all groups (not with a schedule).
 
     Raises:
-        PolicyError: for a policy of an unmeasured metric, two policies of one
-            metric, a schedule without periods, or a period before the schedule.
+        WrongTypeError: for measurements, policies or a scorecard of the wrong
+            type.
+        UnknownKeyError: for a policy of an unmeasured metric, or a period
+            before the schedule.
+        PolicyError: for two policies of one metric, or a schedule without
+            periods.
     """
+    v.instance_of("classify", "measurements", measurements, Measurements)
+    if scorecard is not None:
+        v.instance_of("classify", "scorecard", scorecard, Scorecard)
     rows = range(len(measurements))
     if isinstance(policies, PolicySchedule):
         if scorecard is not None:
-            msg = "with a PolicySchedule the scorecard comes from each version"
-            raise PolicyError(msg)
+            rule = "must be None with a PolicySchedule (each version has its own)"
+            raise PolicyError("classify", "scorecard", scorecard, rule)
         if "period" not in measurements.key_names:
-            msg = "a PolicySchedule needs measurements by a calendar (a 'period' key)"
-            raise PolicyError(msg)
+            rule = "must be grouped by a calendar (a 'period' key) for a schedule"
+            raise PolicyError("classify", "measurements", measurements.key_names, rule)
         periods: Sequence[Period] = measurements.key_column("period")
         versions = [policies.in_force(p.start) for p in periods]
         judgements: dict[tuple[int, str], Judgement] = {}
@@ -460,7 +524,7 @@ def classify(
             judgements=judgements,
             scores=lines,
         )
-    chosen_policies = _check_policies(policies)
+    chosen_policies = _check_policies(policies, "classify")
     scores: Sequence[ScoreLine | None] = (
         scorecard.score(measurements)
         if scorecard is not None

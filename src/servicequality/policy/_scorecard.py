@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from servicequality._errors import PolicyError
-from servicequality.policy._plain import expect_keys, number, text
+from servicequality import _validators as v
+from servicequality._errors import PolicyError, UnknownKeyError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -58,18 +58,15 @@ class ScorecardComponent:
     best: float
 
     def __attrs_post_init__(self) -> None:
-        owner = f"ScorecardComponent {self.metric!r}"
-        text("ScorecardComponent", "metric", self.metric)
-        weight = number(owner, "weight", self.weight)
+        owner = "ScorecardComponent"
+        v.text(owner, "metric", self.metric, error=PolicyError)
+        weight = v.number(owner, "weight", self.weight, error=PolicyError)
         if not 0 < weight <= 1:
-            msg = f"{owner}: weight = {weight} must be in (0, 1]"
-            raise PolicyError(msg)
-        if not isinstance(self.dimension, Dimension):
-            msg = f"{owner}: dimension = {self.dimension!r} must be a Dimension"
-            raise PolicyError(msg)
-        if number(owner, "worst", self.worst) == number(owner, "best", self.best):
-            msg = f"{owner}: worst and best must differ"
-            raise PolicyError(msg)
+            raise PolicyError(owner, "weight", self.weight, "must be in (0, 1]")
+        v.instance_of(owner, "dimension", self.dimension, Dimension)
+        worst = v.number(owner, "worst", self.worst, error=PolicyError)
+        if worst == v.number(owner, "best", self.best, error=PolicyError):
+            raise PolicyError(owner, "best", self.best, "must differ from worst")
 
     def score(self, value: float) -> float:
         """The component score in 0..1 (NaN for a NaN value)."""
@@ -95,29 +92,19 @@ class ScorecardComponent:
             PolicyError: naming the key and the rule for any bad entry.
         """
         keys = ("metric", "weight", "dimension", "worst", "best")
-        plain = expect_keys("ScorecardComponent", data, keys)
-        try:
-            dimension = Dimension(plain["dimension"])
-        except ValueError:
+        plain = v.mapping("ScorecardComponent", data, keys, error=PolicyError)
+        shown = plain["dimension"]
+        if shown not in [d.value for d in Dimension]:
             known = ", ".join(d.value for d in Dimension)
-            shown = plain["dimension"]
-            msg = f"ScorecardComponent.dimension = {shown!r}: must be one of {known}"
-            raise PolicyError(msg) from None
+            rule = f"must be one of {known}"
+            raise PolicyError("ScorecardComponent", "dimension", shown, rule)
         return cls(
-            metric=text("ScorecardComponent", "metric", plain["metric"]),
-            weight=number("ScorecardComponent", "weight", plain["weight"]),
-            dimension=dimension,
-            worst=number("ScorecardComponent", "worst", plain["worst"]),
-            best=number("ScorecardComponent", "best", plain["best"]),
+            metric=plain["metric"],
+            weight=plain["weight"],
+            dimension=Dimension(shown),
+            worst=plain["worst"],
+            best=plain["best"],
         )
-
-
-def _component(
-    metric: str, weight: float, dimension: Dimension, worst: float, best: float
-) -> ScorecardComponent:
-    return ScorecardComponent(
-        metric=metric, weight=weight, dimension=dimension, worst=worst, best=best
-    )
 
 
 @attrs.frozen(kw_only=True)
@@ -163,7 +150,7 @@ class ScoreLine:
 def _as_components(
     value: Iterable[ScorecardComponent],
 ) -> tuple[ScorecardComponent, ...]:
-    return tuple(value)
+    return v.sequence("Scorecard", "components", value, "a sequence of components")
 
 
 @attrs.frozen(kw_only=True)
@@ -189,35 +176,29 @@ class Scorecard:
     max_core: int = 5
 
     def __attrs_post_init__(self) -> None:
-        owner = f"Scorecard {self.name!r}"
-        text("Scorecard", "name", self.name)
-        if not self.components or not all(
-            isinstance(c, ScorecardComponent) for c in self.components
-        ):
-            msg = f"{owner}: components must be a non-empty sequence of components"
-            raise PolicyError(msg)
+        owner = "Scorecard"
+        v.text(owner, "name", self.name, error=PolicyError)
+        for component in self.components:
+            v.instance_of(owner, "components", component, ScorecardComponent)
+        if not self.components:
+            raise PolicyError(owner, "components", (), "must hold at least one")
         metrics = [c.metric for c in self.components]
         if len(set(metrics)) != len(metrics):
-            msg = f"{owner}: a metric appears twice among the components"
-            raise PolicyError(msg)
-        if (
-            isinstance(self.max_core, bool)
-            or not isinstance(self.max_core, int)
-            or self.max_core < 1
-        ):
-            msg = f"{owner}: max_core = {self.max_core!r} must be a whole number >= 1"
-            raise PolicyError(msg)
+            repeated = next(m for m in metrics if metrics.count(m) > 1)
+            rule = "names a metric twice among the components"
+            raise PolicyError(owner, "components", repeated, rule)
+        v.whole(owner, "max_core", self.max_core, minimum=1, error=PolicyError)
         if len(self.components) > self.max_core:
-            msg = (
-                f"{owner}: {len(self.components)} core metrics exceed max_core = "
+            rule = (
+                f"{len(self.components)} core metrics exceed max_core = "
                 f"{self.max_core} (too many metrics dilute the assessment; raise "
                 "max_core on purpose)"
             )
-            raise PolicyError(msg)
+            raise PolicyError(owner, "components", metrics, rule)
         total = math.fsum(c.weight for c in self.components)
         if abs(total - 1) > WEIGHT_TOLERANCE:
-            msg = f"{owner}: weights sum to {total}, not 1"
-            raise PolicyError(msg)
+            rule = f"weights must sum to 1, not {total}"
+            raise PolicyError(owner, "components", metrics, rule)
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -228,12 +209,12 @@ class Scorecard:
         """A :class:`ScoreLine` for every group of ``measurements``.
 
         Raises:
-            PolicyError: if a component metric was not measured.
+            UnknownKeyError: if a component metric was not measured.
         """
         missing = [m for m in self.metrics if m not in measurements.metric_names]
         if missing:
-            msg = f"Scorecard {self.name!r}: not measured: {', '.join(missing)}"
-            raise PolicyError(msg)
+            rule = f"was not measured; measured: {', '.join(measurements.metric_names)}"
+            raise UnknownKeyError("Scorecard", "components", missing[0], rule)
         columns = {
             c.metric: (
                 measurements.column(c.metric).tolist(),
@@ -288,94 +269,6 @@ class Scorecard:
             reason=reason,
         )
 
-    @classmethod
-    def growth_stage(cls) -> Scorecard:
-        """For a shop that is starting out: response speed weighs most (S4 §4)."""
-        return cls(
-            name="growth_stage",
-            components=(
-                ScorecardComponent(
-                    metric="responded_within",
-                    weight=0.35,
-                    dimension=Dimension.RESPONSIVENESS,
-                    worst=0.5,
-                    best=0.95,
-                ),
-                ScorecardComponent(
-                    metric="first_response_time",
-                    weight=0.2,
-                    dimension=Dimension.RESPONSIVENESS,
-                    worst=600.0,
-                    best=30.0,
-                ),
-                ScorecardComponent(
-                    metric="satisfaction_rate",
-                    weight=0.2,
-                    dimension=Dimension.SATISFACTION,
-                    worst=0.6,
-                    best=0.95,
-                ),
-                ScorecardComponent(
-                    metric="first_contact_resolution",
-                    weight=0.15,
-                    dimension=Dimension.RESOLUTION_QUALITY,
-                    worst=0.5,
-                    best=0.9,
-                ),
-                ScorecardComponent(
-                    metric="escalation_rate",
-                    weight=0.1,
-                    dimension=Dimension.RESOLUTION_QUALITY,
-                    worst=0.2,
-                    best=0.0,
-                ),
-            ),
-        )
-
-    @classmethod
-    def mature_stage(cls) -> Scorecard:
-        """For an established shop: resolution and satisfaction weigh most (S4 §4)."""
-        return cls(
-            name="mature_stage",
-            components=(
-                ScorecardComponent(
-                    metric="first_contact_resolution",
-                    weight=0.3,
-                    dimension=Dimension.RESOLUTION_QUALITY,
-                    worst=0.6,
-                    best=0.9,
-                ),
-                ScorecardComponent(
-                    metric="satisfaction_rate",
-                    weight=0.3,
-                    dimension=Dimension.SATISFACTION,
-                    worst=0.7,
-                    best=0.95,
-                ),
-                ScorecardComponent(
-                    metric="repeat_inquiry_rate",
-                    weight=0.15,
-                    dimension=Dimension.RESOLUTION_QUALITY,
-                    worst=0.3,
-                    best=0.05,
-                ),
-                ScorecardComponent(
-                    metric="emotion_conversion",
-                    weight=0.15,
-                    dimension=Dimension.EMOTIONAL_STABILITY,
-                    worst=0.4,
-                    best=0.9,
-                ),
-                ScorecardComponent(
-                    metric="responded_within",
-                    weight=0.1,
-                    dimension=Dimension.RESPONSIVENESS,
-                    worst=0.7,
-                    best=0.98,
-                ),
-            ),
-        )
-
     def to_dict(self) -> dict[str, Any]:
         """Plain data, accepted by :meth:`from_dict`."""
         return {
@@ -391,13 +284,12 @@ class Scorecard:
         Raises:
             PolicyError: naming the key and the rule for any bad entry.
         """
-        plain = expect_keys("Scorecard", data, ("name", "components"), ("max_core",))
-        components = plain["components"]
-        if not isinstance(components, list):
-            msg = f"Scorecard.components = {components!r}: must be a list"
-            raise PolicyError(msg)
+        plain = v.mapping(
+            "Scorecard", data, ("name", "components"), ("max_core",), error=PolicyError
+        )
+        components = v.sequence("Scorecard", "components", plain["components"])
         return cls(
-            name=text("Scorecard", "name", plain["name"]),
+            name=plain["name"],
             components=tuple(ScorecardComponent.from_dict(c) for c in components),
             max_core=plain.get("max_core", 5),
         )

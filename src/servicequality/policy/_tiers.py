@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from servicequality import _validators as v
 from servicequality._errors import PolicyError
-from servicequality.metrics._catalogue import _REGISTRY
-from servicequality.policy._plain import expect_keys, optional_number, text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -23,17 +22,12 @@ INSUFFICIENT_DATA = "insufficient_data"
 Basis = Literal["value", "interval"]
 
 
-def _unit_of(metric: str) -> str | None:
-    factory = _REGISTRY.get(metric)
-    return None if factory is None else str(factory().unit)
-
-
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Tier:
     """A named band of a metric, bounded below (``at_least``) or above (``at_most``).
 
     Bounds are inclusive: a satisfaction rate of exactly 0.90 reaches
-    ``Tier("excellent", at_least=0.90)``. A tier with neither bound is the
+    ``Tier(name="excellent", at_least=0.90)``. A tier with neither bound is the
     catch-all for everything below (or above) the other tiers.
 
     Raises:
@@ -42,19 +36,19 @@ class Tier:
     """
 
     name: str
-    at_least: float | None = attrs.field(default=None, kw_only=True)
-    at_most: float | None = attrs.field(default=None, kw_only=True)
+    at_least: float | None = None
+    at_most: float | None = None
 
     def __attrs_post_init__(self) -> None:
-        text("Tier", "name", self.name)
+        v.text("Tier", "name", self.name, error=PolicyError)
         if self.name == INSUFFICIENT_DATA:
-            msg = f"Tier.name = {self.name!r}: is reserved for too-small samples"
-            raise PolicyError(msg)
-        optional_number(f"Tier {self.name!r}", "at_least", self.at_least)
-        optional_number(f"Tier {self.name!r}", "at_most", self.at_most)
+            rule = "is reserved for too-small samples"
+            raise PolicyError("Tier", "name", self.name, rule)
+        v.optional_number("Tier", "at_least", self.at_least, error=PolicyError)
+        v.optional_number("Tier", "at_most", self.at_most, error=PolicyError)
         if self.at_least is not None and self.at_most is not None:
-            msg = f"Tier {self.name!r}: give at_least or at_most, not both"
-            raise PolicyError(msg)
+            rule = "give at_least or at_most, not both"
+            raise PolicyError("Tier", "at_most", self.at_most, rule)
 
     @property
     def bound(self) -> float | None:
@@ -77,16 +71,22 @@ class Tier:
         Raises:
             PolicyError: for unknown or missing keys and bad values.
         """
-        plain = expect_keys("Tier", data, ("name",), ("at_least", "at_most"))
+        plain = v.mapping(
+            "Tier", data, ("name",), ("at_least", "at_most"), error=PolicyError
+        )
         return cls(
-            text("Tier", "name", plain["name"]),
-            at_least=optional_number("Tier", "at_least", plain.get("at_least")),
-            at_most=optional_number("Tier", "at_most", plain.get("at_most")),
+            name=plain["name"],
+            at_least=plain.get("at_least"),
+            at_most=plain.get("at_most"),
         )
 
 
+def _level(confidence: float | None) -> str:
+    return "" if confidence is None else f"{confidence * 100:.4g} % "
+
+
 def _as_tiers(value: Iterable[Tier]) -> tuple[Tier, ...]:
-    return tuple(value)
+    return v.sequence("TierPolicy", "tiers", value, "a sequence of Tier")
 
 
 def _format(value: float, unit: str | None) -> str:
@@ -95,7 +95,7 @@ def _format(value: float, unit: str | None) -> str:
     return f"{value:.3f}"
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class TierPolicy:
     """How one metric is judged: tiers from best to worst, a sample floor, a basis.
 
@@ -119,37 +119,37 @@ class TierPolicy:
     Raises:
         PolicyError: for duplicate names, mixed directions, unordered or
             overlapping bounds, a bounded last tier, an unbounded tier before
-            it, a share bound outside 0..1, a negative time or count bound, or a
-            bad ``min_sample`` or ``basis``.
+            it, or a bad ``min_sample`` or ``basis``. Bounds the metric's unit
+            cannot reach are refused by :meth:`check_metric` when classified.
     """
 
     metric: str
     tiers: tuple[Tier, ...] = attrs.field(converter=_as_tiers)
-    min_sample: int = attrs.field(default=30, kw_only=True)
-    basis: Basis = attrs.field(default="value", kw_only=True)
+    min_sample: int = 30
+    basis: Basis = "value"
 
     def __attrs_post_init__(self) -> None:
-        owner = f"TierPolicy {self.metric!r}"
-        text("TierPolicy", "metric", self.metric)
-        if not self.tiers or not all(isinstance(t, Tier) for t in self.tiers):
-            msg = f"{owner}: tiers must be a non-empty sequence of Tier"
-            raise PolicyError(msg)
+        owner = "TierPolicy"
+        v.text(owner, "metric", self.metric, error=PolicyError)
+        for tier in self.tiers:
+            v.instance_of(owner, "tiers", tier, Tier)
+        if not self.tiers:
+            raise PolicyError(owner, "tiers", (), "must hold at least one tier")
         names = [t.name for t in self.tiers]
         if len(set(names)) != len(names):
             repeated = next(n for n in names if names.count(n) > 1)
-            msg = f"{owner}: tier name {repeated!r} is used twice"
-            raise PolicyError(msg)
+            raise PolicyError(owner, "tiers", repeated, "names a tier twice")
         *bounded, last = self.tiers
         if last.bound is not None:
-            msg = f"{owner}: the last tier {last.name!r} must be unbounded (catch-all)"
-            raise PolicyError(msg)
+            rule = "the last tier must be unbounded (the catch-all)"
+            raise PolicyError(owner, "tiers", last.name, rule)
         for tier in bounded:
             if tier.bound is None:
-                msg = f"{owner}: only the last tier may be unbounded, not {tier.name!r}"
-                raise PolicyError(msg)
+                rule = "only the last tier may be unbounded"
+                raise PolicyError(owner, "tiers", tier.name, rule)
         if bounded and len({t.at_least is not None for t in bounded}) > 1:
-            msg = f"{owner}: tiers mix at_least and at_most; use one direction"
-            raise PolicyError(msg)
+            rule = "tiers mix at_least and at_most; use one direction"
+            raise PolicyError(owner, "tiers", names, rule)
         bounds = [t.bound for t in bounded]
         step = [b - a for a, b in itertools.pairwise(bounds)]  # type: ignore[operator]
         ordered = (
@@ -161,32 +161,39 @@ class TierPolicy:
             way = (
                 "decreasing at_least" if self.higher_is_better else "increasing at_most"
             )
-            msg = f"{owner}: tiers must go from best to worst with strictly {way}"
-            raise PolicyError(msg)
-        unit = _unit_of(self.metric)
-        for tier in bounded:
-            bound = tier.bound
-            assert bound is not None
-            if unit == "share" and not 0 <= bound <= 1:
-                msg = f"{owner}: tier {tier.name!r} bound {bound} is outside 0..1"
-                raise PolicyError(msg)
-            if unit in ("seconds", "count", "points") and bound < 0:
-                msg = (
-                    f"{owner}: tier {tier.name!r} bound {bound} is negative for {unit}"
-                )
-                raise PolicyError(msg)
-        if (
-            isinstance(self.min_sample, bool)
-            or not isinstance(self.min_sample, int)
-            or self.min_sample < 1
-        ):
-            msg = (
-                f"{owner}: min_sample = {self.min_sample!r} must be a whole number >= 1"
-            )
-            raise PolicyError(msg)
+            rule = f"must go from best to worst with strictly {way}"
+            raise PolicyError(owner, "tiers", bounds, rule)
+        v.whole(owner, "min_sample", self.min_sample, minimum=1, error=PolicyError)
         if self.basis not in ("value", "interval"):
-            msg = f"{owner}: basis = {self.basis!r} must be 'value' or 'interval'"
-            raise PolicyError(msg)
+            rule = "must be 'value' or 'interval'"
+            raise PolicyError(owner, "basis", self.basis, rule)
+
+    def check_metric(self, *, unit: str, higher_is_better: bool) -> None:
+        """Refuse bounds that do not fit the metric's declared unit and direction.
+
+        :func:`~servicequality.policy.classify` calls it with what the
+        measured metric declares, so custom and SLA metrics are checked like
+        catalogue ones.
+
+        Raises:
+            PolicyError: for ``at_least`` bounds on a lower-is-better metric
+                (or ``at_most`` on a higher-is-better one), a share bound
+                outside 0..1, or a negative bound in seconds, counts or points.
+        """
+        if len(self.tiers) > 1 and higher_is_better != self.higher_is_better:
+            side = "at_least" if self.higher_is_better else "at_most"
+            way = "higher" if higher_is_better else "lower"
+            rule = f"uses {side} on {self.metric}, where {way} is better"
+            raise PolicyError("TierPolicy", "tiers", self.tiers[0].bound, rule)
+        for tier in self.tiers[:-1]:
+            bound = tier.bound
+            assert bound is not None  # only the last tier is unbounded
+            if unit == "share" and not 0 <= bound <= 1:
+                rule = f"tier {tier.name!r}: a share bound must be in 0..1"
+                raise PolicyError("TierPolicy", "tiers", bound, rule)
+            if unit in ("seconds", "count", "points") and bound < 0:
+                rule = f"tier {tier.name!r}: a bound in {unit} must not be negative"
+                raise PolicyError("TierPolicy", "tiers", bound, rule)
 
     @property
     def higher_is_better(self) -> bool:
@@ -206,6 +213,7 @@ class TierPolicy:
         low: float = math.nan,
         high: float = math.nan,
         unit: str | None = None,
+        confidence: float | None = None,
     ) -> tuple[str, str]:
         """The tier of one measurement and the sentence that explains it.
 
@@ -215,10 +223,13 @@ class TierPolicy:
             low: Lower bound of its confidence interval.
             high: Upper bound of its confidence interval.
             unit: Unit, to format numbers (``"share"``, ``"seconds"``…).
+            confidence: Confidence level of the interval, shown in the reason
+                (``0.9`` → ``90 % CI``); ``None`` shows ``CI`` alone.
         """
-        shown_unit = unit or _unit_of(self.metric)
+        shown_unit = unit
         interval = (
-            f"95 % CI {_format(low, shown_unit)}–{_format(high, shown_unit)}"
+            f"{_level(confidence)}CI {_format(low, shown_unit)}–"
+            f"{_format(high, shown_unit)}"
             if not (math.isnan(low) or math.isnan(high))
             else "no interval"
         )
@@ -281,16 +292,17 @@ class TierPolicy:
         Raises:
             PolicyError: naming the key and the rule for any bad entry.
         """
-        plain = expect_keys(
-            "TierPolicy", data, ("metric", "tiers"), ("min_sample", "basis")
+        plain = v.mapping(
+            "TierPolicy",
+            data,
+            ("metric", "tiers"),
+            ("min_sample", "basis"),
+            error=PolicyError,
         )
-        tiers = plain["tiers"]
-        if not isinstance(tiers, list):
-            msg = f"TierPolicy.tiers = {tiers!r}: must be a list of tiers"
-            raise PolicyError(msg)
+        tiers = v.sequence("TierPolicy", "tiers", plain["tiers"], "a list of tiers")
         return cls(
-            text("TierPolicy", "metric", plain["metric"]),
-            tuple(Tier.from_dict(t) for t in tiers),
+            metric=plain["metric"],
+            tiers=tuple(Tier.from_dict(t) for t in tiers),
             min_sample=plain.get("min_sample", 30),
             basis=plain.get("basis", "value"),
         )

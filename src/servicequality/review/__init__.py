@@ -9,8 +9,8 @@ from servicequality.review._quality import (
 from servicequality.review._weekly import (
     REVIEWED_METRICS,
     Change,
-    Review,
     SegmentFinding,
+    WeeklyReview,
     weekly_review,
 )
 
@@ -20,8 +20,8 @@ __all__ = [
     "DataQualityReport",
     "QualityFinding",
     "QualityRow",
-    "Review",
     "SegmentFinding",
+    "WeeklyReview",
     "data_quality",
     "weekly_review",
 ]

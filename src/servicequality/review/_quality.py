@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import numpy as np
 
-from servicequality import _display
+from servicequality import _display, _results
+from servicequality import _validators as v
 from servicequality._engine._grouping import resolve_by
 from servicequality._engine._measure import measure
 from servicequality._errors import ValidationError
@@ -144,6 +145,18 @@ class DataQualityReport:
             }
             for row in (self.overall, *self.rows)
         ]
+
+    def to_pandas(self, *, period_labels: bool = False) -> Any:
+        """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra).
+
+        Counts are integers; with ``period_labels`` a ``period`` key holds
+        short labels instead of :class:`Period` values.
+        """
+        columns = [
+            *self.key_names,
+            *(f.name for f in attrs.fields(QualityRow) if f.name != "key"),
+        ]
+        return _results.frame(self.to_records(), columns, period_labels=period_labels)
 
     def __repr__(self) -> str:
         by = ", ".join(self.key_names) or "nothing"
@@ -369,17 +382,11 @@ def data_quality(
     missing each optional fact. Bots' conversations are left out throughout.
 
     Raises:
-        ValidationError: for a bad table, dimension or ``alpha``.
+        ValidationError: for a bad dimension or ``alpha``.
+        WrongTypeError: for a table or ``alpha`` of the wrong type.
     """
-    if not isinstance(table, ConversationTable):
-        raise ValidationError(
-            "data_quality", "table", table, "must be a ConversationTable"
-        )
-    if (
-        isinstance(alpha, bool)
-        or not isinstance(alpha, float | int)
-        or not 0 < alpha < 1
-    ):
+    v.instance_of("data_quality", "table", table, ConversationTable)
+    if not 0 < v.number("data_quality", "alpha", alpha) < 1:
         raise ValidationError("data_quality", "alpha", alpha, "must be in (0, 1)")
     chosen = resolve_by(by)
     names, groups = _stratified(table, chosen)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import attrs
 import numpy as np
 
-from servicequality import _display
+from servicequality import _display, _results
+from servicequality import _validators as v
 from servicequality._columns import to_instants
 from servicequality._engine._grouping import resolve_by
 from servicequality._engine._measure import measure
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from servicequality._engine._grouping import By
     from servicequality._engine._measure import Measurements
 
-__all__ = ["Change", "Review", "SegmentFinding", "weekly_review"]
+__all__ = ["Change", "SegmentFinding", "WeeklyReview", "weekly_review"]
 
 _HISTORY = timedelta(days=7)
 """How far before the compared periods conversations are read, so a repeat
@@ -51,7 +52,7 @@ _WORSE: dict[str, Literal["less", "greater"]] = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class _Spans:
     """Contiguous periods as a calendar: each timestamp to the span holding it."""
 
@@ -132,7 +133,7 @@ class Change:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class Review:
+class WeeklyReview:
     """What the weekly review found, and how many segments it tested.
 
     Attributes:
@@ -157,9 +158,18 @@ class Review:
             {"kind": "finding", **attrs.asdict(f, recurse=False)} for f in self.findings
         ] + [{"kind": "change", **attrs.asdict(c, recurse=False)} for c in self.changes]
 
+    def to_pandas(self, *, period_labels: bool = False) -> Any:
+        """:meth:`to_records` as a pandas DataFrame (the ``pandas`` extra).
+
+        Counts (``n``, ``previous_n``) are integers, missing where a row has
+        none; with ``period_labels`` periods show as short labels.
+        """
+        columns = ["kind", *(f.name for f in attrs.fields(SegmentFinding))]
+        return _results.frame(self.to_records(), columns, period_labels=period_labels)
+
     def __repr__(self) -> str:
         return (
-            f"<Review of {_display.label(self.period)}: {len(self.findings)} "
+            f"<WeeklyReview of {_display.label(self.period)}: {len(self.findings)} "
             f"finding(s) of {self.tested} test(s), {len(self.changes)} change(s)>"
         )
 
@@ -230,23 +240,98 @@ def _rows_of(measured: Measurements, period: Period) -> list[int]:
 def _counts(
     measured: Measurements, metric: str, rows: Sequence[int]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    state = measured.state(metric)[list(rows)]
-    return state[:, 0], state[:, 1]
+    chosen = list(rows)
+    return (
+        measured.column(metric, "numerator")[chosen].astype(np.float64),
+        measured.column(metric, "denominator")[chosen].astype(np.float64),
+    )
 
 
 def _check(table: object, period: object, alpha: float, min_n: int) -> None:
-    if not isinstance(table, ConversationTable):
-        raise ValidationError(
-            "weekly_review", "table", table, "must be a ConversationTable"
-        )
-    if not isinstance(period, Period):
-        raise ValidationError("weekly_review", "period", period, "must be a Period")
-    if not 0 < alpha < 1:
+    v.instance_of("weekly_review", "table", table, ConversationTable)
+    v.instance_of("weekly_review", "period", period, Period)
+    if not 0 < v.number("weekly_review", "alpha", alpha) < 1:
         raise ValidationError("weekly_review", "alpha", alpha, "must be in (0, 1)")
-    if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
-        raise ValidationError(
-            "weekly_review", "min_n", min_n, "must be a whole number >= 1"
+    v.whole("weekly_review", "min_n", min_n, minimum=1)
+
+
+@attrs.frozen(kw_only=True)
+class _Candidate:
+    """One segment test before the false-discovery adjustment."""
+
+    dimension: str
+    label: Any
+    metric: str
+    value: float
+    n: int
+    low: float
+    high: float
+    rest: float
+    p_value: float
+
+    def finding(self, q_value: float) -> SegmentFinding:
+        sentence = (
+            f"{_label(self.dimension, self.label)}: {self.metric} "
+            f"{self.value:.3f} vs {self.rest:.3f} in the rest of the period "
+            f"(n = {self.n}, 95 % CI {self.low:.3f}–{self.high:.3f}; one-sided "
+            f"Fisher p = {self.p_value:.2g}, BH q = {q_value:.2g})"
         )
+        return SegmentFinding(
+            **attrs.asdict(self, recurse=False),
+            difference=self.value - self.rest,
+            q_value=q_value,
+            sentence=sentence,
+        )
+
+
+def _candidates(
+    measured: Measurements,
+    overall: Measurements,
+    period: Period,
+    min_n: int,
+) -> list[_Candidate]:
+    """Every testable segment of one dimension, on every reviewed metric."""
+    rows = _rows_of(measured, period)
+    labels = [measured.keys[row][0] for row in rows]
+    name = measured.key_names[0]
+    found: list[_Candidate] = []
+    for metric in REVIEWED_METRICS:
+        x, n = _counts(measured, metric, rows)
+        total_x, total_n = _counts(overall, metric, _rows_of(overall, period))
+        rest_x = total_x.sum() - x
+        rest_n = total_n.sum() - n
+        p = fisher_exact_test(x, n, rest_x, rest_n, alternative=_WORSE[metric])
+        tested = (n >= min_n) & (rest_n >= min_n) & ~np.isnan(p)
+        low, high = wilson_interval(x, n)
+        found.extend(
+            _Candidate(
+                dimension=name,
+                label=labels[i],
+                metric=metric,
+                value=float(x[i] / n[i]),
+                n=int(n[i]),
+                low=float(low[i]),
+                high=float(high[i]),
+                rest=float(rest_x[i] / rest_n[i]),
+                p_value=float(p[i]),
+            )
+            for i in np.flatnonzero(tested)
+        )
+    return found
+
+
+def _findings(candidates: list[_Candidate], alpha: float) -> tuple[SegmentFinding, ...]:
+    """The candidates that survive Benjamini–Hochberg, largest effect first."""
+    q = benjamini_hochberg([c.p_value for c in candidates])
+    findings = [
+        c.finding(q_value)
+        for c, q_value in zip(candidates, q.tolist(), strict=True)
+        if q_value <= alpha
+    ]
+    findings.sort(
+        key=lambda f: (-abs(f.difference), f.metric, f.dimension, str(f.label))
+    )
+    return tuple(findings)
 
 
 def weekly_review(
@@ -256,7 +341,7 @@ def weekly_review(
     dimensions: Sequence[By] | None = None,
     alpha: float = 0.05,
     min_n: int = 20,
-) -> Review:
+) -> WeeklyReview:
     """Find the segments of ``period`` where customers fare significantly worse.
 
     For each dimension, each segment (an hour of the day, a topic, a
@@ -282,76 +367,33 @@ def weekly_review(
         min_n: Fewest observations for a segment (and its rest) to be tested.
 
     Raises:
-        ValidationError: for a bad table, period, dimension, ``alpha`` or
-            ``min_n``.
+        ValidationError: for a bad dimension, ``alpha`` or ``min_n``.
+        WrongTypeError: for a table or period of the wrong type.
     """
     _check(table, period, alpha, min_n)
     chosen: tuple[By, ...] = resolve_by(
-        (HourOfDay(period.start.tzinfo or UTC), "topic", "channel")
+        (HourOfDay(period.start.tzinfo), "topic", "channel")
         if dimensions is None
         else dimensions
     )
     previous = Period(start=period.start - period.duration, end=period.start)
     history = Period(start=previous.start - _HISTORY, end=previous.start)
-    spans = _Spans((history, previous, period))
+    spans = _Spans(spans=(history, previous, period))
     opened = table["opened_at"]
     window = table.filter((opened >= _utc(history.start)) & (opened < _utc(period.end)))
     metrics = [satisfaction_rate(), repeat_inquiry_rate(), escalation_rate()]
     overall = measure(window, metrics, by=[spans])
-    candidates: list[dict[str, Any]] = []
-    for dimension in chosen:
-        measured = measure(window, metrics, by=[dimension, spans])
-        rows = _rows_of(measured, period)
-        labels = [measured.keys[row][0] for row in rows]
-        name = measured.key_names[0]
-        for metric in REVIEWED_METRICS:
-            x, n = _counts(measured, metric, rows)
-            total_x, total_n = _counts(overall, metric, _rows_of(overall, period))
-            rest_x = (total_x.sum() if len(total_x) else 0.0) - x
-            rest_n = (total_n.sum() if len(total_n) else 0.0) - n
-            p = fisher_exact_test(x, n, rest_x, rest_n, alternative=_WORSE[metric])
-            tested = (n >= min_n) & (rest_n >= min_n) & ~np.isnan(p)
-            low, high = wilson_interval(x, n)
-            candidates.extend(
-                {
-                    "dimension": name,
-                    "label": labels[i],
-                    "metric": metric,
-                    "value": float(x[i] / n[i]),
-                    "n": int(n[i]),
-                    "low": float(low[i]),
-                    "high": float(high[i]),
-                    "rest": float(rest_x[i] / rest_n[i]),
-                    "p_value": float(p[i]),
-                }
-                for i in np.flatnonzero(tested)
-            )
-    q = benjamini_hochberg([c["p_value"] for c in candidates])
-    findings = []
-    for candidate, q_value in zip(candidates, q.tolist(), strict=True):
-        if q_value > alpha:
-            continue
-        difference = candidate["value"] - candidate["rest"]
-        sentence = (
-            f"{_label(candidate['dimension'], candidate['label'])}: "
-            f"{candidate['metric']} {candidate['value']:.3f} vs "
-            f"{candidate['rest']:.3f} in the rest of the period (n = "
-            f"{candidate['n']}, 95 % CI {candidate['low']:.3f}–"
-            f"{candidate['high']:.3f}; one-sided Fisher p = "
-            f"{candidate['p_value']:.2g}, BH q = {q_value:.2g})"
+    candidates = [
+        candidate
+        for dimension in chosen
+        for candidate in _candidates(
+            measure(window, metrics, by=[dimension, spans]), overall, period, min_n
         )
-        findings.append(
-            SegmentFinding(
-                **candidate, difference=difference, q_value=q_value, sentence=sentence
-            )
-        )
-    findings.sort(
-        key=lambda f: (-abs(f.difference), f.metric, f.dimension, str(f.label))
-    )
-    return Review(
+    ]
+    return WeeklyReview(
         period=period,
         previous=previous,
-        findings=tuple(findings),
+        findings=_findings(candidates, alpha),
         tested=len(candidates),
         alpha=alpha,
         changes=_changes(overall, period, previous),
