@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import argparse
 
 SCALE = RatingScale.THREE_LEVEL
-WEEK = Weekly(SHOP_TIMEZONE)
+WEEK = Weekly(tz=SHOP_TIMEZONE)
 OFFSET_HOURS = 8
 """UTC+08:00, the shop's fixed offset."""
 START = datetime(2025, 1, 6, tzinfo=SHOP_TIMEZONE)

@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--partitions", type=int, default=20)
     options = parser.parse_args()
-    by = ["agent", Weekly(SHOP_TIMEZONE)]
+    by = ["agent", Weekly(tz=SHOP_TIMEZONE)]
     three = RatingScale.THREE_LEVEL
 
     generate, shop = timed(lambda: example_shop(options.rows, seed=1))

@@ -20,7 +20,7 @@ from servicequality.policy import classify, presets
 def pay(figures: pathlib.Path | None = None) -> None:
     """Assess November, apply the plan, print the statement."""
     shop = example_shop(rating_scale=RatingScale.FIVE_STAR)
-    month = Monthly(SHOP_TIMEZONE)
+    month = Monthly(tz=SHOP_TIMEZONE)
     november = month.period_of(datetime(2025, 11, 1, tzinfo=SHOP_TIMEZONE))
     scorecard = presets.MATURE_STAGE
     measured = measure(

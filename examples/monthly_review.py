@@ -19,7 +19,7 @@ from servicequality.review import data_quality
 def review(figures: pathlib.Path | None = None) -> None:
     """Measure, tier and check November; optionally save the figures."""
     month = example_shop()
-    november = Monthly(SHOP_TIMEZONE).period_of(
+    november = Monthly(tz=SHOP_TIMEZONE).period_of(
         datetime(2025, 11, 1, tzinfo=SHOP_TIMEZONE)
     )
 
@@ -49,7 +49,7 @@ def review(figures: pathlib.Path | None = None) -> None:
         )
 
         figures.mkdir(parents=True, exist_ok=True)
-        weekly = measure(month, "satisfaction_rate", by=Weekly(SHOP_TIMEZONE))
+        weekly = measure(month, "satisfaction_rate", by=Weekly(tz=SHOP_TIMEZONE))
         saved = {
             "monthly-tiers.png": tier_distribution(assessment, "satisfaction_rate"),
             "monthly-heatmap.png": satisfaction_heatmap(month, SHOP_TIMEZONE),

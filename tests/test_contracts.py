@@ -145,8 +145,8 @@ VALUE_CLASSES = [(n, c) for n, c in public_classes() if n not in NOT_VALUES]
 def examples() -> dict[str, Any]:
     """One real instance of every public value class, from the example shop."""
     shop = example_shop(3_000)
-    month = Monthly(SHOP_TIMEZONE)
-    week = Weekly(SHOP_TIMEZONE)
+    month = Monthly(tz=SHOP_TIMEZONE)
+    week = Weekly(tz=SHOP_TIMEZONE)
     november = month.period_of(datetime(2025, 11, 1, tzinfo=SHOP_TIMEZONE))
     scorecard = presets.MATURE_STAGE
     five_star = sqm.mean_rating(scale=RatingScale.THREE_LEVEL)
@@ -227,9 +227,9 @@ def examples() -> dict[str, Any]:
         "Period": november,
         "Weekly": week,
         "Monthly": month,
-        "Quarterly": Quarterly(SHOP_TIMEZONE),
-        "Yearly": Yearly(SHOP_TIMEZONE),
-        "HourOfDay": HourOfDay(SHOP_TIMEZONE),
+        "Quarterly": Quarterly(tz=SHOP_TIMEZONE),
+        "Yearly": Yearly(tz=SHOP_TIMEZONE),
+        "HourOfDay": HourOfDay(tz=SHOP_TIMEZONE),
         "ServiceHours": hours,
         "SLAPolicy": SLAPolicy(
             name="chat", first_response=timedelta(minutes=3), clock=hours

@@ -42,7 +42,9 @@ SATISFACTION = TierPolicy(
     ),
     min_sample=20,
 )
-MONTH = Monthly(SHOP_TIMEZONE).period_of(datetime(2025, 11, 10, tzinfo=SHOP_TIMEZONE))
+MONTH = Monthly(tz=SHOP_TIMEZONE).period_of(
+    datetime(2025, 11, 10, tzinfo=SHOP_TIMEZONE)
+)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +104,7 @@ class TestTables:
         assert few._repr_html_().count(display.GREY) == len(few)
 
     def test_long_results_are_cut_with_a_count(self, shop):
-        many = measure(shop, "rating_rate", by=["agent", Weekly(SHOP_TIMEZONE)])
+        many = measure(shop, "rating_rate", by=["agent", Weekly(tz=SHOP_TIMEZONE)])
         assert len(many) > display.MAX_ROWS
         markup = many._repr_html_()
         rest = len(many) - display.MAX_ROWS
@@ -137,7 +139,7 @@ class TestTables:
         assert repr(statement).startswith("<PayoutStatement 'November' 2025-11: ")
 
     def test_review_and_data_quality(self, shop):
-        week = Weekly(SHOP_TIMEZONE).period_of(
+        week = Weekly(tz=SHOP_TIMEZONE).period_of(
             datetime(2025, 11, 17, tzinfo=SHOP_TIMEZONE)
         )
         review = weekly_review(shop, week)
@@ -178,7 +180,7 @@ class TestTables:
 
 class TestFigures:
     def test_trend_draws_a_line_and_band_per_series_and_tier_bands(self, shop):
-        weeks = Weekly(SHOP_TIMEZONE)
+        weeks = Weekly(tz=SHOP_TIMEZONE)
         weekly = measure(shop, "satisfaction_rate", by=["agent", weeks])
         figure = metric_trend(
             weekly, "satisfaction_rate", where={"agent": "a01"}, policy=SATISFACTION
@@ -196,12 +198,12 @@ class TestFigures:
         assert legend[0] == "a01"
 
     def test_trend_by_period_only_and_its_refusals(self, shop, monthly):
-        overall = measure(shop, "first_response_time", by=Weekly(SHOP_TIMEZONE))
+        overall = measure(shop, "first_response_time", by=Weekly(tz=SHOP_TIMEZONE))
         (ax,) = metric_trend(overall, "first_response_time").axes
         assert len(ax.get_lines()) == 1
         with pytest.raises(ValueError, match="calendar key"):
             metric_trend(monthly, "satisfaction_rate")
-        weekly = measure(shop, "rating_rate", by=["agent", Weekly(SHOP_TIMEZONE)])
+        weekly = measure(shop, "rating_rate", by=["agent", Weekly(tz=SHOP_TIMEZONE)])
         with pytest.raises(ValueError, match="series"):
             metric_trend(weekly, "rating_rate")
 
@@ -252,12 +254,12 @@ class TestPeriodLabels:
     def test_calendar_periods(self, calendar, label):
         """12 November 2025 (a Wednesday) lies in 2025, Q4, November and ISO week 46."""
         instant = datetime(2025, 11, 12, 15, 30, tzinfo=SHOP_TIMEZONE)
-        assert calendar(SHOP_TIMEZONE).period_of(instant).label == label
+        assert calendar(tz=SHOP_TIMEZONE).period_of(instant).label == label
 
     def test_first_days_of_the_iso_year(self):
         """29 December 2025 (a Monday) starts ISO week 1 of 2026."""
         instant = datetime(2025, 12, 30, tzinfo=SHOP_TIMEZONE)
-        assert Weekly(SHOP_TIMEZONE).period_of(instant).label == "2026-W01"
+        assert Weekly(tz=SHOP_TIMEZONE).period_of(instant).label == "2026-W01"
 
     def test_days_hours_and_other_spans(self):
         """A day, an hour with its offset, whole days, and any other span."""
@@ -281,7 +283,7 @@ class TestPeriodLabels:
     def test_dst_months_and_repeated_hours(self):
         """A March with a short day is 2025-03; a repeated hour differs by offset."""
         berlin = ZoneInfo("Europe/Berlin")
-        march = Monthly(berlin).period_of(datetime(2025, 3, 15, tzinfo=berlin))
+        march = Monthly(tz=berlin).period_of(datetime(2025, 3, 15, tzinfo=berlin))
         assert march.label == "2025-03"
         first = datetime(2025, 10, 26, 0, 0, tzinfo=UTC)
         hours = [
@@ -323,13 +325,13 @@ class TestPeriodLabels:
             Weekly: f"{iso.year:04d}-W{iso.week:02d}",
         }
         for calendar, label in expected.items():
-            period = calendar(zone).period_of(moment)
+            period = calendar(tz=zone).period_of(moment)
             assert period.label == label
-            assert calendar(zone).following(period).label != label
+            assert calendar(tz=zone).following(period).label != label
 
     def test_displays_use_the_label(self, shop):
         """Result tables and the weekly review's repr name periods by label."""
-        weekly = measure(shop, ["satisfaction_rate"], by=Weekly(SHOP_TIMEZONE))
+        weekly = measure(shop, ["satisfaction_rate"], by=Weekly(tz=SHOP_TIMEZONE))
         assert "2025-W46" in weekly._repr_html_()
         assert display.label(MONTH) == "2025-11"
 

@@ -45,14 +45,14 @@ def states(result):
 class TestColumnarResults:
     def test_keys_come_sorted_labels_then_time(self, shop):
         """Groups are in key order: agent ids alphabetically, periods in time order."""
-        result = measure(shop, ["rating_rate"], by=("agent", Weekly(SHOP_TIMEZONE)))
+        result = measure(shop, ["rating_rate"], by=("agent", Weekly(tz=SHOP_TIMEZONE)))
         keys = list(result.keys)
         assert keys == sorted(keys, key=lambda k: (k[0], k[1].start))
         assert len(set(keys)) == len(keys)
 
     def test_key_codes_index_their_labels(self, shop):
         """labels[codes[i]] is group i's label, for every key."""
-        result = measure(shop, ["rating_rate"], by=("agent", Monthly(SHOP_TIMEZONE)))
+        result = measure(shop, ["rating_rate"], by=("agent", Monthly(tz=SHOP_TIMEZONE)))
         for position, name in enumerate(result.key_names):
             codes, labels = result.key_codes(name)
             assert [labels[c] for c in codes] == [k[position] for k in result.keys]
@@ -98,7 +98,7 @@ class TestColumnarResults:
 
     def test_to_pandas_has_integer_counts_and_period_labels(self, shop):
         """n is an integer column; period_labels gives '2025-11'-style text."""
-        result = measure(shop, ["rating_rate"], by=("agent", Monthly(SHOP_TIMEZONE)))
+        result = measure(shop, ["rating_rate"], by=("agent", Monthly(tz=SHOP_TIMEZONE)))
         frame = result.to_pandas(period_labels=True)
         assert frame["n"].dtype == np.int64
         assert frame["n"].tolist() == result.column("rating_rate", "n").tolist()
@@ -156,7 +156,7 @@ class TestThreads:
     @given(chunk=st.integers(min_value=7, max_value=400), threads=st.integers(2, 8))
     def test_threads_give_the_same_bits(self, shop, chunk, threads):
         """Any number of threads gives bit-identical states (fixed chunks)."""
-        by = ("agent", Weekly(SHOP_TIMEZONE))
+        by = ("agent", Weekly(tz=SHOP_TIMEZONE))
         with chunks_of(chunk):
             one = measure(shop, CONVERSATION_METRICS, by=by, threads=1)
             many = measure(shop, CONVERSATION_METRICS, by=by, threads=threads)
@@ -186,7 +186,7 @@ class TestTravel:
     def test_tables_and_results_pickle_and_deep_copy(self, shop):
         """Tables and measurements (with their metrics) pickle to equal objects."""
         result = measure(
-            shop, CONVERSATION_METRICS, by=("agent", Weekly(SHOP_TIMEZONE))
+            shop, CONVERSATION_METRICS, by=("agent", Weekly(tz=SHOP_TIMEZONE))
         )
         for value in (shop, result):
             assert pickle.loads(pickle.dumps(value)) == value
@@ -289,7 +289,7 @@ def attrs_fields(metric):
 
 def test_hour_of_day_groups_are_hours(shop):
     """HourOfDay keys stay plain hours 0–23 in order."""
-    result = measure(shop, ["rating_rate"], by=HourOfDay(SHOP_TIMEZONE))
+    result = measure(shop, ["rating_rate"], by=HourOfDay(tz=SHOP_TIMEZONE))
     hours = [k[0] for k in result.keys]
     assert hours == sorted(hours)
     assert set(hours) <= set(range(24))

@@ -400,7 +400,7 @@ CALENDARS = (Weekly, Monthly, Quarterly, Yearly, HourOfDay)
 @given(zone=st.one_of(st.sampled_from(ODD_ZONES), hostile_values()))
 def test_zones_are_known_zones_or_a_library_error(zone):
     for calendar in CALENDARS:
-        valid_or_library_error(lambda c=calendar: c(zone), calendar)
+        valid_or_library_error(lambda c=calendar: c(tz=zone), calendar)
     valid_or_library_error(
         lambda: ServiceHours.daily("09:00-18:00", tz=zone), ServiceHours
     )
@@ -415,7 +415,7 @@ def test_zones_are_known_zones_or_a_library_error(zone):
     ),
 )
 def test_calendars_place_an_instant_or_refuse_it(instant, calendar, zone):
-    chosen = calendar(zone)
+    chosen = calendar(tz=zone)
     period = valid_or_library_error(lambda: chosen.period_of(instant), object)
     if period is not None:
         assert instant in period
@@ -537,7 +537,7 @@ class TestThreads:
         from servicequality.demo import SHOP_TIMEZONE, example_shop
 
         shop = example_shop(size, seed=seed)
-        month = Monthly(SHOP_TIMEZONE)
+        month = Monthly(tz=SHOP_TIMEZONE)
         scorecard = presets.MATURE_STAGE
         plan = examples()["IncentivePlan"]
         metrics = [*scorecard.metrics, "weighted_workload", "mean_rating"]

@@ -454,7 +454,7 @@ class TestSLA:
             currency="CNY",
             rules=[ThresholdBonus(name="fast", bar=policy, amount="100")],
         )
-        period = Monthly(SHANGHAI).period_of(T0)
+        period = Monthly(tz=SHANGHAI).period_of(T0)
         statement = plan.apply(assessment, period)
         assert statement.totals == {"a1": 100, "a2": 0}
 
@@ -503,8 +503,8 @@ class TestDrillDown:
         assert result.rows("bot_containment", agent="a1").ids == ()
 
     def test_rows_by_calendar(self, shop):
-        result = measure(shop, "rating_rate", by=["agent", Weekly(SHANGHAI)])
-        week = Weekly(SHANGHAI).period_of(T0)
+        result = measure(shop, "rating_rate", by=["agent", Weekly(tz=SHANGHAI)])
+        week = Weekly(tz=SHANGHAI).period_of(T0)
         assert set(result.rows("rating_rate", agent="a1", period=week).ids) == {
             "c1",
             "c2",
@@ -530,7 +530,7 @@ class TestDrillDown:
             currency="CNY",
             rules=[ThresholdBonus(name="bar", bar=policy, amount="50")],
         )
-        statement = plan.apply(assessment, Monthly(SHANGHAI).period_of(T0))
+        statement = plan.apply(assessment, Monthly(tz=SHANGHAI).period_of(T0))
         line_rows = statement.rows("a1", "bar", part="numerator")
         assert line_rows.ids == ("c1", "c3")
         with pytest.raises(ValidationError, match="not on this statement"):

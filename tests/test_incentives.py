@@ -69,7 +69,7 @@ from servicequality.policy import (
 from tests.raising import fails
 
 CNY = Currency.of("CNY")
-MAY = Monthly(UTC).period_of(datetime(2026, 5, 1, tzinfo=UTC))
+MAY = Monthly(tz=UTC).period_of(datetime(2026, 5, 1, tzinfo=UTC))
 SATISFACTION_ONLY = Scorecard(
     name="satisfaction only",
     components=(
@@ -677,7 +677,7 @@ class TestPlan:
 
     def test_pays_only_the_requested_period(self):
         shop = example_shop(2_000, rating_scale=RatingScale.FIVE_STAR)
-        calendar = Monthly(SHOP_TIMEZONE)
+        calendar = Monthly(tz=SHOP_TIMEZONE)
         measured = measure(shop, [MEAN_RATING], by=["agent", calendar])
         assessment = classify(measured, [presets.SATISFACTION_BONUS_BAR])
         november = calendar.period_of(datetime(2025, 11, 15, tzinfo=SHOP_TIMEZONE))
@@ -1078,7 +1078,7 @@ class TestEligibility:
             self.gated_pool(Eligibility(predicate=lambda _: 1, description="one"))
 
 
-QUARTERS = Quarterly(UTC)
+QUARTERS = Quarterly(tz=UTC)
 
 
 def quarterly(tiers_by_agent, scorecard=None):
@@ -1157,7 +1157,7 @@ class TestConsecutivePeriods:
             ConsecutivePeriods(
                 title="x",
                 qualifies={"satisfaction_rate": "excellent"},
-                calendar=Quarterly(SHOP_TIMEZONE),
+                calendar=Quarterly(tz=SHOP_TIMEZONE),
             ).recognise(assessment)
         for options in (
             {"qualifies": {}},
@@ -1245,7 +1245,7 @@ class TestTopShare:
     )
     def test_bad_options(self, options):
         with pytest.raises(ServiceQualityError):
-            TopShare(title="t", **{"calendar": Yearly(UTC), **options})
+            TopShare(title="t", **{"calendar": Yearly(tz=UTC), **options})
 
 
 T0 = datetime(2026, 5, 4, 9, tzinfo=UTC)
@@ -1300,7 +1300,7 @@ class TestBestCases:
             + [rated("c6", 2)],
             agents=ROSTER,
         )
-        cases = best_cases(table, calendar=Weekly(UTC), per_period=9, min_sample=1)
+        cases = best_cases(table, calendar=Weekly(tz=UTC), per_period=9, min_sample=1)
         assert [c.conversation_id for c in cases] == ["c2", "c5", "c1", "c7"]
         assert cases[0].emotion_turned
         assert cases[0].agent_id == "a2"
@@ -1309,7 +1309,7 @@ class TestBestCases:
 
     def test_one_per_week_and_nothing_to_show(self):
         shop = example_shop(1_000)
-        weekly = Weekly(SHOP_TIMEZONE)
+        weekly = Weekly(tz=SHOP_TIMEZONE)
         cases = best_cases(shop, calendar=weekly, min_sample=1)
         periods = [c.period for c in cases]
         assert periods == sorted(set(periods))
@@ -1352,18 +1352,18 @@ class TestPraiseDigest:
             ],
             agents=ROSTER,
         )
-        digest = praise_digest(table, calendar=Weekly(UTC))
+        digest = praise_digest(table, calendar=Weekly(tz=UTC))
         assert [(p.agent_id, p.comments) for p in digest] == [
             ("a1", ("fast", "patient")),
             ("a2", ("thanks for taking over",)),
         ]
         assert digest[0].conversation_ids == ("c2", "c1")
         nothing = table.filter(np.zeros(6, dtype=bool))
-        assert praise_digest(nothing, calendar=Weekly(UTC)) == ()
+        assert praise_digest(nothing, calendar=Weekly(tz=UTC)) == ()
         with fails(ValidationError, "calendar", match="is required"):
             praise_digest(nothing)
         with pytest.raises(ValidationError, match="table"):
-            praise_digest([], calendar=Weekly(UTC))
+            praise_digest([], calendar=Weekly(tz=UTC))
 
 
 class TestEdges:

@@ -268,9 +268,11 @@ class TestCatalogueByHand:
     def test_periods_use_opened_at_and_knowledge_tests_taken_at(self, shop):
         """Conversations and tests land in the period of their own timestamp."""
         result = measure(
-            shop, ["conversation_count", "knowledge_score"], by=("agent", Weekly(UTC))
+            shop,
+            ["conversation_count", "knowledge_score"],
+            by=("agent", Weekly(tz=UTC)),
         )
-        week = Weekly(UTC).period_of(T0)
+        week = Weekly(tz=UTC).period_of(T0)
         assert result.get("conversation_count", agent="a1", period=week).value == 3
         assert result.get("knowledge_score", agent="a2", period=week).value == 0.9
 
@@ -320,7 +322,7 @@ class TestMeasureInterface:
         with pytest.raises(ValidationError, match="dimension"):
             measure(shop, ["rating_rate"], by="customer")
         with pytest.raises(ValidationError, match="twice"):
-            measure(shop, ["rating_rate"], by=(Weekly(UTC), Monthly(UTC)))
+            measure(shop, ["rating_rate"], by=(Weekly(tz=UTC), Monthly(tz=UTC)))
         with pytest.raises(ValidationError, match="calendar"):
             measure(shop, ["rating_rate"], by=[3])
 
@@ -515,7 +517,7 @@ class TestInvariants:
         second = ConversationTable.from_records(
             shuffled, ratings=records.ratings, agents=records.agents
         )
-        by = ("agent", Weekly(UTC))
+        by = ("agent", Weekly(tz=UTC))
         assert comparable(
             measure(first, sqm.standard_catalogue(), by=by)
         ) == comparable(measure(second, sqm.standard_catalogue(), by=by))
@@ -561,7 +563,7 @@ class TestInvariants:
             )
 
         head, tail = part(True), part(False)
-        by = ("agent", Monthly(UTC))
+        by = ("agent", Monthly(tz=UTC))
         joined = measure(head + tail, ADDITIVE, by=by)
         merged = measure(head, ADDITIVE, by=by).merge(measure(tail, ADDITIVE, by=by))
         assert joined.keys == merged.keys

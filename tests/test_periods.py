@@ -61,40 +61,40 @@ class TestPeriod:
 
     def test_naive_instants_are_not_contained(self):
         """A naive datetime is never inside a period."""
-        period = Monthly(UTC).period_of(datetime(2025, 1, 5, tzinfo=UTC))
+        period = Monthly(tz=UTC).period_of(datetime(2025, 1, 5, tzinfo=UTC))
         assert datetime(2025, 1, 5) not in period
 
     def test_dst_month_is_an_hour_short(self):
         """March in Berlin lasts 31 days minus the hour clocks skip."""
-        march = Monthly(BERLIN).period_of(datetime(2025, 3, 15, tzinfo=UTC))
+        march = Monthly(tz=BERLIN).period_of(datetime(2025, 3, 15, tzinfo=UTC))
         assert march.duration == timedelta(days=31) - timedelta(hours=1)
 
 
 class TestCalendars:
     def test_weeks_start_on_monday_in_the_calendar_zone(self):
         """Sunday 23:30 UTC is already Monday in Shanghai."""
-        codes, periods = Weekly(SHANGHAI).assign(instants("2025-11-09T23:30"))
+        codes, periods = Weekly(tz=SHANGHAI).assign(instants("2025-11-09T23:30"))
         assert codes.tolist() == [0]
         assert periods[0].start == datetime(2025, 11, 10, tzinfo=SHANGHAI)
         assert periods[0].end == datetime(2025, 11, 17, tzinfo=SHANGHAI)
-        _, (utc_week,) = Weekly(UTC).assign(instants("2025-11-09T23:30"))
+        _, (utc_week,) = Weekly(tz=UTC).assign(instants("2025-11-09T23:30"))
         assert utc_week.start == datetime(2025, 11, 3, tzinfo=UTC)
 
     def test_month_quarter_year_boundaries(self):
         """Each calendar cuts at local midnight of its first day."""
         stamps = instants("2025-03-31T21:59", "2025-03-31T22:00", "2025-12-31T23:00")
-        months = Monthly(BERLIN).assign(stamps)
+        months = Monthly(tz=BERLIN).assign(stamps)
         assert months[0].tolist() == [0, 1, 2]
         assert months[1][1].start == datetime(2025, 4, 1, tzinfo=BERLIN)
-        quarters = Quarterly(BERLIN).assign(stamps)
+        quarters = Quarterly(tz=BERLIN).assign(stamps)
         assert quarters[0].tolist() == [0, 1, 2]
         assert quarters[1][2].start == datetime(2026, 1, 1, tzinfo=BERLIN)
-        years = Yearly(BERLIN).assign(stamps)
+        years = Yearly(tz=BERLIN).assign(stamps)
         assert years[0].tolist() == [0, 0, 1]
 
     def test_periods_come_in_time_order(self):
         """Codes index periods sorted by start, whatever the row order."""
-        codes, periods = Monthly(UTC).assign(
+        codes, periods = Monthly(tz=UTC).assign(
             instants("2025-05-02", "2025-01-09", "2025-03-03")
         )
         assert codes.tolist() == [2, 0, 1]
@@ -102,32 +102,32 @@ class TestCalendars:
 
     def test_calendars_accept_zone_names(self):
         """An IANA name is as good as a tzinfo."""
-        assert Weekly("Asia/Shanghai") == Weekly(SHANGHAI)
+        assert Weekly(tz="Asia/Shanghai") == Weekly(tz=SHANGHAI)
 
     def test_unknown_zone_is_rejected(self):
         """A typo in a zone name is an error, not UTC."""
         with pytest.raises(ValidationError, match="tz"):
-            Monthly("Asia/Shanghia")
+            Monthly(tz="Asia/Shanghia")
         with pytest.raises(ValidationError, match="tz"):
-            Monthly(8)
+            Monthly(tz=8)
 
     def test_nat_and_non_datetime_arrays_are_rejected(self):
         """Only set datetime64 instants can be assigned."""
         with pytest.raises(ValidationError, match="NaT"):
-            Monthly(UTC).assign(instants("2025-01-01", "NaT"))
+            Monthly(tz=UTC).assign(instants("2025-01-01", "NaT"))
         with pytest.raises(ValidationError, match="datetime64"):
-            Monthly(UTC).assign(np.array([1, 2]))
+            Monthly(tz=UTC).assign(np.array([1, 2]))
         with pytest.raises(ValidationError, match="timezone-aware"):
-            Monthly(UTC).period_of(datetime(2025, 1, 1))
+            Monthly(tz=UTC).period_of(datetime(2025, 1, 1))
 
     def test_empty_input_gives_no_periods(self):
         """Nothing in, nothing out."""
-        codes, periods = Weekly(BERLIN).assign(instants())
+        codes, periods = Weekly(tz=BERLIN).assign(instants())
         assert (codes.tolist(), periods) == ([], ())
 
     def test_following_preceding_and_ranges(self):
         """Neighbouring periods and the periods overlapping a span."""
-        months = Monthly(BERLIN)
+        months = Monthly(tz=BERLIN)
         november = months.period_of(datetime(2025, 11, 20, tzinfo=BERLIN))
         assert months.following(november).start == datetime(2025, 12, 1, tzinfo=BERLIN)
         assert months.preceding(november).start == datetime(2025, 10, 1, tzinfo=BERLIN)
@@ -147,16 +147,16 @@ class TestHourOfDay:
             "2025-10-26T00:30",
             "2025-10-26T01:30",
         )
-        assert HourOfDay(BERLIN).hours(stamps).tolist() == [1, 3, 2, 2]
+        assert HourOfDay(tz=BERLIN).hours(stamps).tolist() == [1, 3, 2, 2]
 
     def test_assign_gives_sorted_hours(self):
         """Codes index the distinct hours in ascending order."""
-        codes, hours = HourOfDay(timezone(timedelta(hours=8))).assign(
+        codes, hours = HourOfDay(tz=timezone(timedelta(hours=8))).assign(
             instants("2025-01-01T15:00", "2025-01-01T01:00")
         )
         assert hours == (9, 23)
         assert codes.tolist() == [1, 0]
-        assert HourOfDay(UTC).hour_of(datetime(2025, 1, 1, 7, tzinfo=UTC)) == 7
+        assert HourOfDay(tz=UTC).hour_of(datetime(2025, 1, 1, 7, tzinfo=UTC)) == 7
 
 
 ZONES = st.sampled_from(
@@ -178,7 +178,7 @@ class TestProperties:
     @given(CALENDARS, ZONES, STAMPS)
     def test_every_instant_lies_in_its_period(self, calendar_type, zone, naive):
         """assign() puts each instant inside the period its code names."""
-        codes, periods = calendar_type(zone).assign(
+        codes, periods = calendar_type(tz=zone).assign(
             np.array(naive, dtype="datetime64[us]")
         )
         for stamp, code in zip(naive, codes.tolist(), strict=True):
@@ -189,7 +189,7 @@ class TestProperties:
         self, calendar_type, zone, naive
     ):
         """Each period starts at local midnight and its successor starts at its end."""
-        calendar = calendar_type(zone)
+        calendar = calendar_type(tz=zone)
         _, periods = calendar.assign(np.array(naive, dtype="datetime64[us]"))
         for period in periods:
             local = period.start.astimezone(zone)
@@ -201,7 +201,7 @@ class TestProperties:
     @given(ZONES, STAMPS)
     def test_hour_matches_the_standard_library(self, zone, naive):
         """The vectorised hour equals datetime.astimezone(zone).hour."""
-        hours = HourOfDay(zone).hours(np.array(naive, dtype="datetime64[us]"))
+        hours = HourOfDay(tz=zone).hours(np.array(naive, dtype="datetime64[us]"))
         expected = [s.replace(tzinfo=UTC).astimezone(zone).hour for s in naive]
         assert expected == hours.tolist()
 
@@ -215,18 +215,18 @@ class TestHostileInstantsAndZones:
     @pytest.mark.parametrize("calendar", CALENDARS)
     def test_folders_and_long_names_are_not_zones(self, calendar, name):
         with pytest.raises(ValidationError, match="not a known IANA time zone"):
-            calendar(name)
+            calendar(tz=name)
 
     @pytest.mark.parametrize("zone", [5, b"UTC", 8.0])
     def test_a_zone_of_the_wrong_type_is_a_wrong_type_error(self, zone):
         with pytest.raises(WrongTypeError):
-            Monthly(zone)
+            Monthly(tz=zone)
 
     def test_an_abstract_tzinfo_is_refused(self):
         from datetime import tzinfo
 
         with pytest.raises(ValidationError, match="UTC offset"):
-            Monthly(tzinfo())
+            Monthly(tz=tzinfo())
 
     @pytest.mark.parametrize("calendar", CALENDARS[:4])
     @pytest.mark.parametrize("zone", [SHANGHAI, ZoneInfo("America/Los_Angeles")])
@@ -241,7 +241,7 @@ class TestHostileInstantsAndZones:
     )
     def test_period_of_at_years_1_and_9999(self, calendar, zone, instant):
         with pytest.raises(ValidationError) as caught:
-            calendar(zone).period_of(instant)
+            calendar(tz=zone).period_of(instant)
         assert caught.value.field == "timestamp"
 
     @pytest.mark.parametrize(
@@ -254,13 +254,13 @@ class TestHostileInstantsAndZones:
     )
     def test_assign_names_the_first_row_out_of_range(self, column):
         with pytest.raises(ValidationError, match="must lie from 0002-01-02") as e:
-            Monthly(SHANGHAI).assign(column)
+            Monthly(tz=SHANGHAI).assign(column)
         assert e.value.index == (0 if column[0] < np.datetime64("2000") else 1)
 
     def test_nanosecond_columns_near_their_own_limit_still_work(self):
         """2262 is fine: the range check does not overflow finer units."""
         column = np.array(["2262-04-11T00:00"], dtype="datetime64[ns]")
-        _, (period,) = Monthly(SHANGHAI).assign(column)
+        _, (period,) = Monthly(tz=SHANGHAI).assign(column)
         assert period.start == datetime(2262, 4, 1, tzinfo=SHANGHAI)
 
     @given(
@@ -273,7 +273,7 @@ class TestHostileInstantsAndZones:
     def test_every_supported_instant_has_its_period(self, instant, zone, calendar):
         """From 0002-01-02 to 9998-12-30 UTC any zone's period holds the instant."""
         moment = instant.replace(tzinfo=UTC)
-        assert moment in calendar(zone).period_of(moment)
+        assert moment in calendar(tz=zone).period_of(moment)
 
     def test_a_period_that_leaves_datetimes_range_is_refused(self):
         with pytest.raises(ValidationError, match="once converted to UTC"):
@@ -298,4 +298,4 @@ class TestNoImplicitZone:
             calendar()
         assert (caught.value.owner, caught.value.field) == (calendar.__name__, "tz")
         with pytest.raises(WrongTypeError, match="not float"):
-            calendar(8.0)
+            calendar(tz=8.0)

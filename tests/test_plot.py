@@ -85,7 +85,7 @@ class TestChineseText:
         """Names, topics and titles in Chinese render with an installed CJK font."""
         table = chinese_shop()
         weekly = measure(
-            table, ["satisfaction_rate"], by=["agent", Weekly(SHOP_TIMEZONE)]
+            table, ["satisfaction_rate"], by=["agent", Weekly(tz=SHOP_TIMEZONE)]
         )
         by_agent = measure(
             table, ["satisfaction_rate", "weighted_workload"], by="agent"
@@ -97,7 +97,7 @@ class TestChineseText:
             rules=[PerPoint(name="工作量", rate="0.5")],
         ).apply(
             assessment,
-            Monthly(SHOP_TIMEZONE).period_of(datetime(2025, 11, 3, tzinfo=UTC)),
+            Monthly(tz=SHOP_TIMEZONE).period_of(datetime(2025, 11, 3, tzinfo=UTC)),
         )
         figures = [
             metric_trend(weekly, "satisfaction_rate", title="客服满意度"),
@@ -113,7 +113,7 @@ class TestChineseText:
     def test_the_check_sees_a_missing_glyph(self):
         """Without the fallback chain the default font lacks 客: the check sees it."""
         figure = metric_trend(
-            measure(chinese_shop(), "satisfaction_rate", by=Weekly(SHOP_TIMEZONE)),
+            measure(chinese_shop(), "satisfaction_rate", by=Weekly(tz=SHOP_TIMEZONE)),
             "satisfaction_rate",
             title="客服满意度",
         )
@@ -124,7 +124,7 @@ class TestChineseText:
         """Drawing a figure leaves every rcParam as it was."""
         before = dict(mpl.rcParams)
         figure = metric_trend(
-            measure(chinese_shop(), "satisfaction_rate", by=Weekly(SHOP_TIMEZONE)),
+            measure(chinese_shop(), "satisfaction_rate", by=Weekly(tz=SHOP_TIMEZONE)),
             "satisfaction_rate",
         )
         figure.savefig(io.BytesIO(), format="png")
@@ -140,7 +140,7 @@ class TestChineseText:
     def test_use_cjk_fonts_reaches_every_text(self):
         """Titles, labels, ticks and legends all get the chain."""
         figure = metric_trend(
-            measure(chinese_shop(), "satisfaction_rate", by=Weekly(SHOP_TIMEZONE)),
+            measure(chinese_shop(), "satisfaction_rate", by=Weekly(tz=SHOP_TIMEZONE)),
             "satisfaction_rate",
         )
         assert use_cjk_fonts(figure) is figure
@@ -150,7 +150,7 @@ class TestChineseText:
     def test_use_cjk_fonts_refuses_what_is_not_a_figure(self):
         """An Axes instead of its Figure is a WrongTypeError naming the field."""
         figure = metric_trend(
-            measure(chinese_shop(), "satisfaction_rate", by=Weekly(SHOP_TIMEZONE)),
+            measure(chinese_shop(), "satisfaction_rate", by=Weekly(tz=SHOP_TIMEZONE)),
             "satisfaction_rate",
         )
         with pytest.raises(WrongTypeError) as info:
@@ -161,8 +161,10 @@ class TestChineseText:
 class TestPartialPeriods:
     def test_the_first_week_of_november_is_partial(self, shop):
         """1 November 2025 is a Saturday: week 44 has two days of data and is hollow."""
-        november = Monthly(SHOP_TIMEZONE).period_of(datetime(2025, 11, 5, tzinfo=UTC))
-        weekly = measure(shop, "satisfaction_rate", by=Weekly(SHOP_TIMEZONE))
+        november = Monthly(tz=SHOP_TIMEZONE).period_of(
+            datetime(2025, 11, 5, tzinfo=UTC)
+        )
+        weekly = measure(shop, "satisfaction_rate", by=Weekly(tz=SHOP_TIMEZONE))
         (ax,) = metric_trend(weekly, "satisfaction_rate", observed=november).axes
         labels = [t.get_text() for t in ax.get_xticklabels()]
         assert labels == ["2025-W44", "2025-W45", "2025-W46", "2025-W47", "2025-W48"]
@@ -178,8 +180,12 @@ class TestPartialPeriods:
     def test_the_last_week_of_december_is_partial(self):
         """31 December 2025 is a Wednesday: week 1 of 2026 is the hollow last point."""
         december_shop = example_shop(3_000, month=12)
-        december = Monthly(SHOP_TIMEZONE).period_of(datetime(2025, 12, 5, tzinfo=UTC))
-        weekly = measure(december_shop, "satisfaction_rate", by=Weekly(SHOP_TIMEZONE))
+        december = Monthly(tz=SHOP_TIMEZONE).period_of(
+            datetime(2025, 12, 5, tzinfo=UTC)
+        )
+        weekly = measure(
+            december_shop, "satisfaction_rate", by=Weekly(tz=SHOP_TIMEZONE)
+        )
         (ax,) = metric_trend(weekly, "satisfaction_rate", observed=december).axes
         solid, _, hollow, _ = ax.get_lines()
         assert np.isnan(solid.get_ydata()[-1])
@@ -188,14 +194,14 @@ class TestPartialPeriods:
 
     def test_without_observed_every_period_is_whole(self, shop):
         """No span given: one line, no hollow points."""
-        weekly = measure(shop, "satisfaction_rate", by=Weekly(SHOP_TIMEZONE))
+        weekly = measure(shop, "satisfaction_rate", by=Weekly(tz=SHOP_TIMEZONE))
         (ax,) = metric_trend(weekly, "satisfaction_rate").axes
         (line,) = ax.get_lines()
         assert not np.isnan(line.get_ydata()).any()
 
     def test_observed_must_be_a_period(self, shop):
         """A date instead of a Period is refused by name."""
-        weekly = measure(shop, "satisfaction_rate", by=Weekly(SHOP_TIMEZONE))
+        weekly = measure(shop, "satisfaction_rate", by=Weekly(tz=SHOP_TIMEZONE))
         with pytest.raises(WrongTypeError, match="observed") as info:
             metric_trend(weekly, "satisfaction_rate", observed=datetime(2025, 11, 1))
         assert info.value.field == "observed"
@@ -222,7 +228,7 @@ class TestWholeNumberAxes:
         weekly = measure(
             example_shop(60),
             ["conversation_count"],
-            by=["agent", Weekly(SHOP_TIMEZONE)],
+            by=["agent", Weekly(tz=SHOP_TIMEZONE)],
         )
         figure = metric_trend(weekly, "conversation_count", where={"agent": "a01"})
         ticks = drawn_ticks(figure.axes[0].yaxis, figure)

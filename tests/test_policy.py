@@ -458,7 +458,7 @@ class TestClassifyAndSchedule:
         """One row per group and metric; n is an integer; periods become labels."""
         shop = example_shop(800)
         result = measure(
-            shop, ["satisfaction_rate"], by=["agent", Monthly(SHOP_TIMEZONE)]
+            shop, ["satisfaction_rate"], by=["agent", Monthly(tz=SHOP_TIMEZONE)]
         )
         assessment = classify(result, [presets.SATISFACTION])
         frame = assessment.to_pandas(period_labels=True)
@@ -541,7 +541,7 @@ class TestClassifyAndSchedule:
             agents=october_records.agents,
         )
         shop = renamed + example_shop(800, month=11, seed=8)
-        result = measure(shop, ["satisfaction_rate"], by=Monthly(SHOP_TIMEZONE))
+        result = measure(shop, ["satisfaction_rate"], by=Monthly(tz=SHOP_TIMEZONE))
         assessment = classify(result, schedule)
         october, november = result.key_column("period")[:2]
         assert assessment.tier("satisfaction_rate", period=october) == "excellent"

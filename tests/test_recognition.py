@@ -41,7 +41,7 @@ from servicequality.policy import (
     presets,
 )
 
-QUARTERS = Quarterly(UTC)
+QUARTERS = Quarterly(tz=UTC)
 Q1 = QUARTERS.period_of(datetime(2026, 1, 1, tzinfo=UTC))
 
 
@@ -233,22 +233,22 @@ class TestBestCases:
     def test_an_agent_below_the_minimum_is_not_picked_and_is_reported(self):
         """'a' opened first (the earliest wins ties) but has only 2 ratings."""
         table = table_of({"a": 2, "b": 30})
-        (case,) = best_cases(table, calendar=Weekly(UTC))
+        (case,) = best_cases(table, calendar=Weekly(tz=UTC))
         assert case.agent_id == "b"
-        (excluded,) = best_cases_excluded(table, calendar=Weekly(UTC))
+        (excluded,) = best_cases_excluded(table, calendar=Weekly(tz=UTC))
         assert (excluded.agent_id, excluded.title) == ("a", "best case")
         assert excluded.reason.startswith("2 rated conversation(s) in ")
         assert excluded.reason.endswith("< min_sample 30")
 
     def test_a_lower_minimum_lets_small_samples_in(self):
         table = table_of({"a": 2, "b": 30})
-        (case,) = best_cases(table, calendar=Weekly(UTC), min_sample=2)
+        (case,) = best_cases(table, calendar=Weekly(tz=UTC), min_sample=2)
         assert case.agent_id == "a"
-        assert best_cases_excluded(table, calendar=Weekly(UTC), min_sample=2) == ()
+        assert best_cases_excluded(table, calendar=Weekly(tz=UTC), min_sample=2) == ()
 
     def test_nobody_with_enough_ratings_gives_no_case(self):
         table = table_of({"a": 2})
-        assert best_cases(table, calendar=Weekly(UTC)) == ()
+        assert best_cases(table, calendar=Weekly(tz=UTC)) == ()
 
     @pytest.mark.parametrize(
         ("value", "error"), [(0, ValidationError), ("30", TypeError)]
@@ -256,6 +256,6 @@ class TestBestCases:
     def test_bad_minimums(self, value, error):
         table = table_of({"a": 1})
         with pytest.raises(error):
-            best_cases(table, calendar=Weekly(UTC), min_sample=value)
+            best_cases(table, calendar=Weekly(tz=UTC), min_sample=value)
         with pytest.raises(error):
-            best_cases_excluded(table, calendar=Weekly(UTC), min_sample=value)
+            best_cases_excluded(table, calendar=Weekly(tz=UTC), min_sample=value)

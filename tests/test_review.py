@@ -21,7 +21,7 @@ from servicequality import (
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.review import data_quality, weekly_review
 
-WEEK = Weekly(UTC).period_of(datetime(2026, 5, 11, tzinfo=UTC))
+WEEK = Weekly(tz=UTC).period_of(datetime(2026, 5, 11, tzinfo=UTC))
 AGENTS = [f"a{i}" for i in range(6)]
 
 
@@ -140,11 +140,11 @@ class TestWeeklyReview:
 
     def test_on_the_example_shop(self):
         shop = example_shop(5_000)
-        week = Weekly(SHOP_TIMEZONE).period_of(
+        week = Weekly(tz=SHOP_TIMEZONE).period_of(
             datetime(2025, 11, 17, tzinfo=SHOP_TIMEZONE)
         )
         review = weekly_review(
-            shop, week, dimensions=[HourOfDay(SHOP_TIMEZONE), "topic"], min_n=30
+            shop, week, dimensions=[HourOfDay(tz=SHOP_TIMEZONE), "topic"], min_n=30
         )
         assert all(f.n >= 30 for f in review.findings)
         assert {f.dimension for f in review.findings} <= {"hour", "topic"}

@@ -182,7 +182,7 @@ class TestFromPandas:
 
 class TestToPandas:
     def test_measurements_assessment_and_statement(self, shop):
-        month = Monthly(SHOP_TIMEZONE)
+        month = Monthly(tz=SHOP_TIMEZONE)
         measured = measure(
             shop, ["satisfaction_rate", "weighted_workload"], by=["agent", month]
         )
@@ -298,7 +298,7 @@ class TestDask:
     def test_equals_single_process_on_300k_rows(self, cluster, big):
         """The whole catalogue by agent and week: case metrics shuffle by customer."""
         shop, folder = big
-        by = ["agent", Weekly(SHOP_TIMEZONE)]
+        by = ["agent", Weekly(tz=SHOP_TIMEZONE)]
         ddf = dd.read_parquet(folder)
         assert ddf.npartitions == 6
         distributed = sqd.measure(

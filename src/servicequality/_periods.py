@@ -352,7 +352,7 @@ def _wall_to_aware(wall: np.datetime64, tz: tzinfo) -> datetime:
     return naive.replace(tzinfo=tz)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class _Calendar:
     """Shared machinery of the period calendars."""
 
@@ -428,7 +428,7 @@ def _month_index(wall: NDArray[Any]) -> NDArray[Any]:
     return wall.astype("datetime64[M]").astype(np.int64)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Weekly(_Calendar):
     """ISO weeks, Monday 00:00 to the next Monday 00:00, in time zone ``tz``.
 
@@ -447,7 +447,7 @@ class Weekly(_Calendar):
         return np.datetime64(start + np.timedelta64(7, "D"))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Monthly(_Calendar):
     """Calendar months in time zone ``tz``.
 
@@ -465,7 +465,7 @@ class Monthly(_Calendar):
         )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Quarterly(_Calendar):
     """Calendar quarters (January, April, July, October) in time zone ``tz``.
 
@@ -485,7 +485,7 @@ class Quarterly(_Calendar):
         )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Yearly(_Calendar):
     """Calendar years in time zone ``tz``.
 
@@ -507,7 +507,7 @@ Calendar = Weekly | Monthly | Quarterly | Yearly
 """Any of the period calendars."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class HourOfDay:
     """The wall-clock hour (0 to 23) in time zone ``tz``, for time-slot analysis.
 

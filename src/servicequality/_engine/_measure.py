@@ -814,8 +814,8 @@ def measure(
         table: The conversations.
         metrics: Metric objects or built-in names (``"satisfaction_rate"``).
         by: Any mix of ``"agent"``, ``"team"``, ``"role"``, ``"channel"``,
-            ``"topic"``, ``"difficulty"`` and calendars (``Weekly(tz)``,
-            ``Monthly(tz)``, ``Quarterly(tz)``, ``Yearly(tz)``, ``HourOfDay(tz)``).
+            ``"topic"``, ``"difficulty"`` and calendars (``Weekly(tz=...)``,
+            ``Monthly``, ``Quarterly``, ``Yearly``, ``HourOfDay``).
             Conversations fall in the period of their ``opened_at``; knowledge
             tests in that of ``taken_at``. ``()`` is one group: the whole table.
         min_sample: Fewest observations for a value not to be flagged

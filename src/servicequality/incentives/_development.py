@@ -340,10 +340,14 @@ class TopShare:
             or not 0 < self.share <= 1
         ):
             raise PolicyError("TopShare", "share", self.share, "must be in (0, 1]")
-        if self.rounding not in ("ceil", "floor", "round"):
+        if not isinstance(self.rounding, str) or self.rounding not in (
+            "ceil",
+            "floor",
+            "round",
+        ):
             rule = "must be 'ceil', 'floor' or 'round'"
             raise PolicyError("TopShare", "rounding", self.rounding, rule)
-        if self.ties not in ("include", "exclude"):
+        if not isinstance(self.ties, str) or self.ties not in ("include", "exclude"):
             rule = "must be 'include' or 'exclude'"
             raise PolicyError("TopShare", "ties", self.ties, rule)
         _check_calendar("TopShare", self.calendar)

@@ -90,7 +90,9 @@ def _by_humans(rows: Rows) -> NDArray[np.bool_]:
 
 def _required(owner: str, calendar: Calendar | None) -> Calendar:
     if calendar is None:
-        rule = "is required: give one in the shop's zone, e.g. Weekly('Asia/Shanghai')"
+        rule = (
+            "is required: give one in the shop's zone, e.g. Weekly(tz='Asia/Shanghai')"
+        )
         raise ValidationError(owner, "calendar", None, rule)
     return calendar
 
@@ -176,7 +178,7 @@ def best_cases(
 
     Args:
         table: The conversations.
-        calendar: Periods by ``opened_at``, e.g. ``Weekly("Asia/Shanghai")``;
+        calendar: Periods by ``opened_at``, e.g. ``Weekly(tz="Asia/Shanghai")``;
             required (there is no default zone).
         per_period: Cases per period (at least 1); fewer where fewer qualify.
         min_sample: Fewest rated conversations of the agent in the period
@@ -276,7 +278,7 @@ def praise_digest(
 
     Args:
         table: The conversations.
-        calendar: Periods by ``opened_at``, e.g. ``Weekly("Asia/Shanghai")``;
+        calendar: Periods by ``opened_at``, e.g. ``Weekly(tz="Asia/Shanghai")``;
             required (there is no default zone).
 
     Returns:

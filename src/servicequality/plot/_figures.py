@@ -299,7 +299,7 @@ def satisfaction_heatmap(
     opened = table["opened_at"]
     days = local_wall_times(opened, zone).astype("datetime64[D]").astype(np.int64)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
-    hours = HourOfDay(zone)
+    hours = HourOfDay(tz=zone)
     name = metric if isinstance(metric, str) else metric.name
     unit = ""
     for day in range(7):

@@ -361,7 +361,7 @@ def weekly_review(
     Args:
         table: The conversations.
         period: The period to review (any length; usually a week).
-        dimensions: Default ``(HourOfDay(tz of period.start), "topic",
+        dimensions: Default ``(HourOfDay(tz=tz of period.start), "topic",
             "channel")``.
         alpha: The false-discovery rate, in (0, 1).
         min_n: Fewest observations for a segment (and its rest) to be tested.
@@ -372,7 +372,7 @@ def weekly_review(
     """
     _check(table, period, alpha, min_n)
     chosen: tuple[By, ...] = resolve_by(
-        (HourOfDay(period.start.tzinfo), "topic", "channel")
+        (HourOfDay(tz=period.start.tzinfo), "topic", "channel")
         if dimensions is None
         else dimensions
     )
