@@ -44,6 +44,7 @@ from servicequality.policy import classify, presets
 
 CNY = Currency.of("CNY")
 
+
 def reference_allocate(pool, weights, currency):
     """The exact-Fraction largest-remainder allocator the library started with."""
     exact = [Fraction(w.item() if isinstance(w, np.generic) else w) for w in weights]

@@ -109,12 +109,21 @@ def whole(
     minimum: int | None = None,
     error: ErrorType = ValidationError,
 ) -> int:
-    """A whole number (``bool`` is not one), at least ``minimum`` if given."""
+    """A whole number (``bool`` is not one), at least ``minimum`` if given.
+
+    At most 2**53: every count here must stay exact as a float, since
+    measurements compare and add counts in float64.
+    """
     if isinstance(value, bool) or not isinstance(value, Integral):
         wrong_type(owner, field, value, "a whole number")
     if minimum is not None and value < minimum:
         raise error(owner, field, value, f"must be at least {minimum}")
+    if abs(int(value)) > _LARGEST_COUNT:
+        raise error(owner, field, value, "must be at most 2**53")
     return int(value)
+
+
+_LARGEST_COUNT = 2**53
 
 
 def flag(owner: str, field: str, value: object) -> bool:

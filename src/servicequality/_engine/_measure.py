@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 
 from servicequality import _display, _frames
+from servicequality import _validators as v
 from servicequality._columns import fill_slots
 from servicequality._engine import _grouping
 from servicequality._engine._facts import Rows
@@ -785,14 +786,6 @@ def _with_interval(metrics: list[Metric], interval: str | None) -> list[Metric]:
     ]
 
 
-def _check_count(owner: str, field: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise WrongTypeError(owner, field, value, "must be a whole number")
-    if value < low:
-        raise ValidationError(owner, field, value, f"must be at least {low}")
-    return value
-
-
 def _cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
@@ -842,9 +835,11 @@ def measure(
 
     if not isinstance(table, ConversationTable):
         raise WrongTypeError("measure", "table", table, "must be a ConversationTable")
-    min_sample = _check_count("measure", "min_sample", min_sample, 0)
+    min_sample = v.whole("measure", "min_sample", min_sample, minimum=0)
     workers = (
-        _cores() if threads is None else _check_count("measure", "threads", threads, 1)
+        _cores()
+        if threads is None
+        else v.whole("measure", "threads", threads, minimum=1)
     )
     chosen = _with_interval(resolve_metrics(metrics), interval)
     dimensions = resolve_by(by)
@@ -916,7 +911,7 @@ class Accumulator:
     ) -> None:
         self._metrics = resolve_metrics(metrics)
         self._by = resolve_by(by)
-        self._min_sample = _check_count("Accumulator", "min_sample", min_sample, 0)
+        self._min_sample = v.whole("Accumulator", "min_sample", min_sample, minimum=0)
         self._result: Measurements | None = None
 
     def update(self, table: ConversationTable) -> None:
