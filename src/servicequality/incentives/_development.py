@@ -248,7 +248,7 @@ class ConsecutivePeriods:
                 if not all(j.tier in self.qualifies[j.metric] for j in judgements):
                     runs.pop(agent, None)
                     continue
-                line = f"{period}: " + "; ".join(j.reason for j in judgements)
+                line = f"{period.label}: " + "; ".join(j.reason for j in judgements)
                 previous = runs.get(agent)
                 if previous and self.calendar.following(previous[0]) == period:
                     evidence = [*previous[1], line]
@@ -444,8 +444,8 @@ class TopShare:
                         title=self.title,
                         period=period,
                         evidence=(
-                            f"{period}: {self.by} {values[agent]:.3f}, rank {rank} "
-                            f"of {len(ranked)}, n = {judged[agent][1]}",
+                            f"{period.label}: {self.by} {values[agent]:.3f}, "
+                            f"rank {rank} of {len(ranked)}, n = {judged[agent][1]}",
                             rule,
                         ),
                     )

@@ -260,7 +260,7 @@ def best_cases(
                     emotion_turned=bool(turned[at]),
                     reason=(
                         f"#{rank + 1} of {sizes[code]} resolved, satisfied "
-                        f"conversations in {period}: a {level} case"
+                        f"conversations in {period.label}: a {level} case"
                         f"{mood}"
                     ),
                 )
