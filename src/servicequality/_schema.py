@@ -231,17 +231,15 @@ def display(
     return value.item()
 
 
-def row_problems(
-    columns: Mapping[str, NDArray[Any]],
-    vocabularies: Mapping[str, NDArray[Any]],
-    agent_role: NDArray[np.int8],
-    roster: Mapping[str, Agent],
-    *,
-    scales: Sequence[RatingScale],
-) -> list[tuple[int, str, str]]:
-    """The first broken rule of each bad row, as ``(row, field, rule)``, by row."""
-    n = len(columns["opened_at"])
-    checks: list[tuple[NDArray[np.bool_], str, str]] = []
+Check = tuple["NDArray[np.bool_]", str, str]
+"""Rows that break a rule, the field, and the rule in words."""
+
+
+def _code_checks(
+    columns: Mapping[str, NDArray[Any]], vocabularies: Mapping[str, NDArray[Any]]
+) -> tuple[list[Check], dict[str, NDArray[np.bool_]]]:
+    """Codes inside their list, and which rows hold a (non-missing) valid code."""
+    checks: list[Check] = []
     valid: dict[str, NDArray[np.bool_]] = {}
     for name, spec in COLUMNS.items():
         if spec.kind not in ("code", "enum"):
@@ -261,30 +259,44 @@ def row_problems(
             else f"code into the {spec.vocabulary} list"
         )
         none = ", or -1 for none" if spec.optional else ""
-        rule = f"must be a {what} (0..{size - 1}{none})"
-        checks.append((~ok, name, rule))
-    opened, closed, first = (
-        columns["opened_at"],
-        columns["closed_at"],
-        columns["first_response_at"],
-    )
-    checks.append((np.isnat(opened), "opened_at", "must be set"))
-    checks.append((closed < opened, "closed_at", "must not be before opened_at"))
-    checks.append((first < opened, "first_response_at", "must not be before opened_at"))
-    checks.append((first > closed, "first_response_at", "must not be after closed_at"))
+        checks.append((~ok, name, f"must be a {what} (0..{size - 1}{none})"))
+    return checks, valid
+
+
+def _time_checks(columns: Mapping[str, NDArray[Any]]) -> list[Check]:
+    """Opened, first reply and closing in order."""
+    opened = columns["opened_at"]
+    closed, first = columns["closed_at"], columns["first_response_at"]
+    return [
+        (np.isnat(opened), "opened_at", "must be set"),
+        (closed < opened, "closed_at", "must not be before opened_at"),
+        (first < opened, "first_response_at", "must not be before opened_at"),
+        (first > closed, "first_response_at", "must not be after closed_at"),
+    ]
+
+
+def _agent_checks(
+    columns: Mapping[str, NDArray[Any]],
+    vocabularies: Mapping[str, NDArray[Any]],
+    agent_role: NDArray[np.int8],
+    roster: Mapping[str, Agent],
+    valid: Mapping[str, NDArray[np.bool_]],
+) -> list[Check]:
+    """Hand-overs go to someone else, a human; agents are on the roster."""
     agent, transferred = columns["agent_id"], columns["transferred_to"]
-    checks.append(
+    handed = valid["transferred_to"]
+    checks: list[Check] = [
         (
-            (agent == transferred) & valid["transferred_to"],
+            (agent == transferred) & handed,
             "transferred_to",
             "must differ from agent_id",
-        )
-    )
-    repeated = _repeats(columns["conversation_id"], n)
-    checks.append(
-        (repeated, "conversation_id", "repeats the id of an earlier conversation")
-    )
-    handed = valid["transferred_to"]
+        ),
+        (
+            _repeats(columns["conversation_id"], len(agent)),
+            "conversation_id",
+            "repeats the id of an earlier conversation",
+        ),
+    ]
     if roster:
         listed = np.array(
             [x in roster for x in vocabularies["agent_id"].tolist()], dtype=bool
@@ -296,19 +308,24 @@ def row_problems(
             )
         bot = handed & (agent_role[np.where(handed, transferred, 0)] == Role.BOT.code)
         checks.append((bot, "transferred_to", "must be a human agent, not a bot"))
+    return checks
+
+
+def _score_checks(
+    columns: Mapping[str, NDArray[Any]],
+    scales: Sequence[RatingScale],
+    valid: Mapping[str, NDArray[np.bool_]],
+) -> list[Check]:
+    """Rating scores on their scale, review empathy from 1 to 5."""
+    checks: list[Check] = []
     rated = valid["rating_scale"]
     if scales:
         scale = np.where(rated, columns["rating_scale"], 0)
         lowest = np.array([s.low for s in scales])[scale]
         highest = np.array([s.high for s in scales])[scale]
         score = columns["rating_score"]
-        checks.append(
-            (
-                rated & ((score < lowest) | (score > highest)),
-                "rating_score",
-                "must be on its rating scale",
-            )
-        )
+        outside = rated & ((score < lowest) | (score > highest))
+        checks.append((outside, "rating_score", "must be on its rating scale"))
     empathy = columns["review_empathy"]
     checks.append(
         (
@@ -317,7 +334,23 @@ def row_problems(
             "must be between 1 and 5",
         )
     )
+    return checks
 
+
+def row_problems(
+    columns: Mapping[str, NDArray[Any]],
+    vocabularies: Mapping[str, NDArray[Any]],
+    agent_role: NDArray[np.int8],
+    roster: Mapping[str, Agent],
+    *,
+    scales: Sequence[RatingScale],
+) -> list[tuple[int, str, str]]:
+    """The first broken rule of each bad row, as ``(row, field, rule)``, by row."""
+    n = len(columns["opened_at"])
+    checks, valid = _code_checks(columns, vocabularies)
+    checks += _time_checks(columns)
+    checks += _agent_checks(columns, vocabularies, agent_role, roster, valid)
+    checks += _score_checks(columns, scales, valid)
     first_rule = np.full(n, -1, dtype=np.int16)
     for position, (bad, _, _) in enumerate(checks):
         first_rule[(first_rule < 0) & bad] = position

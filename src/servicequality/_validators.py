@@ -269,3 +269,32 @@ def of_type(kind: type[Any]) -> Callable[[Any, attrs.Attribute[Any], Any], None]
         instance_of(_owner(instance), attribute.name, value, kind)
 
     return check
+
+
+def one_of(*choices: str) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """One of the strings ``choices``."""
+    listed = ", ".join(repr(c) for c in choices)
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, str):
+            wrong_type(_owner(instance), attribute.name, value, f"one of {listed}")
+        if value not in choices:
+            fail(instance, attribute.name, value, f"must be one of {listed}")
+
+    return check
+
+
+def python_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """An identifier such as ``my_rate`` (it names columns and registry keys)."""
+    if not isinstance(value, str):
+        wrong_type(_owner(instance), attribute.name, value, "a string")
+    if not value.isidentifier():
+        fail(instance, attribute.name, value, "must be an identifier such as 'my_rate'")
+
+
+def probability(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A float strictly between 0 and 1 (a confidence level, say)."""
+    if not isinstance(value, float):
+        wrong_type(_owner(instance), attribute.name, value, "a float in (0, 1)")
+    if not 0.0 < value < 1.0:
+        fail(instance, attribute.name, value, "must be a float in (0, 1)")

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_chec
 import attrs
 import numpy as np
 
+from servicequality import _validators as v
 from servicequality._engine._facts import Rows
 from servicequality._engine._grouping import Groups
-from servicequality._errors import ValidationError, WrongTypeError
+from servicequality._errors import ValidationError
 from servicequality._hours import checked
 from servicequality.stats._intervals import (
     jeffreys_interval,
@@ -133,6 +134,11 @@ class Metric(Protocol):
         """
         ...
 
+    @property
+    def confidence(self) -> float | None:
+        """Confidence level of its interval (0.95); ``None`` for exact totals."""
+        ...
+
     def counted(
         self, table: ConversationTable, part: Part = "denominator"
     ) -> NDArray[np.bool_]:
@@ -153,38 +159,6 @@ class Metric(Protocol):
         ...
 
 
-def _check_confidence(
-    instance: Any, attribute: attrs.Attribute[Any], value: Any
-) -> None:
-    if not (isinstance(value, float) and 0.0 < value < 1.0):
-        raise ValidationError(
-            type(instance).__name__, attribute.name, value, "must be a float in (0, 1)"
-        )
-
-
-def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not (isinstance(value, str) and value.isidentifier()):
-        raise ValidationError(
-            type(instance).__name__,
-            attribute.name,
-            value,
-            "must be an identifier such as 'my_rate'",
-        )
-
-
-def _check_choice(*choices: str) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
-    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if not isinstance(value, str) or value not in choices:
-            raise ValidationError(
-                type(instance).__name__,
-                attribute.name,
-                value,
-                f"must be one of {', '.join(choices)}",
-            )
-
-    return check
-
-
 def _check_part(owner: str, part: object) -> None:
     if part not in {"numerator", "denominator"}:
         raise ValidationError(
@@ -194,13 +168,6 @@ def _check_part(owner: str, part: object) -> None:
 
 def _check_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     checked(type(instance).__name__, attribute.name, value)
-
-
-def _check_flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, bool):
-        raise WrongTypeError(
-            type(instance).__name__, attribute.name, value, "must be True or False"
-        )
 
 
 def _undefined(size: int) -> NDArray[np.float64]:
@@ -232,22 +199,22 @@ class RateMetric:
     width: ClassVar[int] = 2
     parts: ClassVar[tuple[str, ...]] = ("numerator", "denominator")
     unit: ClassVar[str] = "share"
-    name: str = attrs.field(validator=_check_name)
+    name: str = attrs.field(validator=v.python_name)
     numerator: Mask
     denominator: Mask
     higher_is_better: bool = True
     population: Population = attrs.field(
-        default="humans", validator=_check_choice("humans", "bots", "all")
+        default="humans", validator=v.one_of("humans", "bots", "all")
     )
-    confidence: float = attrs.field(default=0.95, validator=_check_confidence)
+    confidence: float = attrs.field(default=0.95, validator=v.probability)
     description: str = ""
     service_window: ServiceHours | None = attrs.field(
         default=None, validator=_check_window
     )
     interval: Literal["wilson", "jeffreys"] = attrs.field(
-        default="wilson", validator=_check_choice("wilson", "jeffreys")
+        default="wilson", validator=v.one_of("wilson", "jeffreys")
     )
-    needs_history: bool = attrs.field(default=False, validator=_check_flag)
+    needs_history: bool = attrs.field(default=False, validator=v.boolean)
 
     def _eligible(self, rows: Rows) -> NDArray[np.bool_]:
         eligible = self.denominator(rows)
@@ -332,19 +299,19 @@ class MeanMetric:
     parts: ClassVar[tuple[str, ...]] = ("n", "sum", "sum_of_squares")
     interval: ClassVar[Interval] = "t"
     needs_history: ClassVar[bool] = False
-    name: str = attrs.field(validator=_check_name)
+    name: str = attrs.field(validator=v.python_name)
     values: Values
     where: Mask
     unit: str = "score"
     higher_is_better: bool = True
     reads: RowKind = attrs.field(
         default="conversations",
-        validator=_check_choice("conversations", "knowledge_tests"),
+        validator=v.one_of("conversations", "knowledge_tests"),
     )
     population: Population = attrs.field(
-        default="humans", validator=_check_choice("humans", "bots", "all")
+        default="humans", validator=v.one_of("humans", "bots", "all")
     )
-    confidence: float = attrs.field(default=0.95, validator=_check_confidence)
+    confidence: float = attrs.field(default=0.95, validator=v.probability)
     description: str = ""
 
     def counted(
@@ -409,14 +376,15 @@ class SumMetric:
     width: ClassVar[int] = 2
     parts: ClassVar[tuple[str, ...]] = ("n", "total")
     interval: ClassVar[Interval] = "exact"
+    confidence: ClassVar[None] = None
     needs_history: ClassVar[bool] = False
     higher_is_better: ClassVar[bool] = True
-    name: str = attrs.field(validator=_check_name)
+    name: str = attrs.field(validator=v.python_name)
     values: Values
     where: Mask
     unit: str = "count"
     population: Population = attrs.field(
-        default="humans", validator=_check_choice("humans", "bots", "all")
+        default="humans", validator=v.one_of("humans", "bots", "all")
     )
     description: str = ""
 
@@ -515,16 +483,16 @@ class QuantileMetric:
     )
     interval: ClassVar[Interval] = "rank"
     needs_history: ClassVar[bool] = False
-    name: str = attrs.field(validator=_check_name)
+    name: str = attrs.field(validator=v.python_name)
     values: Values
     where: Mask
     q: float = 0.5
     unit: str = "seconds"
     higher_is_better: bool = False
     population: Population = attrs.field(
-        default="humans", validator=_check_choice("humans", "bots", "all")
+        default="humans", validator=v.one_of("humans", "bots", "all")
     )
-    confidence: float = attrs.field(default=0.95, validator=_check_confidence)
+    confidence: float = attrs.field(default=0.95, validator=v.probability)
     description: str = ""
 
     def counted(

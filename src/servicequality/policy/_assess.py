@@ -439,9 +439,7 @@ def _judge(
         metric = measurements.metric(policy.metric)
         unit = metric.unit
         policy.check_metric(unit=unit, higher_is_better=metric.higher_is_better)
-        # The metric protocol does not declare its interval yet: read the
-        # level the shapes carry (RateMetric, MeanMetric...) where there is one.
-        confidence = getattr(metric, "confidence", None)
+        confidence = metric.confidence
         columns = {
             f: measurements.column(policy.metric, f).tolist()
             for f in ("value", "n", "low", "high")
