@@ -248,24 +248,32 @@ class ThresholdBonus:
         lines = []
         for payee in payees:
             judgement = _judgement(owner, self.bar, assessment, payee)
-            amount = currency.round(
-                self.amount if judgement.tier == reached else Decimal(0)
-            )
+            amount = self.amount if judgement.tier == reached else Decimal(0)
             lines.append(
-                _line(
-                    self.name,
-                    payee,
-                    *_capped(
-                        amount,
-                        self.cap,
-                        currency,
-                        f"{judgement.reason} ⇒ {currency.format(amount)}",
-                    ),
-                    metrics=(self.bar.metric,),
-                    judgements=(judgement,),
-                )
+                _judged_line(self.name, payee, judgement, amount, self.cap, currency)
             )
         return RuleOutcome(lines=tuple(lines))
+
+
+def _judged_line(  # noqa: PLR0917  # the parts of one paid judgement
+    rule: str,
+    payee: Payee,
+    judgement: Judgement,
+    amount: Decimal,
+    cap: Decimal | None,
+    currency: Currency,
+) -> PayoutLine:
+    """The line paying ``amount`` (capped) for one judgement, quoting it."""
+    rounded = currency.round(amount)
+    return _line(
+        rule,
+        payee,
+        *_capped(
+            rounded, cap, currency, f"{judgement.reason} ⇒ {currency.format(rounded)}"
+        ),
+        metrics=(judgement.metric,),
+        judgements=(judgement,),
+    )
 
 
 def _line(
@@ -430,20 +438,9 @@ class TieredBonus:
         lines = []
         for payee in payees:
             judgement = self._judgement(assessment, payee)
-            amount = currency.round(self.amounts.get(judgement.tier, Decimal(0)))
+            amount = self.amounts.get(judgement.tier, Decimal(0))
             lines.append(
-                _line(
-                    self.name,
-                    payee,
-                    *_capped(
-                        amount,
-                        self.cap,
-                        currency,
-                        f"{judgement.reason} ⇒ {currency.format(amount)}",
-                    ),
-                    metrics=(self.metric,),
-                    judgements=(judgement,),
-                )
+                _judged_line(self.name, payee, judgement, amount, self.cap, currency)
             )
         return RuleOutcome(lines=tuple(lines))
 
