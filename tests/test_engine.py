@@ -122,6 +122,23 @@ class TestColumnarResults:
         for name in metrics:
             assert np.allclose(merged.state(name), whole.state(name), rtol=1e-12)
 
+    def test_merge_adds_groups_both_sides_hold(self, shop):
+        """Two halves split by time share agents and weeks: their states add up."""
+        opened = shop["opened_at"]
+        middle = np.sort(opened)[len(opened) // 2]
+        early, late = shop.filter(opened < middle), shop.filter(opened >= middle)
+        metrics = ["rating_rate", "conversation_count", "mean_rating"]
+        by = ("agent", Monthly(tz=SHOP_TIMEZONE))
+        merged = measure(early, metrics, by=by).merge(measure(late, metrics, by=by))
+        whole = measure(shop, metrics, by=by)
+        shared = set(measure(early, metrics, by=by).keys) & set(
+            measure(late, metrics, by=by).keys
+        )
+        assert shared
+        assert merged.keys == whole.keys
+        for name in metrics:
+            assert np.allclose(merged.state(name), whole.state(name), rtol=1e-12)
+
 
 class TestSharedCounts:
     def test_one_mask_object_is_counted_once(self):
@@ -287,12 +304,20 @@ def attrs_fields(metric):
     return {f.name: getattr(metric, f.name) for f in attrs.fields(type(metric))}
 
 
-def test_hour_of_day_groups_are_hours(shop):
-    """HourOfDay keys stay plain hours 0–23 in order."""
-    result = measure(shop, ["rating_rate"], by=HourOfDay(tz=SHOP_TIMEZONE))
-    hours = [k[0] for k in result.keys]
-    assert hours == sorted(hours)
-    assert set(hours) <= set(range(24))
+def test_hour_of_day_groups_count_the_local_hours(shop):
+    """HourOfDay keys are the local hours 0–23, each with its own conversations."""
+    result = measure(
+        shop,
+        [sqm.conversation_count(include_bots=True)],
+        by=HourOfDay(tz=SHOP_TIMEZONE),
+    )
+    local = [
+        instant.astimezone(SHOP_TIMEZONE).hour
+        for instant in (c.opened_at for c in shop.to_records().conversations)
+    ]
+    expected = {hour: local.count(hour) for hour in sorted(set(local))}
+    counts = result.column("conversation_count").tolist()
+    assert dict(zip((k[0] for k in result.keys), counts, strict=True)) == expected
 
 
 def test_empty_table_measures_no_groups(shop):

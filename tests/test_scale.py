@@ -73,6 +73,13 @@ class TestFromPandas:
             measure(back, CONVERSATION_METRICS, by="agent"),
         )
 
+    def test_a_number_and_a_string_id_that_read_alike_are_refused(self, shop, frame):
+        """Agent 1 and agent "1" would become one agent: the load says so."""
+        mixed = frame.iloc[:4].reset_index(drop=True)
+        mixed["agent_id"] = pd.Series([1, "1", 2, 2], dtype=object)
+        with pytest.raises(ValidationError, match="read as the same text"):
+            ConversationTable.from_pandas(mixed, rating_scale=THREE)
+
     def test_repeated_ids_in_a_frame_are_rejected_not_merged(self, shop, frame):
         """Factorized ids skip the vocabulary sort, never the repeat check."""
         doubled = frame.iloc[[0, 1, 2, 1, 3]].reset_index(drop=True)

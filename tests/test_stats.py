@@ -179,6 +179,33 @@ class TestJeffreysAtScale:
         assert (high > low).all()
 
 
+class TestBetaQuantile:
+    @settings(max_examples=25, deadline=None)
+    @given(
+        st.lists(st.floats(0.3, 60), min_size=6, max_size=6),
+        st.lists(st.floats(0.3, 60), min_size=6, max_size=6),
+        st.floats(0.001, 0.999),
+    )
+    def test_any_shape_matches_scipy(self, a, b, p):
+        """Quantiles of 2-D parameters, from the default start, equal scipy's."""
+        from servicequality.stats._beta import beta_quantile
+
+        shape_a = np.array(a).reshape(2, 3)
+        shape_b = np.array(b).reshape(2, 3)
+        got = beta_quantile(p, shape_a, shape_b)
+        assert got.shape == (2, 3)
+        assert np.allclose(got, scipy_stats.beta.ppf(p, shape_a, shape_b), atol=1e-10)
+
+    def test_edge_guess_is_close_for_tiny_tails(self):
+        """The series guess at a 2.5 % tail of Beta(0.5, n + 0.5) is near the truth."""
+        from servicequality.stats._beta import edge_quantile
+
+        a, b = np.array([0.5, 0.5]), np.array([10.5, 100.5])
+        guess = edge_quantile(0.025, a, b)
+        exact = scipy_stats.beta.ppf(0.025, a, b)
+        assert np.allclose(guess, exact, rtol=0.1)
+
+
 class TestNonresponse:
     @given(st.lists(RATED, min_size=1, max_size=20))
     def test_bounds_contain_the_observed_rate(self, triples):

@@ -83,7 +83,24 @@ def _ids(pd: Any, series: Any, column: str) -> tuple[np.ndarray[Any, Any], Any]:
         _check_ids(pd, series, column, rows=True)
         raise
     _check_ids(pd, uniques, column, rows=False)
-    return np.asarray(codes, dtype=np.int64), _strings(uniques)
+    labels = _strings(uniques)
+    if pd.api.types.infer_dtype(uniques, skipna=True) not in _ID_KINDS:
+        _check_distinct(labels, column)
+    return np.asarray(codes, dtype=np.int64), labels
+
+
+def _check_distinct(labels: np.ndarray[Any, Any], column: str) -> None:
+    """Mixed ids (``1`` and ``"1"``) must not read as the same string id."""
+    seen: set[str] = set()
+    for label in labels.tolist():
+        if label in seen:
+            raise ValidationError(
+                OWNER,
+                column,
+                label,
+                "two different ids read as the same text (a number and a string?)",
+            )
+        seen.add(label)
 
 
 _ID_KINDS = {"string", "integer", "empty"}

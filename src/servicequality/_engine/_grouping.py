@@ -128,11 +128,6 @@ class Groups:
             self._memo[key] = compute()
         return self._memo[key]
 
-    @classmethod
-    def from_index(cls, index: NDArray[np.integer[Any]], count: int) -> Groups:
-        """Groups from ``index`` (``-1`` for rows that add to no group)."""
-        return cls(np.asarray(index, dtype=np.intp) + 1, count)
-
     @property
     def index(self) -> NDArray[np.intp]:
         """The group of each row, -1 for rows that add to no group."""
@@ -325,6 +320,8 @@ class GroupIndex:
             for codes in used:
                 present |= np.bincount(codes, minlength=capacity) > 0
             return np.flatnonzero(present), np.cumsum(present, dtype=np.intp)
+        if not used:
+            return np.zeros(0, dtype=np.int64), None
         return np.unique(np.concatenate(used)), None
 
     def position(self, codes: Sequence[int]) -> int | None:

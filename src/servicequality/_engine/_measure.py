@@ -703,8 +703,8 @@ class Measurements:
         states = {}
         for name, state in self._states.items():
             total = np.zeros((len(distinct), state.shape[1]))
-            total[inverse[: len(mine)]] += state
-            total[inverse[len(mine) :]] += other.state(name)
+            np.add.at(total, inverse[: len(mine)], state)
+            np.add.at(total, inverse[len(mine) :], other.state(name))
             states[name] = total
         codes = split_codes(distinct, sizes) if self._names else ()
         return Measurements.from_codes(

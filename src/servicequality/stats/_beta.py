@@ -119,8 +119,12 @@ def beta_quantile(p: Any, a: Any, b: Any, *, start: Any = None) -> NDArray[np.fl
     )
     shape = p.shape
     p, a, b = p.ravel(), a.ravel(), b.ravel()
-    guess = a / (a + b) if start is None else np.asarray(start, dtype=np.float64)
-    x = np.clip(np.broadcast_to(guess, shape).ravel(), 1e-300, 1 - 1e-16)
+    guess = (
+        a / (a + b)
+        if start is None
+        else np.broadcast_to(np.asarray(start, dtype=np.float64), shape).ravel()
+    )
+    x = np.clip(guess, 1e-300, 1 - 1e-16)
     low, high = np.zeros(len(p)), np.ones(len(p))
     log_beta = _log_beta(a, b)
     active = np.arange(len(p))
