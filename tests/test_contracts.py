@@ -13,7 +13,6 @@ import enum
 import importlib
 import inspect
 import math
-import pathlib
 import pickle
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -79,20 +78,7 @@ from servicequality.review import (
     data_quality,
     weekly_review,
 )
-
-ROOT = pathlib.Path(__file__).parent.parent
-PUBLIC_MODULES = (
-    "servicequality",
-    "servicequality.metrics",
-    "servicequality.stats",
-    "servicequality.policy",
-    "servicequality.incentives",
-    "servicequality.review",
-    "servicequality.plot",
-    "servicequality.dask",
-    "servicequality.strategies",
-    "servicequality.demo",
-)
+from tests.test_api import PUBLIC_MODULES, ROOT
 
 NOT_VALUES = {
     "Results": "a tuple of results; the contract applies to each result in it",

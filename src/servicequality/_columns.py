@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import numpy as np
 
 from servicequality._errors import ValidationError
@@ -19,8 +20,24 @@ MISSING = -1
 """Code of a missing optional id, enum or foreign key."""
 
 
-def fill_slots(instance: object, **slots: object) -> None:
-    """Set slots of a read-only object (one whose ``__setattr__`` refuses)."""
+class ReadOnly:
+    """A slotted object whose slots are set once, by :func:`fill_slots`.
+
+    Assigning or deleting an attribute afterwards raises attrs'
+    ``FrozenInstanceError`` (an ``AttributeError``), as frozen attrs values do.
+    """
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+
+def fill_slots(instance: ReadOnly, **slots: object) -> None:
+    """Set slots of a :class:`ReadOnly` object (its ``__setattr__`` refuses)."""
     for name, value in slots.items():
         object.__setattr__(instance, name, value)
 

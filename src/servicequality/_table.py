@@ -12,6 +12,7 @@ from servicequality import _arrays, _display, _frames, _intake
 from servicequality._columns import (
     MISSING,
     STRING,
+    ReadOnly,
     code_dtype,
     fill_slots,
     from_instants,
@@ -82,7 +83,7 @@ class TableRecords:
         )
 
 
-class ConversationTable:
+class ConversationTable(ReadOnly):
     """Conversations as read-only numpy columns, with ratings, reviews and agents.
 
     Each row is one conversation; its customer rating and quality review (if
@@ -147,12 +148,6 @@ class ConversationTable:
             _rejects=rejects,
             _cache={},
         )
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise attrs.exceptions.FrozenInstanceError
-
-    def __delattr__(self, name: str) -> None:
-        raise attrs.exceptions.FrozenInstanceError
 
     def __len__(self) -> int:
         return len(self._columns["opened_at"])

@@ -11,7 +11,7 @@ import numpy as np
 
 from servicequality import _display, _frames
 from servicequality import _validators as v
-from servicequality._columns import fill_slots
+from servicequality._columns import ReadOnly, fill_slots
 from servicequality._engine import _grouping
 from servicequality._engine._facts import Rows
 from servicequality._engine._grouping import (
@@ -120,7 +120,7 @@ def _read_only(array: NDArray[Any]) -> NDArray[Any]:
     return array
 
 
-class Measurements:
+class Measurements(ReadOnly):
     """Per-group results of ``measure``: values, counts, intervals and states.
 
     Groups are in key order (ids alphabetically, periods in time order,
@@ -260,12 +260,6 @@ class Measurements:
             _flat=None,
             _positions=None,
         )
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise attrs.exceptions.FrozenInstanceError
-
-    def __delattr__(self, name: str) -> None:
-        raise attrs.exceptions.FrozenInstanceError
 
     def __len__(self) -> int:
         if not self._names:

@@ -9,7 +9,7 @@ import attrs
 
 from servicequality import _display, _results
 from servicequality import _validators as v
-from servicequality._columns import fill_slots
+from servicequality._columns import ReadOnly, fill_slots
 from servicequality._engine._measure import Measurements
 from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality.policy._scorecard import Scorecard, ScoreLine
@@ -180,7 +180,7 @@ class PolicySchedule:
         return cls(versions=tuple(PolicyVersion.from_dict(x) for x in versions))
 
 
-class Assessment:
+class Assessment(ReadOnly):
     """Tiers (and composite scores) for every group of some measurements."""
 
     __slots__ = (
@@ -224,12 +224,6 @@ class Assessment:
             _scores=tuple(scores),
             _index={k: i for i, k in enumerate(keys)},
         )
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise attrs.exceptions.FrozenInstanceError
-
-    def __delattr__(self, name: str) -> None:
-        raise attrs.exceptions.FrozenInstanceError
 
     def __eq__(self, other: object) -> bool:
         """Equal inputs: the same measurements, metrics and policies per group.
