@@ -30,12 +30,15 @@ from servicequality import (
     DifficultyCoefficients,
     HourOfDay,
     KnowledgeTest,
+    Message,
+    MessageTable,
     Monthly,
     PolicyError,
     QualityReview,
     Quarterly,
     RatingScale,
     Role,
+    Sender,
     ServiceHours,
     ServiceQualityError,
     SLAPolicy,
@@ -205,6 +208,27 @@ def examples() -> dict[str, Any]:
         "Measurement": measured.get("satisfaction_rate", **key),
         "CellRows": measured.rows("satisfaction_rate", **key),
         "MetricValues": five_star.finalize(np.array([[10.0, 25.0, 70.0]])),
+        "Message": Message(
+            conversation_id=records.conversations[0].id,
+            sender=Sender.CUSTOMER,
+            sent_at=records.conversations[0].opened_at,
+        ),
+        "MessageTable": MessageTable.from_records(
+            [
+                Message(
+                    conversation_id=records.conversations[0].id,
+                    sender=Sender.CUSTOMER,
+                    sent_at=records.conversations[0].opened_at,
+                ),
+                Message(
+                    conversation_id=records.conversations[0].id,
+                    sender=Sender.AGENT,
+                    sender_id=records.conversations[0].agent_id,
+                    sent_at=records.conversations[0].opened_at,
+                ),
+            ]
+        ),
+        "ReplyMetric": sqm.reply_time(statistic="p90"),
         "RateMetric": sqm.satisfaction_rate(),
         "MeanMetric": five_star,
         "QuantileMetric": sqm.first_response_time(statistic="median"),

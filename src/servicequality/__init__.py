@@ -21,6 +21,7 @@ from servicequality._errors import (
 )
 from servicequality._hours import ServiceHours
 from servicequality._intake import Reject
+from servicequality._messages import Message, MessageTable, Sender
 from servicequality._model import (
     Agent,
     Channel,
@@ -61,6 +62,8 @@ __all__ = [
     "KnowledgeTest",
     "Measurement",
     "Measurements",
+    "Message",
+    "MessageTable",
     "Monthly",
     "Period",
     "PolicyError",
@@ -71,6 +74,7 @@ __all__ = [
     "Reject",
     "Role",
     "SLAPolicy",
+    "Sender",
     "Sentiment",
     "ServiceHours",
     "ServiceQualityError",

@@ -222,6 +222,7 @@ def encode_conversations(
         "opened_at": to_instants([c.opened_at for c in rows]),
         "closed_at": to_instants([c.closed_at for c in rows]),
         "first_response_at": to_instants([c.first_response_at for c in rows]),
+        "handed_over_at": to_instants([c.handed_over_at for c in rows]),
         "channel": enum_codes([c.channel for c in rows]),
         "difficulty": enum_codes([c.difficulty for c in rows]),
         "resolved": np.array([c.resolved for c in rows], dtype=bool),

@@ -304,6 +304,11 @@ class Conversation(_Record):
         case_id: Groups the conversations about one customer problem.
         transferred_to: The human agent a bot handed this conversation to
             (转接人工); never the same as ``agent_id``.
+        handed_over_at: When the bot handed it to ``transferred_to`` (转人工),
+            if known. Needs ``transferred_to`` (a hand-over without a target
+            is refused); a ``transferred_to`` without it is a hand-over at an
+            unknown time, left out of hand-over timings. Must lie within
+            ``[opened_at, first_response_at]`` and not after ``closed_at``.
         rating_invited: Whether the customer was invited to rate (邀请评价).
         sentiment_start: Customer mood at the start, if assessed.
         sentiment_end: Customer mood at the end, if assessed.
@@ -311,7 +316,8 @@ class Conversation(_Record):
     Raises:
         ValidationError: for an empty id, a naive datetime, ``closed_at``
             before ``opened_at``, ``first_response_at`` outside
-            ``[opened_at, closed_at]`` or a self-transfer.
+            ``[opened_at, closed_at]``, ``handed_over_at`` out of order or
+            without ``transferred_to``, or a self-transfer.
     """
 
     id: str = attrs.field(validator=v.identifier)
@@ -330,6 +336,9 @@ class Conversation(_Record):
     case_id: str | None = attrs.field(default=None, validator=v.optional_identifier)
     transferred_to: str | None = attrs.field(
         default=None, validator=v.optional_identifier
+    )
+    handed_over_at: datetime | None = attrs.field(
+        default=None, validator=_optional_instant
     )
     rating_invited: bool = attrs.field(validator=v.boolean)
     sentiment_start: Sentiment | None = attrs.field(
@@ -362,6 +371,7 @@ class Conversation(_Record):
                     self.first_response_at,
                     f"must not be after closed_at ({self.closed_at.isoformat()})",
                 )
+        self._check_hand_over()
         if self.transferred_to == self.agent_id:
             v.fail(
                 self,
@@ -369,6 +379,34 @@ class Conversation(_Record):
                 self.transferred_to,
                 "must differ from agent_id (a hand-over goes to someone else)",
             )
+
+    def _check_hand_over(self) -> None:
+        handed = self.handed_over_at
+        if handed is None:
+            return
+        if self.transferred_to is None:
+            v.fail(
+                self,
+                "handed_over_at",
+                handed,
+                "needs transferred_to (a hand-over goes to someone)",
+            )
+        if handed < self.opened_at:
+            v.fail(
+                self,
+                "handed_over_at",
+                handed,
+                f"must not be before opened_at ({self.opened_at.isoformat()})",
+            )
+        for name in ("first_response_at", "closed_at"):
+            bound = getattr(self, name)
+            if bound is not None and handed > bound:
+                v.fail(
+                    self,
+                    "handed_over_at",
+                    handed,
+                    f"must not be after {name} ({bound.isoformat()})",
+                )
 
     @property
     def handler_id(self) -> str:

@@ -52,6 +52,7 @@ COLUMNS: dict[str, Spec] = {
     "escalated": Spec("bool"),
     "case_id": Spec("code", optional=True, vocabulary="case_id"),
     "transferred_to": Spec("code", optional=True, vocabulary="agent_id"),
+    "handed_over_at": Spec("time", optional=True),
     "rating_invited": Spec("bool"),
     "sentiment_start": Spec("enum", optional=True, enum=Sentiment),
     "sentiment_end": Spec("enum", optional=True, enum=Sentiment),
@@ -264,14 +265,23 @@ def _code_checks(
 
 
 def _time_checks(columns: Mapping[str, NDArray[Any]]) -> list[Check]:
-    """Opened, first reply and closing in order."""
+    """Opened, hand-over, first reply and closing in order."""
     opened = columns["opened_at"]
     closed, first = columns["closed_at"], columns["first_response_at"]
+    handed = columns["handed_over_at"]
     return [
         (np.isnat(opened), "opened_at", "must be set"),
         (closed < opened, "closed_at", "must not be before opened_at"),
         (first < opened, "first_response_at", "must not be before opened_at"),
         (first > closed, "first_response_at", "must not be after closed_at"),
+        (
+            ~np.isnat(handed) & (columns["transferred_to"] < 0),
+            "handed_over_at",
+            "needs transferred_to (a hand-over goes to someone)",
+        ),
+        (handed < opened, "handed_over_at", "must not be before opened_at"),
+        (handed > first, "handed_over_at", "must not be after first_response_at"),
+        (handed > closed, "handed_over_at", "must not be after closed_at"),
     ]
 
 

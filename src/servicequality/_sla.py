@@ -12,9 +12,12 @@ from servicequality._errors import ValidationError
 from servicequality._hours import ServiceHours, checked
 
 if TYPE_CHECKING:
-    from servicequality.metrics._base import RateMetric
+    from servicequality.metrics._base import Metric
 
-__all__ = ["SLAPolicy"]
+__all__ = ["TARGETS", "SLAPolicy"]
+
+TARGETS = ("first_response", "resolution", "next_reply")
+"""The targets an SLA may set, in order (``metrics.SLATarget``)."""
 
 
 def _name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -38,12 +41,15 @@ def _clock(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 @attrs.frozen(kw_only=True)
 class SLAPolicy:
-    """Targets a team promises: first reply and resolution within a time.
+    """Targets a team promises: first reply, every next reply, resolution.
 
     Attributes:
         name: Identifier used in the metric names (``sla_<name>_<target>``).
         first_response: Longest wait for the first reply, or None.
         resolution: Longest time from opening to closing, or None.
+        next_reply: Longest wait for each reply to a customer message
+            (Zendesk's and Intercom's next-reply target), or None; measured
+            from message events (:meth:`ConversationTable.with_messages`).
         clock: The :class:`ServiceHours` the targets run on; None is
             calendar time (24 × 7).
 
@@ -55,12 +61,16 @@ class SLAPolicy:
     name: str = attrs.field(validator=_name)
     first_response: timedelta | None = attrs.field(default=None, validator=_target)
     resolution: timedelta | None = attrs.field(default=None, validator=_target)
+    next_reply: timedelta | None = attrs.field(default=None, validator=_target)
     clock: ServiceHours | None = attrs.field(default=None, validator=_clock)
 
     def __attrs_post_init__(self) -> None:
-        if self.first_response is None and self.resolution is None:
+        if all(getattr(self, target) is None for target in TARGETS):
             v.fail(
-                self, "first_response", None, "set first_response, resolution or both"
+                self,
+                "first_response",
+                None,
+                "set at least one of first_response, resolution, next_reply",
             )
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,7 +79,7 @@ class SLAPolicy:
         Targets left unset (and a calendar-time clock) are left out.
         """
         data: dict[str, Any] = {"name": self.name}
-        for target in ("first_response", "resolution"):
+        for target in TARGETS:
             limit = getattr(self, target)
             if limit is not None:
                 data[f"{target}_seconds"] = limit.total_seconds()
@@ -89,10 +99,10 @@ class SLAPolicy:
             "SLAPolicy",
             data,
             ("name",),
-            ("first_response_seconds", "resolution_seconds", "clock"),
+            (*(f"{target}_seconds" for target in TARGETS), "clock"),
         )
         targets = {}
-        for target in ("first_response", "resolution"):
+        for target in TARGETS:
             seconds = v.optional_number(
                 "SLAPolicy", f"{target}_seconds", plain.get(f"{target}_seconds")
             )
@@ -111,12 +121,12 @@ class SLAPolicy:
             **targets,
         )
 
-    def metrics(self, *, include_bots: bool = False) -> tuple[RateMetric, ...]:
+    def metrics(self, *, include_bots: bool = False) -> tuple[Metric, ...]:
         """One :func:`~servicequality.metrics.sla_hit_rate` per target set."""
         from servicequality.metrics._catalogue import sla_hit_rate  # noqa: PLC0415
 
         return tuple(
-            sla_hit_rate(self, target, include_bots=include_bots)
-            for target in ("first_response", "resolution")
+            sla_hit_rate(self, target, include_bots=include_bots)  # type: ignore[arg-type]
+            for target in TARGETS
             if getattr(self, target) is not None
         )

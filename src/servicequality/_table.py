@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 import numpy as np
 
-from servicequality import _arrays, _display, _frames, _intake
+from servicequality import _arrays, _display, _frames, _intake, _messages
 from servicequality._columns import (
     MISSING,
     STRING,
@@ -21,6 +21,7 @@ from servicequality._columns import (
 )
 from servicequality._errors import ValidationError, WrongTypeError
 from servicequality._intake import Errors, Reject
+from servicequality._messages import MessageTable
 from servicequality._model import (
     Agent,
     Conversation,
@@ -104,6 +105,7 @@ class ConversationTable(ReadOnly):
         "_agent_role",
         "_cache",
         "_columns",
+        "_messages",
         "_rejects",
         "_roster",
         "_scales",
@@ -113,6 +115,7 @@ class ConversationTable(ReadOnly):
     _agent_role: NDArray[np.int8]
     _cache: dict[object, Any]
     _columns: Mapping[str, NDArray[Any]]
+    _messages: MessageTable | None
     _rejects: tuple[Reject, ...]
     _roster: tuple[Agent, ...]
     _scales: tuple[RatingScale, ...]
@@ -129,6 +132,7 @@ class ConversationTable(ReadOnly):
         agent_role: NDArray[np.int8],
         tests: Mapping[str, NDArray[Any]],
         rejects: tuple[Reject, ...] = (),
+        messages: MessageTable | None = None,
     ) -> None:
         """Assemble a table from validated parts; use the ``from_*`` constructors."""
         fill_slots(
@@ -146,6 +150,7 @@ class ConversationTable(ReadOnly):
                 {name: read_only(tests[name]) for name in _TEST_COLUMNS}
             ),
             _rejects=rejects,
+            _messages=messages,
             _cache={},
         )
 
@@ -163,6 +168,7 @@ class ConversationTable(ReadOnly):
             and _same_arrays(self._vocabularies, other._vocabularies)
             and _same_arrays(self._tests, other._tests)
             and np.array_equal(self._agent_role, other._agent_role)
+            and self._messages == other._messages
         )
 
     __hash__ = None  # type: ignore[assignment]  # equal by content, not hashable
@@ -176,6 +182,7 @@ class ConversationTable(ReadOnly):
             "agent_role": self._agent_role,
             "tests": dict(self._tests),
             "rejects": self._rejects,
+            "messages": self._messages,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -265,6 +272,27 @@ class ConversationTable(ReadOnly):
         return self._tests
 
     @property
+    def messages(self) -> MessageTable | None:
+        """The attached message events (see :meth:`with_messages`), if any."""
+        return self._messages
+
+    def with_messages(self, messages: MessageTable) -> ConversationTable:
+        """This table with ``messages`` attached, for the reply metrics.
+
+        Messages travel with their conversations: :meth:`filter` keeps the
+        messages of the kept rows, :meth:`concat` joins them, drill-down
+        tables carry them.
+
+        Raises:
+            UnknownKeyError: for a message of a conversation not in the table.
+            ValidationError: for a message sent before its conversation
+                opened or after it closed (naming the message's row).
+        """
+        table = ConversationTable(**{**self._parts(), "messages": messages})
+        _messages.attach(table, messages)
+        return table
+
+    @property
     def rejects(self) -> tuple[Reject, ...]:
         """Records left out of the table, by kind then input position."""
         return self._rejects
@@ -339,6 +367,7 @@ class ConversationTable(ReadOnly):
         case_id: ArrayLike | None = None,
         case_ids: Sequence[str] | NDArray[Any] = (),
         transferred_to: ArrayLike | None = None,
+        handed_over_at: ArrayLike | None = None,
         sentiment_start: ArrayLike | None = None,
         sentiment_end: ArrayLike | None = None,
         rating_scale: ArrayLike | None = None,
@@ -392,6 +421,7 @@ class ConversationTable(ReadOnly):
             "escalated": escalated,
             "case_id": case_id,
             "transferred_to": transferred_to,
+            "handed_over_at": handed_over_at,
             "rating_invited": rating_invited,
             "sentiment_start": sentiment_start,
             "sentiment_end": sentiment_end,
@@ -520,14 +550,21 @@ class ConversationTable(ReadOnly):
                 f"must be a boolean array of shape ({len(self)},)",
             )
         columns = {name: array[keep] for name, array in self._columns.items()}
-        return ConversationTable(**{**self._parts(), "columns": columns})
+        messages = self._messages
+        if messages is not None:
+            rows = _messages.message_rows(self)
+            messages = messages.filter(keep[rows] & (rows >= 0))
+        return ConversationTable(
+            **{**self._parts(), "columns": columns, "messages": messages}
+        )
 
     @classmethod
     def concat(cls, tables: Iterable[ConversationTable]) -> ConversationTable:
         """One table with the rows of ``tables``, in order.
 
         Vocabularies become sorted unions, rosters and rating scales unions;
-        knowledge tests are concatenated; rejects are not carried over.
+        knowledge tests and attached messages are concatenated; rejects are
+        not carried over.
         ``a + b`` is ``ConversationTable.concat([a, b])``.
 
         Raises:
@@ -614,6 +651,7 @@ class ConversationTable(ReadOnly):
             roster=tuple(roster.values()),
             agent_role=agent_roles(vocabularies["agent_id"], roster),
             tests=tests,
+            messages=_joined_messages(parts),
         )
 
     def __add__(self, other: object) -> ConversationTable:
@@ -663,6 +701,7 @@ class ConversationTable(ReadOnly):
                 escalated=flags["escalated"][row],
                 case_id=text["case_id"][row],
                 transferred_to=text["transferred_to"][row],
+                handed_over_at=times["handed_over_at"][row],
                 rating_invited=flags["rating_invited"][row],
                 sentiment_start=enums["sentiment_start"][row],
                 sentiment_end=enums["sentiment_end"][row],
@@ -711,6 +750,12 @@ class ConversationTable(ReadOnly):
             agents=self._roster,
             knowledge_tests=tests,
         )
+
+
+def _joined_messages(tables: Sequence[ConversationTable]) -> MessageTable | None:
+    """The messages of every table that has them (None if none has)."""
+    attached = [t.messages for t in tables if t.messages is not None]
+    return MessageTable.concat(attached) if attached else None
 
 
 def _recode(codes: NDArray[Any], mapping: NDArray[Any] | None) -> NDArray[Any]:

@@ -16,6 +16,7 @@ from servicequality._engine._measure import (
 )
 from servicequality._engine._measure import measure as measure_table
 from servicequality._errors import ValidationError
+from servicequality._messages import MessageTable
 from servicequality._table import ConversationTable
 
 if TYPE_CHECKING:
@@ -36,12 +37,54 @@ def _partial(  # noqa: PLR0917  # one task, every argument distinct
     rating_scale: RatingScale | None,
     agents: Sequence[Agent],
     min_sample: int,
+    messages: Any = None,
+    message_columns: Mapping[str, str] | None = None,
 ) -> Measurements:
     table = ConversationTable.from_pandas(
         frame, columns=columns, rating_scale=rating_scale, agents=agents
     )
+    if messages is not None:
+        table = table.with_messages(
+            MessageTable.from_pandas(messages, columns=message_columns)
+        )
     measured = measure_table(table, metrics, by=by, min_sample=min_sample)
     return measured.detached()
+
+
+_KEY = "_servicequality_key"
+
+
+def _aligned(
+    frame: dd.DataFrame,
+    messages: dd.DataFrame,
+    customer: str | None,
+    columns: Mapping[str, str] | None,
+    message_columns: Mapping[str, str] | None,
+) -> tuple[dd.DataFrame, dd.DataFrame]:
+    """Both frames shuffled on one key into equal partitions (see ``measure``)."""
+    if not isinstance(messages, dd.DataFrame):
+        raise ValidationError(
+            "dask.measure",
+            "messages",
+            type(messages).__name__,
+            "must be a Dask DataFrame",
+        )
+    conversation = (columns or {}).get("conversation_id", "conversation_id")
+    talk = (message_columns or {}).get("conversation_id", "conversation_id")
+    key = frame[customer if customer else conversation].astype("string")
+    frame = frame.assign(**{_KEY: key})
+    if customer:
+        owners = frame[[conversation, _KEY]].rename(columns={conversation: talk})
+        messages = messages.assign(**{talk: messages[talk].astype("string")}).merge(
+            owners.assign(**{talk: owners[talk].astype("string")}), on=talk, how="left"
+        )
+    else:
+        messages = messages.assign(**{_KEY: messages[talk].astype("string")})
+    count = max(frame.npartitions, 1)
+    return (
+        frame.shuffle(on=_KEY, npartitions=count).drop(columns=_KEY),
+        messages.shuffle(on=_KEY, npartitions=count).drop(columns=_KEY),
+    )
 
 
 def _merge(*parts: Measurements) -> Measurements:
@@ -62,6 +105,8 @@ def measure(  # every option is a keyword
     min_sample: int = 1,
     shuffle: bool | None = None,
     split_every: int = 8,
+    messages: dd.DataFrame | None = None,
+    message_columns: Mapping[str, str] | None = None,
 ) -> Measurements:
     """Measure ``metrics`` on a Dask DataFrame of conversations.
 
@@ -78,6 +123,15 @@ def measure(  # every option is a keyword
             (needed by case-based metrics). ``None`` shuffles when a
             measured metric declares ``needs_history``.
         split_every: How many partial results one task adds.
+        messages: Message events, one per row, as for
+            :meth:`MessageTable.from_pandas`, for the reply metrics. Messages
+            travel with their conversations: both frames are shuffled on the
+            same key into the same number of partitions (the conversation
+            id, or the customer id when shuffling by customer, which the
+            messages get by a join), so partition *i* of each holds the same
+            conversations; a message whose conversation is not beside it is
+            an error, never dropped.
+        message_columns: ``{library field: messages column}``.
 
     Returns:
         Measurements equal to measuring the whole data in one process:
@@ -115,14 +169,38 @@ def measure(  # every option is a keyword
     dimensions = resolve_by(by)
     if shuffle is None:
         shuffle = any(m.needs_history for m in chosen)
-    if shuffle:
-        customer = (columns or {}).get("customer_id", "customer_id")
-        frame = frame.shuffle(on=customer)
+    customer = (columns or {}).get("customer_id", "customer_id")
+    if messages is None:
+        if shuffle:
+            frame = frame.shuffle(on=customer)
+        pieces: list[tuple[Any, Any]] = [
+            (part, None)
+            for part in frame.to_delayed()  # type: ignore[no-untyped-call]
+        ]
+    else:
+        frame, messages = _aligned(
+            frame, messages, customer if shuffle else None, columns, message_columns
+        )
+        pieces = list(
+            zip(
+                frame.to_delayed(),  # type: ignore[no-untyped-call]
+                messages.to_delayed(),  # type: ignore[no-untyped-call]
+                strict=True,
+            )
+        )
     parts = [
         delayed(_partial)(
-            part, chosen, dimensions, columns, rating_scale, agents, min_sample
+            part,
+            chosen,
+            dimensions,
+            columns,
+            rating_scale,
+            agents,
+            min_sample,
+            talk,
+            message_columns,
         )
-        for part in frame.to_delayed()  # type: ignore[no-untyped-call]
+        for part, talk in pieces
     ]
     while len(parts) > 1:
         parts = [

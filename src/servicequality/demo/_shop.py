@@ -9,6 +9,7 @@ import numpy as np
 
 from servicequality._columns import STRING
 from servicequality._errors import ValidationError, WrongTypeError
+from servicequality._messages import MessageTable
 from servicequality._model import (
     Agent,
     Channel,
@@ -366,9 +367,93 @@ def _knowledge_tests(
     )
 
 
-def _instants(origin: np.datetime64, seconds: NDArray[Any]) -> NDArray[Any]:
+def _instants(
+    origin: np.datetime64 | NDArray[Any], seconds: NDArray[Any]
+) -> NDArray[Any]:
     micros = np.rint(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
     return np.asarray(origin + micros.astype("timedelta64[us]"))
+
+
+class _Timeline(NamedTuple):
+    opened: NDArray[Any]
+    handed: NDArray[Any]
+    replied: NDArray[Any]
+    closed: NDArray[Any]
+    slower: NDArray[Any]
+
+
+def _hand_overs(
+    rng: np.random.Generator, opened: NDArray[Any], routing: _Routing
+) -> NDArray[Any]:
+    """The bot hands over within its 30 s of a handed-over conversation."""
+    bot_part = rng.uniform(5, 30, size=len(opened)) * 1e6
+    handed = opened + bot_part.astype(np.int64).astype("timedelta64[us]")
+    return np.where(routing.transferred >= 0, handed, np.datetime64("NaT"))
+
+
+def _messages(
+    rng: np.random.Generator,
+    routing: _Routing,
+    time: _Timeline,
+    ids: NDArray[Any],
+    agent_ids: NDArray[Any],
+) -> MessageTable:
+    """A dialogue per conversation that agrees with its timestamps.
+
+    The customer writes first and the handler answers at the first reply;
+    after a hand-over the bot greeted and the customer asked for a human at
+    the hand-over instant; later exchanges end before closing.
+    """
+    n = len(time.opened)
+    answered = ~np.isnat(time.replied)
+    handed = ~np.isnat(time.handed)
+    later = np.where(answered, np.minimum(rng.poisson(1.5, size=n), 4), 0)
+    first = np.repeat(np.arange(n), later)
+    gap = rng.uniform(10, 120, size=len(first))
+    bot = routing.handler[first] == _BOT
+    reply = np.where(
+        bot,
+        rng.uniform(1, 8, size=len(first)),
+        rng.lognormal(np.log(40.0), 0.9, size=len(first)) * time.slower[first],
+    )
+    step = gap + reply
+    ends = np.cumsum(later)
+    total = np.cumsum(step)
+    before = np.repeat(np.concatenate([[0.0], total])[ends - later], later)
+    elapsed = total - before
+    start = time.replied[first]
+    customer_at = _instants(start, elapsed - reply)
+    staff_at = _instants(start, elapsed)
+    closed = time.closed[first]
+    ask_kept = np.isnat(closed) | (customer_at <= closed)
+    reply_kept = np.isnat(closed) | (staff_at <= closed)
+    greeting = time.opened + (time.handed - time.opened) / 2
+    handler = routing.handler
+    parts = [
+        (np.arange(n), time.opened, 0, -1),
+        (np.flatnonzero(handed), greeting[handed], 2, _BOT),
+        (np.flatnonzero(handed), time.handed[handed], 0, -1),
+        (np.flatnonzero(answered), time.replied[answered], -1, handler[answered]),
+        (first[ask_kept], customer_at[ask_kept], 0, -1),
+        (first[reply_kept], staff_at[reply_kept], -1, handler[first[reply_kept]]),
+    ]
+    conversation = np.concatenate([p[0] for p in parts])
+    sent = np.concatenate([p[1] for p in parts])
+    sender_id = np.concatenate(
+        [np.broadcast_to(np.asarray(p[3]), len(p[0])) for p in parts]
+    )
+    sender = np.concatenate(
+        [np.broadcast_to(np.asarray(p[2]), len(p[0])) for p in parts]
+    )
+    staff = np.where(sender_id == _BOT, 2, 1)
+    return MessageTable.from_arrays(
+        conversation_id=conversation,
+        conversation_ids=ids,
+        sender=np.where(sender < 0, staff, sender).astype(np.int8),
+        sender_id=sender_id,
+        sender_ids=agent_ids,
+        sent_at=sent,
+    )
 
 
 def example_shop(
@@ -378,6 +463,7 @@ def example_shop(
     year: int = 2025,
     month: int = 11,
     rating_scale: RatingScale = RatingScale.THREE_LEVEL,
+    messages: bool = False,
 ) -> ConversationTable:
     """A month of the example shop, built with ``ConversationTable.from_arrays``.
 
@@ -394,7 +480,16 @@ def example_shop(
     are four times slower and satisfaction is low, lowest at weekends; agent
     a05 invites few customers, and only those whose problem was solved. The
     default size fills most hour × weekday cells of the heat map with at
-    least ten ratings.
+    least ten ratings. Every hand-over has its ``handed_over_at``, 5 to 30
+    seconds after opening.
+
+    With ``messages=True`` the table carries a dialogue per conversation
+    (:meth:`ConversationTable.with_messages`): the customer opens, the
+    handler's first message is ``first_response_at`` (after a hand-over the
+    bot greets and the customer asks for a human at the hand-over instant),
+    up to four more exchanges follow, nothing after closing. Hand-over
+    instants and messages come from their own generator, so the other
+    columns are the same with or without them.
 
     Args:
         conversations: Number of conversations, 1 to 50 million.
@@ -404,6 +499,7 @@ def example_shop(
         rating_scale: ``RatingScale.THREE_LEVEL`` (a Douyin-style shop, the
             default) or ``RatingScale.FIVE_STAR`` (an Instagram-style store);
             every other column is the same for both.
+        messages: Attach generated message events.
 
     Raises:
         WrongTypeError: for a size, year or month that is not an int.
@@ -458,16 +554,22 @@ def example_shop(
     case_id = np.full(n, -1, dtype=np.int64)
     case_id[case >= 0] = case_code.reshape(-1)
     month_tag = f"{year}-{month:02d}-"
-    return ConversationTable.from_arrays(
+    timing = np.random.default_rng([seed, 19])
+    first_response = np.where(no_reply, np.datetime64("NaT"), replied)
+    closed = np.where(outcome.still_open, np.datetime64("NaT"), closed)
+    handed = _hand_overs(timing, opened, routing)
+    ids = _numbered(f"C{month_tag}", n)
+    agent_ids = np.array([a.id for a in roster], dtype=STRING)
+    table = ConversationTable.from_arrays(
         conversation_id=np.arange(n, dtype=np.int64),
-        conversation_ids=_numbered(f"C{month_tag}", n),
+        conversation_ids=ids,
         agent_id=routing.agent.astype(np.int32),
-        agent_ids=np.array([a.id for a in roster], dtype=STRING),
+        agent_ids=agent_ids,
         customer_id=arrivals.customer.astype(np.int64),
         customer_ids=_numbered("U", _customer_count(n)),
         opened_at=opened,
-        closed_at=np.where(outcome.still_open, np.datetime64("NaT"), closed),
-        first_response_at=np.where(no_reply, np.datetime64("NaT"), replied),
+        closed_at=closed,
+        first_response_at=first_response,
         channel=np.array([c.code for c in _CHANNELS], dtype=np.int8)[arrivals.channel],
         topic=arrivals.topic.astype(np.int32),
         topics=np.array(TOPICS, dtype=STRING),
@@ -477,6 +579,7 @@ def example_shop(
         case_id=case_id,
         case_ids=_numbered(f"K{month_tag}", len(case_sources)),
         transferred_to=routing.transferred.astype(np.int32),
+        handed_over_at=handed,
         rating_invited=ratings.invited,
         sentiment_start=sentiment_start,
         sentiment_end=sentiment_end,
@@ -496,3 +599,13 @@ def example_shop(
         agents=roster,
         knowledge_tests=tests,
     )
+    if not messages:
+        return table
+    timeline = _Timeline(
+        opened=opened,
+        handed=handed,
+        replied=first_response,
+        closed=closed,
+        slower=np.where(night | rush, 4.0, 1.0),
+    )
+    return table.with_messages(_messages(timing, routing, timeline, ids, agent_ids))

@@ -16,6 +16,11 @@ from servicequality.metrics._quality import (
     reply_accuracy,
     script_compliance,
 )
+from servicequality.metrics._replies import (
+    longest_customer_wait,
+    replied_within,
+    reply_time,
+)
 from servicequality.metrics._resolution import (
     crisis_success,
     escalation_rate,
@@ -24,7 +29,10 @@ from servicequality.metrics._resolution import (
     resolution_rate,
 )
 from servicequality.metrics._responsiveness import (
+    bot_wait_time,
     first_response_time,
+    handover_responded_within,
+    handover_response_time,
     resolution_time,
     responded_within,
     sla_hit_rate,
@@ -49,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "bot_containment",
+    "bot_wait_time",
     "conversation_count",
     "crisis_success",
     "difficulty_mix",
@@ -59,12 +68,17 @@ __all__ = [
     "first_contact_resolution",
     "first_response_time",
     "get_metric",
+    "handover_responded_within",
+    "handover_response_time",
     "knowledge_score",
+    "longest_customer_wait",
     "mean_rating",
     "metric_names",
     "rating_rate",
     "repeat_inquiry_rate",
+    "replied_within",
     "reply_accuracy",
+    "reply_time",
     "resolution_rate",
     "resolution_time",
     "responded_within",
@@ -79,6 +93,7 @@ __all__ = [
 
 _REGISTRY: dict[str, Callable[..., Any]] = {
     "bot_containment": bot_containment,
+    "bot_wait_time": bot_wait_time,
     "conversation_count": conversation_count,
     "crisis_success": crisis_success,
     "difficulty_mix": difficulty_mix,
@@ -88,11 +103,16 @@ _REGISTRY: dict[str, Callable[..., Any]] = {
     "escalation_rate": escalation_rate,
     "first_contact_resolution": first_contact_resolution,
     "first_response_time": first_response_time,
+    "handover_responded_within": handover_responded_within,
+    "handover_response_time": handover_response_time,
     "knowledge_score": knowledge_score,
+    "longest_customer_wait": longest_customer_wait,
     "mean_rating": mean_rating,
     "rating_rate": rating_rate,
     "repeat_inquiry_rate": repeat_inquiry_rate,
+    "replied_within": replied_within,
     "reply_accuracy": reply_accuracy,
+    "reply_time": reply_time,
     "resolution_rate": resolution_rate,
     "resolution_time": resolution_time,
     "responded_within": responded_within,

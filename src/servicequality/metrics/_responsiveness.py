@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 import attrs
 import numpy as np
@@ -23,6 +23,7 @@ from servicequality.metrics._common import (
     population_of,
     positive_timedelta,
 )
+from servicequality.metrics._replies import ReplyMetric, replied_within
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,7 +36,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SLATarget",
+    "bot_wait_time",
     "first_response_time",
+    "handover_responded_within",
+    "handover_response_time",
     "resolution_time",
     "responded_within",
     "sla_hit_rate",
@@ -48,13 +52,38 @@ def _replied(rows: Rows) -> NDArray[np.bool_]:
 
 @attrs.frozen
 class _Elapsed:
-    """Seconds from opening to ``column`` on ``clock`` (calendar time if None)."""
+    """Seconds from ``start`` to ``column`` on ``clock`` (calendar time if None)."""
 
     column: str
     clock: ServiceHours | None
+    start: str = "opened_at"
 
     def __call__(self, rows: Rows) -> NDArray[np.float64]:
-        return rows.elapsed(self.column, self.clock)
+        if self.start == "opened_at":
+            return rows.elapsed(self.column, self.clock)
+        start, end = rows[self.start], rows[self.column]
+        seconds: NDArray[np.float64] = rows.derived(
+            ("between", self.start, self.column, self.clock),
+            lambda: (
+                (end - start) / np.timedelta64(1, "s")
+                if self.clock is None
+                else self.clock.business_seconds(start, end)
+            ),
+        )
+        return seconds
+
+
+@attrs.frozen
+class _Set:
+    """Rows where every one of ``columns`` is set."""
+
+    columns: tuple[str, ...]
+
+    def __call__(self, rows: Rows) -> NDArray[np.bool_]:
+        done = np.ones(len(rows), dtype=bool)
+        for column in self.columns:
+            done &= ~np.isnat(rows[column])
+        return done
 
 
 def _duration_metric(  # noqa: PLR0917  # private helper, every argument distinct
@@ -62,11 +91,12 @@ def _duration_metric(  # noqa: PLR0917  # private helper, every argument distinc
     statistic: Statistic,
     column: str,
     where: Callable[[Rows], NDArray[np.bool_]],
-    population: Literal["humans", "all"],
+    population: Literal["humans", "bots", "all"],
     description: str,
     clock: ServiceHours | None,
+    start: str = "opened_at",
 ) -> Metric:
-    values = _Elapsed(column, checked(name, "clock", clock))
+    values = _Elapsed(column, checked(name, "clock", clock), start)
     if clock is not None:
         description = f"{description} Business time: {clock}."
     if statistic == "mean":
@@ -121,17 +151,17 @@ def first_response_time(
 
 @attrs.frozen
 class _Within:
-    """Rows whose ``column`` came within ``limit`` of opening, on ``clock``."""
+    """Rows whose ``column`` came within ``limit`` of ``start``, on ``clock``."""
 
     column: str
     limit: timedelta
     clock: ServiceHours | None
+    start: str = "opened_at"
 
     def __call__(self, rows: Rows) -> NDArray[np.bool_]:
+        elapsed = _Elapsed(self.column, self.clock, self.start)(rows)
         with np.errstate(invalid="ignore"):
-            return rows.elapsed(self.column, self.clock) <= (
-                self.limit / timedelta(seconds=1)
-            )
+            return elapsed <= self.limit / timedelta(seconds=1)
 
 
 def responded_within(
@@ -162,6 +192,94 @@ def responded_within(
         population=population_of(include_bots),
         description=f"Conversations first answered within {limit}.",
         service_window=service_window,
+    )
+
+
+def handover_response_time(
+    *, statistic: Statistic = "mean", clock: ServiceHours | None = None
+) -> Metric:
+    """转人工响应时长: seconds from the bot's hand-over to the human's first reply.
+
+    The platforms' timing of a handed-over conversation (Douyin times the
+    human from 转人工, not from the opening). Counts conversations with
+    ``handed_over_at`` and a reply, for the human they were handed to;
+    :func:`bot_wait_time` measures the bot's part. ``clock`` measures
+    business time as in :func:`first_response_time`.
+    """
+    return _duration_metric(
+        "handover_response_time",
+        statistic,
+        "first_response_at",
+        _Set(("handed_over_at", "first_response_at")),
+        "humans",
+        "Seconds from the hand-over to the first human reply.",
+        clock,
+        "handed_over_at",
+    )
+
+
+@attrs.frozen
+class _HandedInside:
+    """Hand-overs with a known time, inside ``window`` if one is given."""
+
+    window: ServiceHours | None
+
+    def __call__(self, rows: Rows) -> NDArray[np.bool_]:
+        handed = rows["handed_over_at"]
+        known = np.asarray(~np.isnat(handed), dtype=bool)
+        if self.window is None:
+            return known
+        window = self.window
+        inside: NDArray[np.bool_] = rows.derived(
+            ("handed_inside", window), lambda: window.contains(handed)
+        )
+        return known & inside
+
+
+def handover_responded_within(
+    limit: timedelta = timedelta(minutes=3),
+    *,
+    clock: ServiceHours | None = None,
+    service_window: ServiceHours | None = None,
+) -> RateMetric:
+    """Hand-overs answered within ``limit`` / hand-overs (转人工3分钟回复率).
+
+    A hand-over nobody answered counts as not within the limit.
+
+    Args:
+        limit: The longest wait after the hand-over that counts as in time.
+        clock: Measure the wait in business time on these service hours.
+        service_window: Count only hand-overs made inside these hours
+            (Douyin: 08:00–23:00).
+    """
+    limit = positive_timedelta(limit, "handover_responded_within", "limit")
+    clock = checked("handover_responded_within", "clock", clock)
+    window = checked("handover_responded_within", "service_window", service_window)
+    return RateMetric(
+        name="handover_responded_within",
+        numerator=_Within("first_response_at", limit, clock, "handed_over_at"),
+        denominator=_HandedInside(window),
+        description=f"Hand-overs the human answered within {limit}.",
+    )
+
+
+def bot_wait_time(
+    *, statistic: Statistic = "mean", clock: ServiceHours | None = None
+) -> Metric:
+    """Seconds a bot kept a conversation before handing it over (opened → hand-over).
+
+    Measured for the bot (population ``"bots"``, grouped under the bot's id),
+    apart from the human's :func:`handover_response_time`. Hand-overs
+    without ``handed_over_at`` are left out.
+    """
+    return _duration_metric(
+        "bot_wait_time",
+        statistic,
+        "handed_over_at",
+        _Set(("handed_over_at",)),
+        "bots",
+        "Seconds from opening to the bot's hand-over.",
+        clock,
     )
 
 
@@ -197,8 +315,8 @@ class _PendingExcluded:
         return np.asarray(done | closed(rows), dtype=bool)
 
 
-SLATarget = Literal["first_response", "resolution"]
-_TARGETS = ("first_response", "resolution")
+SLATarget = Literal["first_response", "resolution", "next_reply"]
+TARGETS: tuple[SLATarget, ...] = get_args(SLATarget)
 
 
 def sla_hit_rate(
@@ -207,7 +325,7 @@ def sla_hit_rate(
     *,
     include_bots: bool = False,
     service_window: ServiceHours | None = None,
-) -> RateMetric:
+) -> RateMetric | ReplyMetric:
     """Conversations that met one target of ``sla`` / conversations it applies to.
 
     Named ``sla_<sla.name>_<target>`` so that several SLAs and targets can be
@@ -218,21 +336,35 @@ def sla_hit_rate(
       conversation still open and unanswered is pending and not counted.
     * ``"resolution"``: met when it closed within the target; open
       conversations are pending and not counted.
+    * ``"next_reply"``: per customer wait in the message events, met when
+      the reply came within the target (:func:`replied_within`); an
+      unanswered wait of a closed conversation missed it.
 
     Raises:
         ValidationError: if ``sla`` is not an :class:`SLAPolicy` or sets no
             ``target``.
     """
-    if not all(hasattr(sla, a) for a in ("name", *_TARGETS, "clock")):
+    if not all(hasattr(sla, a) for a in ("name", *TARGETS, "clock")):
         raise WrongTypeError("sla_hit_rate", "sla", sla, "must be an SLAPolicy")
-    if target not in _TARGETS:
+    if target not in TARGETS:
         raise ValidationError(
-            "sla_hit_rate", "target", target, "must be 'first_response' or 'resolution'"
+            "sla_hit_rate",
+            "target",
+            target,
+            "must be 'first_response', 'resolution' or 'next_reply'",
         )
     limit = getattr(sla, target)
     if limit is None:
         raise ValidationError(
             "sla_hit_rate", "target", target, f"is not set in SLA {sla.name!r}"
+        )
+    if target == "next_reply":
+        return replied_within(
+            limit,
+            include_bots=include_bots,
+            clock=sla.clock,
+            service_window=service_window,
+            name=f"sla_{sla.name}_next_reply",
         )
     column = "first_response_at" if target == "first_response" else "closed_at"
     return RateMetric(
