@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servicequality import (
+    Accumulator,
     Agent,
     Channel,
     Conversation,
@@ -319,6 +320,12 @@ class TestWaitsByHand:
             sqm.reply_time(clock="08:00-23:00")
         with pytest.raises(ValidationError, match="limit"):
             sqm.ReplyMetric(name="x", statistic="mean", limit=timedelta(1))
+        with pytest.raises(ValidationError, match="limit"):
+            sqm.ReplyMetric(name="x", statistic="share")
+        with pytest.raises(ValidationError, match="interval"):
+            sqm.ReplyMetric(name="x", statistic="mean", interval="wilson")
+        shares = sqm.ReplyMetric(name="x", statistic="share", limit=timedelta(1))
+        assert shares.interval == "wilson"
 
 
 def oracle_waits(table):
@@ -370,7 +377,7 @@ class TestAgainstPandas:
                 "reply_time",
                 "replied_within",
                 "longest_customer_wait",
-                sqm.ReplyMetric(name="reply_p90", statistic="p90", interval="rank"),
+                sqm.ReplyMetric(name="reply_p90", statistic="p90"),
             ],
             by="agent",
         )
@@ -435,6 +442,18 @@ class TestProperties:
         whole = measure(demo, metric, by="agent")
         assert merged.keys == whole.keys
         np.testing.assert_allclose(merged.state(metric.name), whole.state(metric.name))
+
+    def test_streaming_by_conversation_equals_the_whole(self, demo):
+        """An Accumulator fed tables that carry their messages equals measure."""
+        metrics = ["reply_time", "replied_within", "longest_customer_wait"]
+        stream = Accumulator(metrics, by="agent")
+        for part in np.array_split(np.arange(len(demo)), 3):
+            keep = np.zeros(len(demo), dtype=bool)
+            keep[part] = True
+            stream.update(demo.filter(keep))
+        whole = measure(demo, metrics, by="agent")
+        for name in metrics:
+            np.testing.assert_allclose(stream.result().state(name), whole.state(name))
 
     @settings(max_examples=10, deadline=None)
     @given(seed=st.integers(0, 2**32 - 1))

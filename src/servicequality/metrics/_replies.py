@@ -51,6 +51,13 @@ __all__ = [
 
 ReplyStatistic = Literal["mean", "median", "p90", "max", "share"]
 _QUANTILES = {"median": 0.5, "p90": 0.9, "max": 1.0}
+_INTERVALS: dict[str, tuple[Interval, ...]] = {
+    "mean": ("t",),
+    "median": ("rank",),
+    "p90": ("rank",),
+    "max": ("rank",),
+    "share": ("wilson", "jeffreys"),
+}
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -115,6 +122,11 @@ def waits_of(table: ConversationTable) -> Waits:
     return waits
 
 
+def _optional_limit(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        positive_timedelta(value, type(instance).__name__, attribute.name)
+
+
 def _finite(seconds: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.where(np.isnan(seconds), 0.0, seconds)
 
@@ -144,8 +156,8 @@ class ReplyMetric:
         clock: Measure waits in business time on these service hours.
         service_window: Count only waits that started inside these hours.
         confidence: Confidence level of the interval (0.95).
-        interval: The interval (``"wilson"``/``"jeffreys"`` for shares,
-            ``"t"`` for means, ``"rank"`` for quantiles).
+        interval: The interval: ``"wilson"`` (default) or ``"jeffreys"``
+            for shares, ``"t"`` for means, ``"rank"`` for quantiles.
         description: One sentence for people.
     """
 
@@ -155,7 +167,7 @@ class ReplyMetric:
     statistic: ReplyStatistic = attrs.field(
         validator=v.one_of("mean", "median", "p90", "max", "share")
     )
-    limit: timedelta | None = None
+    limit: timedelta | None = attrs.field(default=None, validator=_optional_limit)
     unanswered: bool = attrs.field(default=False, validator=v.boolean)
     include_bots: bool = attrs.field(default=False, validator=v.boolean)
     clock: ServiceHours | None = attrs.field(default=None, validator=_check_window)
@@ -163,7 +175,12 @@ class ReplyMetric:
         default=None, validator=_check_window
     )
     confidence: float = attrs.field(default=0.95, validator=v.probability)
-    interval: Interval = "t"
+    interval: Interval = attrs.field(
+        default=attrs.Factory(
+            lambda self: _INTERVALS.get(self.statistic, ("t",))[0], takes_self=True
+        ),
+        validator=v.one_of("wilson", "jeffreys", "t", "rank"),
+    )
     description: str = ""
 
     def __attrs_post_init__(self) -> None:
@@ -171,6 +188,9 @@ class ReplyMetric:
             v.fail(
                 self, "limit", self.limit, "is required for shares and only for them"
             )
+        allowed = _INTERVALS[self.statistic]
+        if self.interval not in allowed:
+            v.fail(self, "interval", self.interval, f"must be one of {allowed} here")
 
     @property
     def population(self) -> Literal["humans", "all"]:
@@ -307,7 +327,6 @@ def reply_time(
         statistic=statistic,
         include_bots=include_bots,
         clock=checked("reply_time", "clock", clock),
-        interval="t" if statistic == "mean" else "rank",
         description="Seconds from a customer's message to the reply."
         + (f" Business time: {clock}." if clock else ""),
     )
@@ -343,7 +362,6 @@ def replied_within(
         include_bots=include_bots,
         clock=checked("replied_within", "clock", clock),
         service_window=service_window,
-        interval="wilson",
         description=f"Customer waits answered within {limit}.",
     )
 
@@ -363,6 +381,5 @@ def longest_customer_wait(
         unanswered=True,
         include_bots=include_bots,
         clock=checked("longest_customer_wait", "clock", clock),
-        interval="rank",
         description="The longest wait of a customer for a reply.",
     )
