@@ -347,7 +347,7 @@ def oracle_waits(table):
         if waiting_since is not None and not pd.isna(closed):
             rows.append((cid, waiting_since, closed, "none"))
     waits = pd.DataFrame(rows, columns=["conversation_id", "start", "end", "replier"])
-    waits["seconds"] = (waits["end"] - waits["start"]).dt.total_seconds()
+    waits["seconds"] = [(end - start).total_seconds() for _, start, end, _ in rows]
     owners = conversations["transferred_to"].fillna(conversations["agent_id"])
     waits["agent"] = owners.loc[waits["conversation_id"]].to_numpy()
     return waits
@@ -478,3 +478,115 @@ class TestProperties:
             assert np.array_equal(
                 plain[column], talked[column], equal_nan=plain[column].dtype.kind == "M"
             ), column
+
+
+@st.composite
+def dialogues(draw):
+    """A few conversations of two agents and a bot, each with a random dialogue.
+
+    Senders and gaps (0 to 900 s) are drawn per message; conversations are
+    closed after their last message or left open.
+    """
+    conversations, messages = [], []
+    for number in range(draw(st.integers(1, 6))):
+        cid = f"d{number}"
+        agent = draw(st.sampled_from(["a1", "a2", "bot"]))
+        handed = agent == "bot" and draw(st.booleans())
+        senders = draw(
+            st.lists(st.sampled_from([CUSTOMER, AGENT, BOT]), min_size=1, max_size=8)
+        )
+        gaps = draw(
+            st.lists(st.integers(0, 900), min_size=len(senders), max_size=len(senders))
+        )
+        at = np.cumsum(gaps).tolist()
+        close = draw(st.one_of(st.none(), st.integers(0, 900)))
+        conversations.append(
+            talk(
+                cid,
+                agent,
+                transferred_to="a2" if handed else None,
+                close=None if close is None else at[-1] + close,
+            )
+        )
+        messages += [
+            said(cid, who, when, None if who is CUSTOMER else "x")
+            for who, when in zip(senders, at, strict=True)
+        ]
+    table = ConversationTable.from_records(conversations, agents=ROSTER)
+    return table.with_messages(MessageTable.from_records(messages))
+
+
+class TestDialogueProperties:
+    @settings(max_examples=60, deadline=None)
+    @given(dialogues(), st.sampled_from([None, timedelta(minutes=3)]))
+    def test_any_dialogue_matches_the_state_machine(self, table, limit):
+        """Counts, sums and shares per agent equal the plain state machine."""
+        waits = oracle_waits(table)
+        humans = waits[waits["agent"] != "bot"]
+        replies = humans[humans["replier"] == "agent"]
+        counted = humans[humans["replier"].isin(["agent", "none"])]
+        result = measure(
+            table,
+            ["reply_time", sqm.replied_within(limit or timedelta(seconds=60))],
+            by="agent",
+        )
+        seconds = (limit or timedelta(seconds=60)).total_seconds()
+        for agent in ("a1", "a2"):
+            mine = replies[replies["agent"] == agent]["seconds"]
+            mine_counted = counted[counted["agent"] == agent]
+            if agent not in {a for (a,) in result.keys}:
+                assert mine.empty
+                assert mine_counted.empty
+                continue
+            got = result.get("reply_time", agent=agent)
+            assert (got.n, got.numerator) == (len(mine), pytest.approx(mine.sum()))
+            share = result.get("replied_within", agent=agent)
+            hits = (
+                (mine_counted["replier"] == "agent")
+                & (mine_counted["seconds"] <= seconds)
+            ).sum()
+            assert (share.numerator, share.denominator) == (hits, len(mine_counted))
+
+    @settings(max_examples=60, deadline=None)
+    @given(dialogues(), st.sampled_from(["median", "p90"]))
+    def test_quantiles_stay_within_the_stated_error(self, table, statistic):
+        """The histogram quantile is within 2 % (or 0.05 s) of the exact one."""
+        waits = oracle_waits(table)
+        replies = waits[(waits["agent"] != "bot") & (waits["replier"] == "agent")]
+        got = measure(table, sqm.reply_time(statistic=statistic)).get("reply_time")
+        if replies.empty:
+            assert got.n == 0
+            return
+        exact = order_statistic(
+            replies["seconds"], 0.5 if statistic == "median" else 0.9
+        )
+        if exact < 0.1:
+            assert got.value <= 0.1
+        else:
+            assert got.value == pytest.approx(exact, rel=sqm.QUANTILE_RELATIVE_ERROR)
+
+    @settings(max_examples=40, deadline=None)
+    @given(dialogues(), st.randoms(use_true_random=False))
+    def test_order_of_conversations_and_messages_does_not_matter(self, table, rnd):
+        """Rows and messages in another order give the same states."""
+        records = list(table.to_records().conversations)
+        rnd.shuffle(records)
+        messages = [
+            Message(
+                conversation_id=c,
+                sender=Sender(s),
+                sent_at=t.to_pydatetime(),
+                sender_id=None if i is pd.NA else i,
+            )
+            for c, s, i, t in table.messages.to_pandas().itertuples(index=False)
+        ]
+        rnd.shuffle(messages)
+        again = ConversationTable.from_records(records, agents=ROSTER).with_messages(
+            MessageTable.from_records(messages)
+        )
+        metrics = ["reply_time", "replied_within", "longest_customer_wait"]
+        first = measure(table, metrics, by="agent")
+        second = measure(again, metrics, by="agent")
+        assert first.keys == second.keys
+        for name in metrics:
+            np.testing.assert_allclose(first.state(name), second.state(name))

@@ -114,8 +114,9 @@ class MessageTable(ReadOnly):
     Columns: ``conversation_id`` and ``sender_id`` (codes into
     :meth:`vocabulary`; ``sender_id`` -1 where unknown), ``sender``
     (:class:`Sender` code) and ``sent_at`` (``datetime64[us]`` UTC). Rows are
-    ordered by conversation id, then ``sent_at``, then input order, so the
-    table depends on the set of messages, not on their order.
+    ordered by conversation id, then ``sent_at``, then sender (at the same
+    instant a customer's message comes before the answer) and sender id, so
+    the table depends on the set of messages, not on their order.
 
     Attach it to its conversations with
     :meth:`ConversationTable.with_messages`; reply metrics
@@ -135,7 +136,12 @@ class MessageTable(ReadOnly):
     ) -> None:
         """Hold checked columns (any order); use the ``from_*`` constructors."""
         order = np.lexsort(
-            (columns["sent_at"].view(np.int64), columns["conversation_id"])
+            (
+                columns["sender_id"],
+                columns["sender"],
+                columns["sent_at"].view(np.int64),
+                columns["conversation_id"],
+            )
         )
         fill_slots(
             self,
