@@ -449,7 +449,7 @@ def message_rows(table: ConversationTable) -> NDArray[np.intp]:
             dtype=np.intp,
         )
 
-    rows: NDArray[np.intp] = table.derived("message_rows", compute)
+    rows: NDArray[np.intp] = table.derived(("messages", "rows"), compute)
     return rows
 
 

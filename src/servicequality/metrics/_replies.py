@@ -118,7 +118,7 @@ def waits_of(table: ConversationTable) -> Waits:
 
     No messages: no waits.
     """
-    waits: Waits = table.derived("waits", lambda: _derive_waits(table))
+    waits: Waits = table.derived(("messages", "waits"), lambda: _derive_waits(table))
     return waits
 
 
