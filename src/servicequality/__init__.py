@@ -43,16 +43,19 @@ from servicequality._periods import (
     Weekly,
     Yearly,
 )
+from servicequality._schema import SCHEMA, Column
 from servicequality._sla import SLAPolicy
 from servicequality._table import ConversationTable, TableRecords
 from servicequality._version import __version__
 
 __all__ = [
+    "SCHEMA",
     "Accumulator",
     "Agent",
     "Calendar",
     "CellRows",
     "Channel",
+    "Column",
     "Conversation",
     "ConversationTable",
     "Difficulty",
