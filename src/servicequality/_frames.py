@@ -90,7 +90,10 @@ def as_pandas(frame: Any) -> Any:
         except TypeError:
             native = None
     if native is None:
-        rule = "must be a dataframe: pandas, polars, pyarrow, DuckDB or another"
+        rule = (
+            "must be a dataframe: pandas, pyarrow, or (with narwhals and pyarrow "
+            "installed: pip install 'servicequality[arrow]') polars, DuckDB…"
+        )
         raise WrongTypeError(_reading.OWNER, "frame", type(frame).__name__, rule)
     if isinstance(native, nw.LazyFrame):
         native = native.collect()
@@ -245,8 +248,10 @@ def from_frame(  # one pass over the declared columns
         zone=zone,
         positions=kept,
     )
+    named = {field: column for field, (_, column) in shown.items() if column != field}
+    checked = [attrs.evolve(r, column=named.get(r.field)) for r in parts["rejects"]]
     parts["rejects"] = tuple(
-        sorted((*intake.rejects, *parts["rejects"]), key=lambda r: (r.kind, r.index))
+        sorted((*intake.rejects, *checked), key=lambda r: (r.kind, r.index))
     )
     return parts
 
@@ -362,7 +367,13 @@ def _cell_rejects(
 
 
 def _cell(series: Any, row: int) -> Any:
+    """One cell as given; a missing one (NaN, NA, NaT) is ``None``."""
     value = series.iloc[row]
+    try:
+        if pandas().isna(value):
+            return None
+    except (TypeError, ValueError):  # an array-like cell has no single truth
+        pass
     return value.item() if isinstance(value, np.generic) else value
 
 

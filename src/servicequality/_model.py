@@ -276,8 +276,10 @@ class RatingScale:
         return _from_mapping(cls, data)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form, accepted by :meth:`from_dict`."""
-        return attrs.asdict(self)
+        """Plain-data form, accepted by :meth:`from_dict` (labels as a mapping)."""
+        data = attrs.asdict(self)
+        data["labels"] = dict(self.labels)
+        return data
 
 
 RatingScale.THREE_LEVEL = RatingScale(

@@ -110,7 +110,9 @@ def enums(options: Options, series: Any, field: str, column: str, cells: Cells) 
 
     codes, empty, unread = _mapped(pd, series, read, -1, np.int8)
     known = ", ".join(repr(m.value) for m in enum)
-    cells.add(unread, field, column, f"must be one of {known} (any case) or a label")
+    if words:
+        known += f", or a label ({', '.join(map(str, options.labels[field]))})"
+    cells.add(unread, field, column, f"must be one of {known} (any case)")
     if not spec.nullable:
         cells.add(empty, field, column, MISSING_RULE)
     return codes
@@ -172,7 +174,8 @@ def numbers(
         return _whole(words.get(_key(cell), cell))
 
     values, empty, unread = _mapped(pd, series, read, 0, np.int64)
-    rule = "must be a whole number" + (" or a label of the scale" if words else "")
+    known = ", ".join(dict.fromkeys(str(k) for k in words))
+    rule = "must be a whole number" + (f" or a label ({known})" if words else "")
     cells.add(unread, field, column, rule)
     return values, empty | unread
 
@@ -220,7 +223,7 @@ def times(
     if pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
         text = series.astype("string").str.strip()
         given = given & (text != "").fillna(value=False).to_numpy(bool)
-        series = _parsed(options, text.where(given), field, column)
+        series = _parsed(options, text.where(given), field, column, cells)
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         utc = series.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -261,22 +264,41 @@ def times(
     return instants
 
 
-def _parsed(options: Options, text: Any, field: str, column: str) -> Any:
-    """Strings as timestamps: only with a declared format or zone."""
+_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def _parsed(options: Options, text: Any, field: str, column: str, cells: Cells) -> Any:
+    """Strings as timestamps: with a declared format or zone, or their own offset.
+
+    Without a declaration only strings that end in an offset (``+08:00``,
+    ``Z``) are read; others are rejects, and a column without any offset
+    is refused.
+    """
     pd = options.pd
     format_ = options.formats.get(field)
     if format_ is None and options.tz is None:
-        raise fail(
+        offset = text.str.contains(_OFFSET, regex=True).fillna(value=False)
+        if not offset.any():
+            raise fail(
+                column,
+                "strings",
+                "holds strings, not datetimes: declare formats={field: "
+                "'%Y-%m-%d %H:%M'} and tz='Asia/Shanghai', or write an offset "
+                "(+08:00); nothing is guessed",
+            )
+        missing = text.notna() & ~offset
+        cells.add(
+            missing.to_numpy(bool),
+            field,
             column,
-            "strings",
-            "holds strings, not datetimes: declare formats={field: '%Y-%m-%d "
-            "%H:%M'} and tz='Asia/Shanghai', or a format with %z; nothing is "
-            "guessed",
+            "has no UTC offset: pass tz= for the zone of such times",
         )
+        text = text.where(offset)
+        return pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
     try:
         parsed = pd.to_datetime(text, format=format_ or "ISO8601", errors="coerce")
     except (ValueError, TypeError) as mixed:
-        offsets = text.dropna().str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+        offsets = text.dropna().str.contains(_OFFSET, regex=True)
         if not offsets.all():
             rule = f"mixes times with and without an offset: {mixed}"
             raise fail(column, "strings", rule) from None

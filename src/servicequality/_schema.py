@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import numpy as np
 
+from servicequality import _validators as v
 from servicequality._columns import MISSING, STRING, code_dtype, to_instants
 from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeError
 from servicequality._model import (
@@ -34,7 +35,32 @@ OWNER = "ConversationTable"
 Kind = Literal["code", "enum", "bool", "time", "int"]
 
 
-@attrs.frozen
+_KINDS = ("code", "enum", "bool", "time", "int")
+
+
+def _kind(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value not in _KINDS:
+        v.fail(instance, attribute.name, value, f"must be one of {_KINDS}")
+
+
+def _enum_class(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not (
+        isinstance(value, type) and issubclass(value, _Coded)
+    ):
+        v.wrong_type(type(instance).__name__, attribute.name, value, "an enumeration")
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    rule = "must be a tuple of metric or dimension names"
+    if isinstance(value, str) or not isinstance(value, tuple | list):
+        raise WrongTypeError("Column", "read_by", value, rule)
+    for name in value:
+        if not isinstance(name, str) or not name:
+            raise WrongTypeError("Column", "read_by", name, rule)
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
 class Column:
     """One declared per-conversation column of a :class:`ConversationTable`.
 
@@ -61,15 +87,16 @@ class Column:
             lacks the column.
     """
 
-    kind: Kind
-    optional: bool = False
-    vocabulary: str | None = None
-    enum: type[_Coded] | None = None
+    kind: Kind = attrs.field(validator=_kind)
+    optional: bool = attrs.field(default=False, validator=v.boolean)
+    vocabulary: str | None = attrs.field(default=None, validator=v.optional_identifier)
+    enum: type[_Coded] | None = attrs.field(default=None, validator=_enum_class)
     nullable: bool = attrs.field(
-        default=attrs.Factory(lambda self: self.optional, takes_self=True)
+        default=attrs.Factory(lambda self: self.optional, takes_self=True),
+        validator=v.boolean,
     )
-    meaning: str = ""
-    read_by: tuple[str, ...] = ()
+    meaning: str = attrs.field(default="", validator=v.optional_text)
+    read_by: tuple[str, ...] = attrs.field(default=(), converter=_names)
 
     @property
     def required(self) -> bool:
@@ -77,23 +104,25 @@ class Column:
         return not self.optional
 
 
-Spec = Column
-"""The name the table's internals use for a :class:`Column`."""
+def Spec(kind: Kind, **declared: Any) -> Column:  # noqa: N802  # reads as a type
+    """A :class:`Column` of ``kind``: ``Spec("time", optional=True)``."""
+    return Column(kind=kind, **declared)
+
 
 _RATED = ("satisfaction_rate", "dissatisfaction_rate", "mean_rating", "rating_rate")
 _RESPONSE = ("first_response_time", "responded_within")
 
 COLUMNS: dict[str, Column] = {
-    "conversation_id": Column(
+    "conversation_id": Spec(
         "code", vocabulary="conversation_id", meaning="Unique conversation id."
     ),
-    "agent_id": Column(
+    "agent_id": Spec(
         "code",
         vocabulary="agent_id",
         meaning="Who took the conversation first (a bot, if a bot answered).",
         read_by=("agent", "team", "role"),
     ),
-    "customer_id": Column(
+    "customer_id": Spec(
         "code",
         optional=True,
         nullable=False,
@@ -101,20 +130,20 @@ COLUMNS: dict[str, Column] = {
         meaning="The customer; chains a customer's conversations into cases.",
         read_by=("first_contact_resolution", "repeat_inquiry_rate"),
     ),
-    "opened_at": Column("time", meaning="When the customer opened it."),
-    "closed_at": Column(
+    "opened_at": Spec("time", meaning="When the customer opened it."),
+    "closed_at": Spec(
         "time",
         optional=True,
         meaning="When it was closed; empty while open.",
         read_by=("resolution_time",),
     ),
-    "first_response_at": Column(
+    "first_response_at": Spec(
         "time",
         optional=True,
         meaning="First reply by whoever the conversation counts for.",
         read_by=_RESPONSE,
     ),
-    "channel": Column(
+    "channel": Spec(
         "enum",
         optional=True,
         nullable=False,
@@ -122,14 +151,14 @@ COLUMNS: dict[str, Column] = {
         meaning="Where the customer reached the shop.",
         read_by=("channel",),
     ),
-    "topic": Column(
+    "topic": Spec(
         "code",
         optional=True,
         vocabulary="topic",
         meaning="Product category or subject (free-form id).",
         read_by=("topic",),
     ),
-    "difficulty": Column(
+    "difficulty": Spec(
         "enum",
         optional=True,
         nullable=False,
@@ -137,89 +166,90 @@ COLUMNS: dict[str, Column] = {
         meaning="How hard the problem was (难度系数).",
         read_by=("difficulty", "crisis_success", "difficulty_mix", "weighted_workload"),
     ),
-    "resolved": Column(
+    "resolved": Spec(
         "bool",
         meaning="Whether the problem was solved in this conversation.",
         read_by=("resolution_rate", "first_contact_resolution", "crisis_success"),
     ),
-    "escalated": Column(
+    "escalated": Spec(
         "bool",
         optional=True,
         nullable=False,
         meaning="Whether it was escalated to a supervisor (投诉升级).",
         read_by=("escalation_rate",),
     ),
-    "case_id": Column(
+    "case_id": Spec(
         "code",
         optional=True,
         vocabulary="case_id",
         meaning="Groups the conversations about one customer problem.",
     ),
-    "transferred_to": Column(
+    "transferred_to": Spec(
         "code",
         optional=True,
         vocabulary="agent_id",
         meaning="The human a bot handed the conversation to (转接人工).",
+        read_by=("bot_containment", "transfer_rate"),
     ),
-    "rating_invited": Column(
+    "rating_invited": Spec(
         "bool",
         optional=True,
         nullable=False,
         meaning="Whether the customer was invited to rate (邀请评价).",
         read_by=("response_rate",),
     ),
-    "sentiment_start": Column(
+    "sentiment_start": Spec(
         "enum",
         optional=True,
         enum=Sentiment,
         meaning="Customer mood at the start.",
         read_by=("emotion_conversion",),
     ),
-    "sentiment_end": Column(
+    "sentiment_end": Spec(
         "enum",
         optional=True,
         enum=Sentiment,
         meaning="Customer mood at the end.",
         read_by=("emotion_conversion",),
     ),
-    "rating_scale": Column(
+    "rating_scale": Spec(
         "code",
         optional=True,
         vocabulary="rating_scale",
         meaning="The scale of the rating (a loader parameter for frames).",
     ),
-    "rating_score": Column(
+    "rating_score": Spec(
         "int",
         optional=True,
         meaning="The customer's rating; empty when unrated. Labels allowed.",
         read_by=_RATED,
     ),
-    "rated_at": Column("time", optional=True, meaning="When the rating was given."),
-    "rating_comment": Column(
+    "rated_at": Spec("time", optional=True, meaning="When the rating was given."),
+    "rating_comment": Spec(
         "code",
         optional=True,
         vocabulary="rating_comment",
         meaning="The customer's words with the rating.",
     ),
-    "reviewer_id": Column(
+    "reviewer_id": Spec(
         "code",
         optional=True,
         vocabulary="reviewer_id",
         meaning="Who reviewed the conversation (质检); empty when not reviewed.",
     ),
-    "review_accurate": Column(
+    "review_accurate": Spec(
         "bool",
         optional=True,
         meaning="Review: replies were accurate.",
         read_by=("reply_accuracy",),
     ),
-    "review_script_compliant": Column(
+    "review_script_compliant": Spec(
         "bool",
         optional=True,
         meaning="Review: the service script was followed.",
         read_by=("script_compliance",),
     ),
-    "review_empathy": Column(
+    "review_empathy": Spec(
         "int",
         optional=True,
         meaning="Review: empathy from 1 to 5.",
@@ -312,7 +342,7 @@ _DTYPE_KINDS = {
 }
 
 
-def _filled(spec: Spec, n: int) -> NDArray[Any]:
+def _filled(spec: Column, n: int) -> NDArray[Any]:
     if spec.kind == "time":
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     if spec.kind in ("code", "enum"):
