@@ -43,6 +43,7 @@ from servicequality._periods import (
     Weekly,
     Yearly,
 )
+from servicequality._results import to_frame
 from servicequality._schema import SCHEMA, Column
 from servicequality._sla import SLAPolicy
 from servicequality._table import ConversationTable, TableRecords
@@ -86,4 +87,5 @@ __all__ = [
     "Yearly",
     "__version__",
     "measure",
+    "to_frame",
 ]

@@ -92,7 +92,8 @@ def from_arrays(
     """The parts of a table built from columns (see ``ConversationTable.from_arrays``).
 
     ``id_lists`` maps each vocabulary name to the caller's code-to-id list;
-    ``distinct_ids`` says the lists come from a factorization (no repeats);
+    ``distinct_ids`` says the lists come from the frame loader (distinct,
+    non-blank string ids, already checked);
     ``absent`` names the optional columns the input lacked (default: those
     ``given`` as ``None``); messages show instants in ``zone``; a rejected
     row's index is ``positions[row]`` when given (its place in the caller's
@@ -113,7 +114,9 @@ def from_arrays(
         )
     absent = absent - constants.keys()
     vocabularies = {
-        name: as_vocabulary(OWNER, parameter, id_lists[name], distinct=distinct_ids)
+        name: np.asarray(id_lists[name]).astype(STRING)
+        if distinct_ids
+        else as_vocabulary(OWNER, parameter, id_lists[name])
         for name, parameter in (
             ("conversation_id", "conversation_ids"),
             ("agent_id", "agent_ids"),

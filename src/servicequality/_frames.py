@@ -480,13 +480,14 @@ def table_frame(table: ConversationTable) -> Any:
     """One row per conversation: string ids, UTC timestamps, enum values.
 
     Unrated rows have a missing ``rating_score``; the scale is left out
-    (pass it back as ``rating_scale=`` to :func:`from_pandas`).
+    (pass it back as ``rating_scale=`` to :func:`from_pandas`). Absent
+    columns stay absent, so reading the frame back gives them back absent.
     """
     pd = pandas()
     data: dict[str, Any] = {}
     for field, spec in COLUMNS.items():
         column = table[field]
-        if field == "rating_scale":
+        if field == "rating_scale" or field in table.absent_columns:
             continue
         if spec.kind == "code":
             ids = table.vocabulary(spec.vocabulary or field)

@@ -122,8 +122,11 @@ def flags(options: Options, series: Any, field: str, column: str, cells: Cells) 
     """Booleans from booleans, 0/1 or the declared true and false words."""
     pd = options.pd
     spec = COLUMNS[field]
-    if pd.api.types.is_bool_dtype(series.dtype) and not series.isna().any():
-        return np.asarray(series.to_numpy(bool))
+    if pd.api.types.is_bool_dtype(series.dtype):
+        empty = np.asarray(series.isna().to_numpy(bool))
+        if not spec.nullable:
+            cells.add(empty, field, column, MISSING_RULE)
+        return np.asarray(series.to_numpy(bool, na_value=False))
 
     def read(cell: Any) -> bool:
         if isinstance(cell, bool | np.bool_):
@@ -169,13 +172,20 @@ def numbers(
     if field == "rating_score" and options.scale is not None:
         words = {_key(k): score for k, score in options.scale.labels}
     words |= {_key(k): w for k, w in options.labels.get(field, {}).items()}
+    known = ", ".join(dict.fromkeys(str(k) for k in words))
+    rule = "must be a whole number" + (f" or a label ({known})" if words else "")
+    if pd.api.types.is_float_dtype(series.dtype):
+        floats = np.asarray(series.to_numpy(np.float64, na_value=np.nan))
+        empty = np.isnan(floats)
+        whole = np.isfinite(floats) & (floats == np.round(floats))
+        whole &= np.abs(floats) < 2**53
+        cells.add(~empty & ~whole, field, column, rule)
+        return np.where(whole, floats, 0).astype(np.int64), ~whole
 
     def read(cell: Any) -> int:
         return _whole(words.get(_key(cell), cell))
 
     values, empty, unread = _mapped(pd, series, read, 0, np.int64)
-    known = ", ".join(dict.fromkeys(str(k) for k in words))
-    rule = "must be a whole number" + (f" or a label ({known})" if words else "")
     cells.add(unread, field, column, rule)
     return values, empty | unread
 
@@ -226,7 +236,7 @@ def times(
         series = _parsed(options, text.where(given), field, column, cells)
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
-        utc = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        utc = series.dt.tz_convert(None)
     elif pd.api.types.is_datetime64_dtype(dtype):
         if options.tz is None:
             raise fail(
@@ -242,7 +252,7 @@ def times(
             column,
             f"does not exist or is ambiguous in {options.tz} (a clock change)",
         )
-        utc = local.dt.tz_convert("UTC").dt.tz_localize(None)
+        utc = local.dt.tz_convert(None)
     elif series.isna().all():
         utc = pd.Series(np.full(len(series), np.datetime64("NaT", "us")))
     else:
@@ -332,6 +342,12 @@ def ids(
         codes = np.asarray(codes, dtype=np.int64)
     kind = pd.api.types.infer_dtype(labels, skipna=True)
     strings, usable, blank = _id_strings(labels, kind)
+    if usable.all():
+        if not COLUMNS[field].nullable:
+            cells.add(codes < 0, field, column, MISSING_RULE)
+        if kind not in _ID_KINDS:
+            _check_distinct(strings, column)
+        return codes, strings
     renumbered = np.where(usable, np.cumsum(usable) - 1, -1)
     table = np.append(renumbered, -1).astype(np.int64)
     empty = (codes < 0) | np.append(blank, True)[codes]
@@ -353,10 +369,12 @@ def _id_strings(
         strings = np.asarray(labels, dtype=np.int64).astype(STRING)
         every = np.ones(len(strings), dtype=bool)
         return strings, every, ~every
+    if kind == "string":
+        strings = np.asarray(labels, dtype=object).astype(STRING)
+        blank = (np.strings.str_len(strings) == 0) | np.strings.isspace(strings)
+        return strings, ~blank, blank
     values = labels.tolist()
     blank = np.array([isinstance(x, str) and not x.strip() for x in values], dtype=bool)
-    if kind == "string":
-        return np.asarray(values, dtype=object).astype(STRING), ~blank, blank
     usable = np.array(
         [
             (isinstance(x, str) and bool(x.strip()))
