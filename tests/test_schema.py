@@ -178,3 +178,25 @@ class TestAbsentColumns:
         """Only optional columns take a default, and only a value of their kind."""
         with pytest.raises(error, match="defaults"):
             ConversationTable.from_records([conversation(1)], defaults=defaults)
+
+
+def test_dask_refuses_an_absent_column_before_computing():
+    """The Dask path names the metric and column before any partition runs."""
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    from servicequality import dask as sqd
+
+    frame = pd.DataFrame(
+        {
+            "conversation_id": ["a", "b"],
+            "agent_id": ["amy", "bo"],
+            "opened_at": pd.to_datetime(["2025-11-03 09:00"] * 2).tz_localize("UTC"),
+            "resolved": [True, False],
+        }
+    )
+    lazy = dd.from_pandas(frame, npartitions=1)
+    with pytest.raises(UnknownKeyError, match="customer_id"):
+        sqd.measure(lazy, "first_contact_resolution")
+    with pytest.raises(UnknownKeyError, match="'channel'"):
+        sqd.measure(lazy, "resolution_rate", by="channel")

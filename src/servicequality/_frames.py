@@ -522,3 +522,23 @@ def records_frame(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) 
 def columns_frame(columns: Mapping[str, Any]) -> Any:
     """A DataFrame from equal-length arrays, column by column (no row objects)."""
     return pandas().DataFrame(dict(columns))
+
+
+def absent_fields(
+    names: Iterable[str], columns: Mapping[str, Source] | None = None
+) -> frozenset[str]:
+    """Optional fields a frame with column ``names`` lacks (after ``columns``)."""
+    have = set(names)
+    mapping = dict(columns or {})
+    lacking = set()
+    for field, column in COLUMNS.items():
+        source = mapping.get(field, field)
+        parts = (source,) if isinstance(source, str) else tuple(source)
+        if column.optional and not all(part in have for part in parts):
+            lacking.add(field)
+    for field, instead in _reading.DURATIONS.items():
+        if field in mapping and mapping[field] in have:
+            lacking.discard(instead)
+    if "rating_score" not in lacking:
+        lacking.discard("rating_scale")
+    return frozenset(lacking)

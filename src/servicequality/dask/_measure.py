@@ -16,6 +16,8 @@ from servicequality._engine._measure import (
 )
 from servicequality._engine._measure import measure as measure_table
 from servicequality._errors import ValidationError
+from servicequality._frames import absent_fields
+from servicequality._schema import refuse_absent
 from servicequality._table import ConversationTable
 
 if TYPE_CHECKING:
@@ -113,6 +115,9 @@ def measure(  # every option is a keyword
                 "rests on knowledge tests; measure those on a ConversationTable",
             )
     dimensions = resolve_by(by)
+    refuse_absent(
+        "dask.measure", absent_fields(frame.columns, columns), chosen, dimensions
+    )
     if shuffle is None:
         shuffle = any(m.needs_history for m in chosen)
     if shuffle:
