@@ -478,3 +478,49 @@ class TestExampleExports:
         assert make["call_centre"]() == (EXAMPLES / "call_centre.csv").read_text(
             "utf-8"
         )
+
+
+class TestDeclarationsAreChecked:
+    def test_score_labels_of_the_export(self):
+        """labels={'rating_score': ...} adds the export's words to the scale's."""
+        frame = minimal(rating_score=["好评", "差评", "4"])
+        table = ConversationTable.from_frame(
+            frame, rating_scale=FIVE, labels={"rating_score": {"好评": 5, "差评": 1}}
+        )
+        assert table["rating_score"].tolist() == [5, 1, 4]
+
+    def test_timedelta_columns_are_durations(self):
+        frame = minimal(wait=pd.to_timedelta([1.5, None, 60], unit="s"))
+        table = ConversationTable.from_frame(
+            frame, columns={"first_response_after": "wait"}
+        )
+        waited = (table["first_response_at"] - table["opened_at"]) / np.timedelta64(
+            1, "s"
+        )
+        assert waited[0] == 1.5
+        assert np.isnat(table["first_response_at"][1])
+        assert waited[2] == 60
+
+    @pytest.mark.parametrize(
+        ("options", "error", "field"),
+        [
+            ({"tz": "Mars/Olympus"}, UnknownKeyError, "tz"),
+            ({"tz": 8}, WrongTypeError, "tz"),
+            ({"labels": {"colour": {"red": "dm"}}}, ValidationError, "labels"),
+            ({"true_values": "Y"}, WrongTypeError, "true_values"),
+            ({"rating_scale": "five_star"}, WrongTypeError, "rating_scale"),
+            ({"columns": {"agent": "agent_id"}}, ValidationError, "columns"),
+            ({"errors": "ignore"}, ValidationError, "errors"),
+        ],
+    )
+    def test_bad_declarations_are_named(self, options, error, field):
+        with pytest.raises(error) as caught:
+            ConversationTable.from_frame(minimal(), **options)
+        assert caught.value.field == field
+
+    def test_scores_without_a_scale_are_refused(self):
+        with pytest.raises(ValidationError, match="RatingScale"):
+            ConversationTable.from_frame(minimal(rating_score=[1, None, 2]))
+        unrated = ConversationTable.from_frame(minimal(rating_score=[None] * 3))
+        assert (unrated["rating_scale"] == -1).all()
+        assert "rating_score" not in unrated.absent_columns

@@ -78,3 +78,19 @@ def test_absent_columns_stay_absent_through_a_frame():
     back = ConversationTable.from_frame(to_frame(table))
     assert "escalated" not in to_frame(table).columns
     assert back == table
+
+
+def test_notebook_view_of_a_table_without_channels():
+    """Absent enumerations show as a dash, not a crash."""
+    frame = pd.DataFrame(
+        {
+            "conversation_id": ["a"],
+            "agent_id": ["amy"],
+            "opened_at": pd.to_datetime(["2025-11-03 09:00"]).tz_localize("UTC"),
+            "resolved": [True],
+        }
+    )
+    html = ConversationTable.from_frame(frame)._repr_html_()
+    row = html[html.index(">a</td>") :].split("</tr>")[0]
+    cells = [cell.split(">")[-1] for cell in row.split("</td>")[:-1]]
+    assert cells == ["a", "amy", "2025-11-03 09:00", "—", "—", "—", "yes", "—"]

@@ -150,7 +150,9 @@ def flags(options: Options, series: Any, field: str, column: str, cells: Cells) 
 
 
 def _whole(cell: Any) -> int:
-    """A whole number from a number cell (``ValueError`` otherwise)."""
+    """A whole number from a number or digits (``ValueError`` otherwise)."""
+    if isinstance(cell, str) and cell.strip().lstrip("+-").isdecimal():
+        return int(cell.strip())
     if isinstance(cell, bool | np.bool_) or not isinstance(
         cell, int | float | np.number
     ):
