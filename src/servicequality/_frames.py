@@ -351,30 +351,37 @@ def _cell_rejects(
     first = np.full(n, -1, dtype=np.int32)
     for position, (bad, _, _, _) in enumerate(cells.found):
         first[(first < 0) & bad] = position
+    rows = np.flatnonzero(first >= 0)
     ids = shown.get("conversation_id")
-    for row in np.flatnonzero(first >= 0).tolist():
+    record_ids = _cells(ids[0], rows) if ids is not None else [None] * len(rows)
+    values: list[Any] = [None] * len(rows)
+    for position in np.unique(first[rows]).tolist():
+        _, field, _, _ = cells.found[position]
+        here = np.flatnonzero(first[rows] == position)
+        picked = _cells(shown[field][0], rows[here])
+        for at, value in zip(here.tolist(), picked, strict=True):
+            values[at] = value
+    for at, row in enumerate(rows.tolist()):
         _, field, column, rule = cells.found[first[row]]
-        value = _cell(shown[field][0], row)
-        record_id = _cell(ids[0], row) if ids is not None else None
+        record_id = record_ids[at]
         intake.reject(
             "conversation",
             row,
             record_id if isinstance(record_id, str) else None,
-            ValidationError(_reading.OWNER, field, value, rule),
+            ValidationError(_reading.OWNER, field, values[at], rule),
             column=column if column != field else None,
         )
     return first >= 0
 
 
-def _cell(series: Any, row: int) -> Any:
-    """One cell as given; a missing one (NaN, NA, NaT) is ``None``."""
-    value = series.iloc[row]
-    try:
-        if pandas().isna(value):
-            return None
-    except (TypeError, ValueError):  # an array-like cell has no single truth
-        pass
-    return value.item() if isinstance(value, np.generic) else value
+def _cells(series: Any, rows: NDArray[np.intp]) -> list[Any]:
+    """Cells of ``rows`` as given; a missing one (NaN, NA, NaT) is ``None``."""
+    picked = series.iloc[rows]
+    missing = picked.isna().to_numpy(bool)
+    return [
+        None if gone else (x.item() if isinstance(x, np.generic) else x)
+        for x, gone in zip(picked.tolist(), missing.tolist(), strict=True)
+    ]
 
 
 def _assemble(
