@@ -39,7 +39,7 @@ _KINDS = ("code", "enum", "bool", "time", "int")
 
 
 def _kind(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value not in _KINDS:
+    if not isinstance(value, str) or value not in _KINDS:
         v.fail(instance, attribute.name, value, f"must be one of {_KINDS}")
 
 
