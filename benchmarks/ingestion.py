@@ -9,13 +9,15 @@ Three inputs hold the same conversations as the generated table:
   ``transferred_to``, ``customer_id``, ``case_id``, ``reviewer_id``;
   nullable ``Int64`` where optional);
 - a ``pyarrow.Table`` whose id, label and enumeration columns are
-  dictionary-encoded strings.
+  dictionary-encoded strings, and the same table as a polars DataFrame
+  (``from_frame``, when polars is installed).
 
 The baseline for a frame is what any loader must do at least: one
 ``pandas.factorize`` of each id and label column plus one deep copy of the
-frame. ``from_arrow`` is compared with the baseline of the string-id frame
-(the same content). Interleaved best of ``--repeats``; every table built is
-checked to hold the same conversations as the original, column by column.
+frame. ``from_arrow`` and ``from_frame`` (polars) are compared with the
+baseline of the string-id frame (the same content). Interleaved best of
+``--repeats``; every table built is checked to hold the same conversations
+as the original, column by column.
 
 Run: python benchmarks/ingestion.py [--size shop|scale] [--rows N] [--agents N]
 """
@@ -23,6 +25,7 @@ Run: python benchmarks/ingestion.py [--size shop|scale] [--rows N] [--agents N]
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 
 import _data
@@ -169,10 +172,15 @@ def main() -> None:
     integers = integer_frame(strings, table)
     roster, numbered = table.agents, integer_roster(table)
     scale = _data.SCALE
-    from_pandas, from_arrow = (
+    from_pandas, from_arrow, from_frame = (
         ConversationTable.from_pandas,
         ConversationTable.from_arrow,
+        ConversationTable.from_frame,
     )
+    try:
+        polars = importlib.import_module("polars").from_arrow(arrow)
+    except ImportError:  # the bench extra brings polars
+        polars = None
 
     times, _ = interleaved(
         {
@@ -186,6 +194,15 @@ def main() -> None:
             ),
             "from_arrow, dictionary strings": lambda: from_arrow(
                 arrow, rating_scale=scale, agents=roster
+            ),
+            **(
+                {}
+                if polars is None
+                else {
+                    "from_frame, polars": lambda: from_frame(
+                        polars, rating_scale=scale, agents=roster
+                    )
+                }
             ),
         },
         options.repeats,
@@ -210,6 +227,11 @@ def main() -> None:
         "from_arrow (dictionary) / (factorize + copy of the string frame): "
         f"{ratio('from_arrow, dictionary strings', 'string ids'):6.2f}"
     )
+    if polars is not None:
+        print(
+            "from_frame (polars) / (factorize + copy of the string frame): "
+            f"{ratio('from_frame, polars', 'string ids'):6.2f}"
+        )
 
 
 if __name__ == "__main__":

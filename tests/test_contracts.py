@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 from servicequality import (
+    SCHEMA,
     Agent,
     ConversationTable,
     DifficultyCoefficients,
@@ -204,6 +205,7 @@ def examples() -> dict[str, Any]:
         "RatingScale": RatingScale.FIVE_STAR,
         "ConversationTable": shop,
         "Reject": rejected.rejects[0],
+        "Column": SCHEMA["channel"],
         "Measurements": measured,
         "Measurement": measured.get("satisfaction_rate", **key),
         "CellRows": measured.rows("satisfaction_rate", **key),

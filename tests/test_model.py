@@ -147,7 +147,7 @@ class TestConversationRules:
             ("difficulty", 1),
             ("sentiment_start", "negative"),
             ("resolved", 1),
-            ("escalated", None),
+            ("escalated", "no"),
             ("rating_invited", "yes"),
         ],
     )
@@ -300,9 +300,18 @@ class TestPlainData:
         data = conversation().to_dict()
         with raises_on("chanel"):
             Conversation.from_dict({**data, "chanel": "dm"})
-        del data["customer_id"]
-        with raises_on("customer_id"):
+        del data["agent_id"]
+        with raises_on("agent_id"):
             Conversation.from_dict(data)
+
+    @pytest.mark.parametrize(
+        "field", ["customer_id", "channel", "difficulty", "escalated", "rating_invited"]
+    )
+    def test_optional_fields_may_be_left_out(self, field):
+        """A field an export may lack is None when left out, not an invented value."""
+        data = conversation().to_dict()
+        del data[field]
+        assert getattr(Conversation.from_dict(data), field) is None
 
     @pytest.mark.parametrize(
         ("field", "value"),

@@ -148,7 +148,9 @@ class TestFromPandas:
                 "timezone-aware",
             ),
             (
-                lambda f: f.assign(closed_at=f["closed_at"].astype(str)),
+                lambda f: f.assign(
+                    closed_at=f["closed_at"].dt.strftime("%Y-%m-%d %H:%M")
+                ),
                 "closed_at",
                 "datetime",
             ),

@@ -44,16 +44,20 @@ from servicequality._periods import (
     Weekly,
     Yearly,
 )
+from servicequality._results import to_frame
+from servicequality._schema import SCHEMA, Column
 from servicequality._sla import SLAPolicy
 from servicequality._table import ConversationTable, TableRecords
 from servicequality._version import __version__
 
 __all__ = [
+    "SCHEMA",
     "Accumulator",
     "Agent",
     "Calendar",
     "CellRows",
     "Channel",
+    "Column",
     "Conversation",
     "ConversationTable",
     "Difficulty",
@@ -87,4 +91,5 @@ __all__ = [
     "Yearly",
     "__version__",
     "measure",
+    "to_frame",
 ]

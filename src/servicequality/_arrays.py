@@ -16,6 +16,7 @@ from servicequality._schema import (
     RATING_PARTS,
     REVIEW_PARTS,
     agent_roles,
+    check_defaults,
     coerce_column,
     display,
     lookup,
@@ -26,6 +27,7 @@ from servicequality._schema import (
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from datetime import tzinfo
 
     from numpy.typing import ArrayLike, NDArray
 
@@ -82,19 +84,39 @@ def from_arrays(
     knowledge_tests: Sequence[KnowledgeTest],
     errors: Errors,
     distinct_ids: bool = False,
+    defaults: Mapping[str, Any] | None = None,
+    absent: frozenset[str] | None = None,
+    zone: tzinfo | None = None,
+    positions: NDArray[np.intp] | None = None,
 ) -> dict[str, Any]:
     """The parts of a table built from columns (see ``ConversationTable.from_arrays``).
 
     ``id_lists`` maps each vocabulary name to the caller's code-to-id list;
-    ``distinct_ids`` says the lists come from a factorization (no repeats).
+    ``distinct_ids`` says the lists come from the frame loader (distinct,
+    non-blank string ids, already checked);
+    ``absent`` names the optional columns the input lacked (default: those
+    ``given`` as ``None``); messages show instants in ``zone``; a rejected
+    row's index is ``positions[row]`` when given (its place in the caller's
+    input).
     """
     check_errors(errors)
+    constants = check_defaults(OWNER, defaults)
     require_together(given, "rating_scale", ("rating_score",), RATING_PARTS[1:])
     require_together(given, "reviewer_id", REVIEW_PARTS)
     n = len(np.asarray(given["opened_at"]))
-    columns = {name: coerce_column(name, given[name], n) for name in COLUMNS}
+    if absent is None:
+        absent = frozenset(name for name in COLUMNS if given.get(name) is None)
+    columns = {name: coerce_column(name, given.get(name), n) for name in COLUMNS}
+    id_lists = dict(id_lists)
+    for name, value in constants.items():
+        columns[name] = _with_default(
+            columns[name], id_lists, name, value, missing=name in absent
+        )
+    absent = absent - constants.keys()
     vocabularies = {
-        name: as_vocabulary(OWNER, parameter, id_lists[name], distinct=distinct_ids)
+        name: np.asarray(id_lists[name]).astype(STRING)
+        if distinct_ids
+        else as_vocabulary(OWNER, parameter, id_lists[name])
         for name, parameter in (
             ("conversation_id", "conversation_ids"),
             ("agent_id", "agent_ids"),
@@ -122,20 +144,21 @@ def from_arrays(
     roles = agent_roles(vocabularies["agent_id"], roster)
 
     intake = Intake(errors)
-    problems = row_problems(columns, vocabularies, roles, roster, scales=scales)
-    for row, field, rule in problems:
-        value = display(columns, vocabularies, field, row)
+    problems = row_problems(
+        columns, vocabularies, roles, roster, scales=scales, absent=absent, zone=zone
+    )
+    for row, field, value, rule in problems:
         error = ValidationError(OWNER, field, value, rule)
         record_id = display(columns, vocabularies, "conversation_id", row)
         intake.reject(
             "conversation",
-            row,
+            row if positions is None else int(positions[row]),
             record_id if isinstance(record_id, str) else None,
             error,
         )
     if problems:
         accepted = np.ones(n, dtype=bool)
-        accepted[[row for row, _, _ in problems]] = False
+        accepted[[row for row, _, _, _ in problems]] = False
         columns = {name: array[accepted] for name, array in columns.items()}
     return {
         "columns": columns,
@@ -147,4 +170,29 @@ def from_arrays(
             tests, lookup(vocabularies["agent_id"], [t.agent_id for t in tests])
         ),
         "rejects": intake.sorted_rejects(),
+        "absent": absent,
     }
+
+
+def _with_default(
+    column: NDArray[Any],
+    id_lists: dict[str, Any],
+    name: str,
+    value: Any,
+    *,
+    missing: bool,
+) -> NDArray[Any]:
+    """``column`` with its empty cells set to ``value`` (all, if ``missing``).
+
+    A new id joins the end of ``id_lists[name]``.
+    """
+    spec = COLUMNS[name]
+    if spec.kind == "bool":
+        return np.full(len(column), value) if missing else np.asarray(column)
+    if spec.kind == "enum":
+        return np.where(column < 0, value.code, column).astype(np.int8)
+    ids = [str(x) for x in np.asarray(id_lists.get(name, ())).tolist()]
+    if value not in ids:
+        ids.append(value)
+    id_lists[name] = ids
+    return np.where(column < 0, ids.index(value), column).astype(np.int64)

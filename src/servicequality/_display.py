@@ -187,13 +187,14 @@ _ROW_HEADERS = (
 def _row(shop: ConversationTable, i: int) -> list[Cell]:
     """Row ``i`` of the table in words, in the order of ``_ROW_HEADERS``."""
     topic, scale = int(shop["topic"][i]), int(shop["rating_scale"][i])
+    channel, difficulty = int(shop["channel"][i]), int(shop["difficulty"][i])
     return [
         str(shop.vocabulary("conversation_id")[shop["conversation_id"][i]]),
         str(shop.vocabulary("agent_id")[shop["agent_id"][i]]),
         _minute(shop["opened_at"][i]),
-        Channel.from_code(int(shop["channel"][i])).value,
+        "—" if channel < 0 else Channel.from_code(channel).value,
         "—" if topic < 0 else str(shop.vocabulary("topic")[topic]),
-        Difficulty.from_code(int(shop["difficulty"][i])).value,
+        "—" if difficulty < 0 else Difficulty.from_code(difficulty).value,
         "yes" if shop["resolved"][i] else "no",
         "—"
         if scale < 0

@@ -7,36 +7,47 @@ its two runtime dependencies.
 from __future__ import annotations
 
 import importlib
-import math
+import zoneinfo
+from collections.abc import Mapping
+from datetime import tzinfo
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import numpy as np
 
-from servicequality import _arrays
+from servicequality import _arrays, _reading
 from servicequality._columns import STRING
-from servicequality._errors import ValidationError
+from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeError
+from servicequality._intake import Errors, Intake, check_errors
 from servicequality._model import RatingScale
-from servicequality._schema import COLUMNS, VOCABULARIES, Spec
+from servicequality._schema import COLUMNS, VOCABULARIES, check_defaults
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Sequence
 
-    from servicequality._intake import Errors
+    from numpy.typing import NDArray
+
     from servicequality._model import Agent, KnowledgeTest
     from servicequality._table import ConversationTable
 
 __all__ = [
+    "as_pandas",
     "columns_frame",
     "from_arrow",
+    "from_frame",
     "from_pandas",
     "records_frame",
     "table_frame",
 ]
 
-OWNER = "from_pandas"
-FIELDS = tuple(name for name in COLUMNS if name != "rating_scale")
+FIELDS = (
+    *(name for name in COLUMNS if name != "rating_scale"),
+    *_reading.DURATIONS,
+)
 """Library fields a frame column may map to (the scale is a parameter)."""
-_CATEGORICAL = {"channel", "difficulty", "sentiment_start", "sentiment_end"}
+Source = str | tuple[str, ...]
+"""A frame column, or columns whose text is joined with spaces (date, time)."""
 
 
 def pandas() -> Any:
@@ -48,95 +59,368 @@ def pandas() -> Any:
         raise ImportError(message) from missing
 
 
-def _fail(column: str, value: object, rule: str) -> ValidationError:
-    return ValidationError(OWNER, column, value, rule)
-
-
-def _id_series(pd: Any, series: Any, column: str) -> Any:
-    """The series if it can hold ids (integral floats become integers)."""
-    dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return series
-    if pd.api.types.is_float_dtype(dtype):
-        present = series.dropna()
-        if (present == present.round()).all():
-            return series.astype("Int64")
-    elif not pd.api.types.is_bool_dtype(dtype) and (
-        pd.api.types.is_integer_dtype(dtype)
-        or pd.api.types.is_string_dtype(dtype)
-        or pd.api.types.is_object_dtype(dtype)
-    ):
-        return series
-    raise _fail(column, str(dtype), "ids must be strings, categories or integers")
-
-
-def _ids(pd: Any, series: Any, column: str) -> tuple[np.ndarray[Any, Any], Any]:
-    """Codes (-1 where missing) and the string ids they index."""
-    series = _id_series(pd, series, column)
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        labels = series.cat.categories
-        _check_ids(pd, labels, column, rows=False)
-        return series.cat.codes.to_numpy(np.int64), _strings(labels)
+def _optional(name: str) -> Any:
     try:
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    except TypeError:  # an unhashable cell, or one that refuses to hash
-        _check_ids(pd, series, column, rows=True)
-        raise
-    _check_ids(pd, uniques, column, rows=False)
-    labels = _strings(uniques)
-    if pd.api.types.infer_dtype(uniques, skipna=True) not in _ID_KINDS:
-        _check_distinct(labels, column)
-    return np.asarray(codes, dtype=np.int64), labels
+        return importlib.import_module(name)
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
 
 
-def _check_distinct(labels: np.ndarray[Any, Any], column: str) -> None:
-    """Mixed ids (``1`` and ``"1"``) must not read as the same string id."""
-    seen: set[str] = set()
-    for label in labels.tolist():
-        if label in seen:
-            raise ValidationError(
-                OWNER,
-                column,
-                label,
-                "two different ids read as the same text (a number and a string?)",
-            )
-        seen.add(label)
+def as_pandas(frame: Any) -> Any:
+    """A pandas DataFrame of any dataframe: pandas, polars, pyarrow, DuckDB and more.
 
+    Other libraries go through Arrow (via Narwhals), their string columns
+    dictionary-encoded, so pandas gets categories instead of one Python
+    string per row.
 
-_ID_KINDS = {"string", "integer", "empty"}
-
-
-def _check_ids(pd: Any, labels: Any, column: str, *, rows: bool) -> None:
-    """Ids are strings or whole numbers; otherwise the first other one is named.
-
-    ``rows`` says ``labels`` is the column itself, so a position is its row.
+    Raises:
+        WrongTypeError: for anything that is not a dataframe.
     """
-    if pd.api.types.infer_dtype(labels, skipna=True) in _ID_KINDS:
-        return
-    for position, value in enumerate(labels):
-        if not (isinstance(value, str) or _whole_number(value) or _missing(value)):
-            raise ValidationError(
-                OWNER,
-                column,
-                value,
-                "ids must be strings or whole numbers",
-                position if rows else None,
+    pd = pandas()
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    pa = _optional("pyarrow")
+    if pa is not None and isinstance(frame, pa.Table):
+        return _strings_as_dictionaries(pa, frame).to_pandas()
+    nw = _optional("narwhals")
+    native = None
+    if nw is not None:
+        try:
+            native = nw.from_native(frame)
+        except TypeError:
+            native = None
+    if native is None:
+        rule = (
+            "must be a dataframe: pandas, pyarrow, or (with narwhals and pyarrow "
+            "installed: pip install 'servicequality[arrow]') polars, DuckDB…"
+        )
+        raise WrongTypeError(_reading.OWNER, "frame", type(frame).__name__, rule)
+    if isinstance(native, nw.LazyFrame):
+        native = native.collect()
+    return _strings_as_dictionaries(pa, native.to_arrow()).to_pandas()
+
+
+def _sources(
+    frame: Any, columns: Mapping[str, Source] | None, problems: list[ValidationError]
+) -> dict[str, Source]:
+    """The frame column(s) of each field the frame has; problems collected."""
+    mapping = dict(columns or {})
+    for field in mapping:
+        if field not in FIELDS:
+            raise _reading.fail(
+                "columns", field, f"is not a field; fields: {', '.join(FIELDS)}"
             )
+    for field, instead in _reading.DURATIONS.items():
+        if field in mapping and instead in mapping:
+            raise _reading.fail(
+                "columns", field, f"stands for {instead}: map one of the two"
+            )
+    names: dict[str, Source] = {f: mapping.get(f, f) for f in FIELDS}
+    present: dict[str, Source] = {}
+    for field, source in names.items():
+        parts = (source,) if isinstance(source, str) else tuple(source)
+        if all(part in frame.columns for part in parts) and parts:
+            present[field] = source
+        elif field in mapping or not _optional_field(field):
+            missing = [p for p in parts if p not in frame.columns]
+            shown = ", ".join(map(repr, missing))
+            problems.append(
+                _reading.fail(
+                    " + ".join(parts),
+                    None,
+                    f"is missing: the frame has no column {shown} for {field}",
+                )
+            )
+    return present
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def _optional_field(field: str) -> bool:
+    return field in _reading.DURATIONS or COLUMNS[field].optional
 
 
-def _whole_number(value: object) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+def _series(frame: Any, source: Source) -> Any:
+    if isinstance(source, str):
+        return frame[source]
+    texts = [frame[part].astype("string") for part in source]
+    joined = texts[0]
+    for text in texts[1:]:
+        joined = joined + " " + text
+    return joined
 
 
-def _strings(labels: Any) -> np.ndarray[Any, Any]:
-    """Distinct labels as a string array (a C loop, not one per label)."""
-    if getattr(getattr(labels, "dtype", None), "kind", "O") in "iu":
-        return np.asarray(labels, dtype=np.int64).astype(STRING)
-    return np.asarray(labels, dtype=object).astype(STRING)
+_READERS = {
+    "code": _reading.ids,
+    "enum": _reading.enums,
+    "bool": _reading.flags,
+    "time": _reading.times,
+}
+
+
+def _read(
+    options: _reading.Options,
+    series: Any,
+    field: str,
+    column: str,
+    cells: _reading.Cells,
+) -> Any:
+    """One frame column as ``from_arrays`` takes it.
+
+    A cell pandas itself cannot read (an unhashable object, a signalling
+    NaN) is a problem of the whole column.
+    """
+    kind = "seconds" if field in _reading.DURATIONS else COLUMNS[field].kind
+    try:
+        if kind == "seconds":
+            return _reading.seconds(options, series, field, column, cells)
+        if kind == "int":
+            return _reading.numbers(options, series, field, column, cells)
+        return _READERS[kind](options, series, field, column, cells)
+    except (TypeError, ArithmeticError, ValueError) as unreadable:
+        if isinstance(unreadable, ValidationError):
+            raise
+        raise _reading.fail(
+            column, str(series.dtype), f"holds a cell pandas cannot read: {unreadable}"
+        ) from None
+
+
+def from_frame(  # one pass over the declared columns
+    frame: Any,
+    *,
+    columns: Mapping[str, Source] | None = None,
+    rating_scale: RatingScale | None = None,
+    labels: Mapping[str, Mapping[Any, Any]] | None = None,
+    true_values: Iterable[str] = (),
+    false_values: Iterable[str] = (),
+    tz: str | tzinfo | None = None,
+    formats: Mapping[str, str] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    agents: Sequence[Agent] = (),
+    knowledge_tests: Sequence[KnowledgeTest] = (),
+    errors: Errors = "raise",
+) -> dict[str, Any]:
+    """The parts of a table built from any dataframe (one row each).
+
+    See :meth:`ConversationTable.from_frame`.
+    """
+    check_errors(errors)
+    pd = pandas()
+    data = as_pandas(frame)
+    options = _options(pd, rating_scale, labels, true_values, false_values, tz)
+    options = attrs.evolve(options, formats=dict(formats or {}))
+    constants = check_defaults(_reading.OWNER, defaults)
+    problems: list[ValidationError] = []
+    sources = _sources(data, columns, problems)
+    cells = _reading.Cells()
+    read: dict[str, Any] = {}
+    shown: dict[str, Any] = {}
+    for field, source in sources.items():
+        column = source if isinstance(source, str) else " + ".join(source)
+        series = _series(data, source)
+        if field in constants:
+            series = series.astype(object).where(series.notna(), _raw(constants[field]))
+        shown[field] = (series, column)
+        try:
+            read[field] = _read(options, series, field, column, cells)
+        except ValidationError as problem:
+            problems.append(problem)
+    _raise_together(problems)
+    given, id_lists = _assemble(pd, read, options)
+    zone = options.tz or _first_zone(pd, data, sources)
+    n = len(data)
+    intake = Intake(errors)
+    bad = _cell_rejects(intake, cells, shown, n)
+    kept = np.flatnonzero(~bad)
+    if bad.any():
+        given = {
+            k: None if x is None else np.asarray(x)[kept] for k, x in given.items()
+        }
+    scale = options.scale
+    scales = (scale,) if scale is not None and "rating_scale" in given else ()
+    parts = _arrays.from_arrays(
+        given,
+        id_lists,
+        rating_scales=scales,
+        agents=agents,
+        knowledge_tests=knowledge_tests,
+        errors=errors,
+        distinct_ids=True,
+        defaults=constants,
+        zone=zone,
+        positions=kept,
+    )
+    named = {field: column for field, (_, column) in shown.items() if column != field}
+    checked = [attrs.evolve(r, column=named.get(r.field)) for r in parts["rejects"]]
+    parts["rejects"] = tuple(
+        sorted((*intake.rejects, *checked), key=lambda r: (r.kind, r.index))
+    )
+    return parts
+
+
+def _raw(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _options(  # noqa: PLR0917  # the declarations of from_frame, in order
+    pd: Any,
+    rating_scale: RatingScale | None,
+    labels: Mapping[str, Mapping[Any, Any]] | None,
+    true_values: Iterable[str],
+    false_values: Iterable[str],
+    tz: str | tzinfo | None,
+) -> _reading.Options:
+    if rating_scale is not None and not isinstance(rating_scale, RatingScale):
+        raise WrongTypeError(
+            _reading.OWNER, "rating_scale", rating_scale, "must be a RatingScale"
+        )
+    words = {}
+    for name, given in (("true_values", true_values), ("false_values", false_values)):
+        if isinstance(given, str) or not all(isinstance(w, str) for w in given):
+            raise WrongTypeError(_reading.OWNER, name, given, "must be a list of words")
+        words[name] = frozenset(w.strip().casefold() for w in given)
+    if words["true_values"] & words["false_values"]:
+        raise ValidationError(
+            _reading.OWNER,
+            "true_values",
+            sorted(words["true_values"] & words["false_values"]),
+            "a word cannot be both true and false",
+        )
+    for field, mapping in (labels or {}).items():
+        if field not in FIELDS or not isinstance(mapping, Mapping):
+            raise ValidationError(
+                _reading.OWNER, "labels", field, "must map a field to {label: value}"
+            )
+    return _reading.Options(
+        pd=pd,
+        tz=_zone(tz),
+        formats={},
+        labels=dict(labels or {}),
+        true_values=words["true_values"],
+        false_values=words["false_values"],
+        scale=rating_scale,
+    )
+
+
+def _zone(tz: str | tzinfo | None) -> tzinfo | None:
+    if tz is None or isinstance(tz, tzinfo):
+        return tz
+    if not isinstance(tz, str):
+        raise WrongTypeError(_reading.OWNER, "tz", tz, "must be a zone name")
+    try:
+        return zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise UnknownKeyError(
+            _reading.OWNER, "tz", tz, "is not a known IANA zone"
+        ) from None
+
+
+def _first_zone(pd: Any, data: Any, sources: Mapping[str, Source]) -> tzinfo | None:
+    """The zone of the first aware time column, to show instants in."""
+    for field, source in sources.items():
+        if (
+            field in COLUMNS
+            and COLUMNS[field].kind == "time"
+            and isinstance(source, str)
+        ):
+            dtype = data[source].dtype
+            if isinstance(dtype, pd.DatetimeTZDtype):
+                zone: tzinfo = dtype.tz
+                return zone
+    return None
+
+
+def _raise_together(problems: Sequence[ValidationError]) -> None:
+    """One error for every column problem (the problem itself if alone)."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ValidationError(
+            _reading.OWNER,
+            "columns",
+            [p.field for p in problems],
+            "; ".join(f"{p.field}: {p.rule}" for p in problems),
+        )
+
+
+def _cell_rejects(
+    intake: Intake,
+    cells: _reading.Cells,
+    shown: Mapping[str, tuple[Any, str]],
+    n: int,
+) -> NDArray[np.bool_]:
+    """Each row's first unreadable cell, raised or kept; the rows with one."""
+    first = np.full(n, -1, dtype=np.int32)
+    for position, (bad, _, _, _) in enumerate(cells.found):
+        first[(first < 0) & bad] = position
+    rows = np.flatnonzero(first >= 0)
+    ids = shown.get("conversation_id")
+    record_ids = _cells(ids[0], rows) if ids is not None else [None] * len(rows)
+    values: list[Any] = [None] * len(rows)
+    for position in np.unique(first[rows]).tolist():
+        _, field, _, _ = cells.found[position]
+        here = np.flatnonzero(first[rows] == position)
+        picked = _cells(shown[field][0], rows[here])
+        for at, value in zip(here.tolist(), picked, strict=True):
+            values[at] = value
+    for at, row in enumerate(rows.tolist()):
+        _, field, column, rule = cells.found[first[row]]
+        record_id = record_ids[at]
+        intake.reject(
+            "conversation",
+            row,
+            record_id if isinstance(record_id, str) else None,
+            ValidationError(_reading.OWNER, field, values[at], rule),
+            column=column if column != field else None,
+        )
+    return first >= 0
+
+
+def _cells(series: Any, rows: NDArray[np.intp]) -> list[Any]:
+    """Cells of ``rows`` as given; a missing one (NaN, NA, NaT) is ``None``."""
+    picked = series.iloc[rows]
+    missing = picked.isna().to_numpy(bool)
+    return [
+        None if gone else (x.item() if isinstance(x, np.generic) else x)
+        for x, gone in zip(picked.tolist(), missing.tolist(), strict=True)
+    ]
+
+
+def _assemble(
+    pd: Any, read: dict[str, Any], options: _reading.Options
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The columns and id lists ``from_arrays`` takes, from the fields read."""
+    lists: dict[str, Any] = {}
+    given: dict[str, Any] = {}
+    for field, value in read.items():
+        if field in COLUMNS and COLUMNS[field].kind == "code":
+            given[field], lists[field] = value
+        elif field in COLUMNS and COLUMNS[field].kind == "int":
+            given[field] = value[0]
+        elif field not in _reading.DURATIONS:
+            given[field] = value
+    if "transferred_to" in given:
+        given["agent_id"], given["transferred_to"], lists["agent_id"] = _united(
+            pd,
+            (given["agent_id"], lists["agent_id"]),
+            (given["transferred_to"], lists.pop("transferred_to")),
+        )
+    opened = given.get("opened_at")
+    if "first_response_after" in read and opened is not None:
+        given["first_response_at"] = opened + read["first_response_after"]
+    if "handle_time" in read and opened is not None:
+        start = given.get("first_response_at")
+        start = opened if start is None else np.where(np.isnat(start), opened, start)
+        given["closed_at"] = start + read["handle_time"]
+    if "rating_score" in read:
+        unrated = read["rating_score"][1]
+        if (~unrated).any() and options.scale is None:
+            raise _reading.fail(
+                "rating_scale",
+                None,
+                "must be a RatingScale: the frame has rating scores",
+            )
+        given["rating_scale"] = np.where(unrated, -1, 0).astype(np.int8)
+    id_lists = {name: lists.get(name, ()) for name in VOCABULARIES}
+    return given, id_lists
 
 
 Coded = tuple["np.ndarray[Any, Any]", "np.ndarray[Any, Any]"]
@@ -158,180 +442,32 @@ def _united(
     return (
         recode(codes, joined[: len(ids)]) if len(ids) else codes,
         recode(other_codes, joined[len(ids) :]) if len(other_ids) else other_codes,
-        _strings(union),
+        np.asarray(union, dtype=object).astype(STRING),
     )
 
 
-def _times(pd: Any, series: Any, column: str) -> np.ndarray[Any, Any]:
-    dtype = series.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        utc = series.dt.tz_convert("UTC").dt.tz_localize(None)
-        return np.asarray(utc.to_numpy("datetime64[us]"))
-    if pd.api.types.is_datetime64_dtype(dtype):
-        raise _fail(
-            column,
-            str(dtype),
-            "must be timezone-aware (naive timestamps are ambiguous); "
-            "use .dt.tz_localize(your zone)",
-        )
-    if series.isna().all():
-        return np.full(len(series), np.datetime64("NaT"), dtype="datetime64[us]")
-    raise _fail(column, str(dtype), "must be a timezone-aware datetime column")
-
-
-def _enums(pd: Any, series: Any, column: str, spec: Spec) -> np.ndarray[Any, Any]:
-    assert spec.enum is not None  # only enum specs come here
-    if pd.api.types.is_integer_dtype(series.dtype) and not series.isna().any():
-        return np.asarray(series.to_numpy(np.int8))
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapping = []
-    for value in uniques:
-        try:
-            mapping.append(spec.enum(str(value)).code)
-        except ValueError:
-            known = ", ".join(repr(m.value) for m in spec.enum)
-            raise _fail(column, value, f"must be one of {known}") from None
-    table = np.array([*mapping, -1], dtype=np.int8)
-    return np.asarray(table[np.asarray(codes)])
-
-
-def _numbers(pd: Any, series: Any, column: str, spec: Spec) -> np.ndarray[Any, Any]:
-    dtype = series.dtype
-    wanted = bool if spec.kind == "bool" else np.int64
-    check = (
-        pd.api.types.is_bool_dtype
-        if spec.kind == "bool"
-        else (pd.api.types.is_integer_dtype)
-    )
-    if series.isna().any():
-        if not spec.optional:
-            position = int(np.flatnonzero(series.isna().to_numpy())[0])
-            raise ValidationError(OWNER, column, None, "must not be missing", position)
-        series = series.fillna(spec.kind != "bool" and 0)
-    if pd.api.types.is_float_dtype(series.dtype) and spec.kind == "int":
-        if not (series == series.round()).all():
-            raise _fail(column, str(dtype), "must hold whole numbers")
-        return np.asarray(series.to_numpy(np.int64))
-    if not check(series.dtype):
-        kind = "booleans" if spec.kind == "bool" else "whole numbers"
-        raise _fail(column, str(dtype), f"must hold {kind}")
-    return np.asarray(series.to_numpy(wanted))
-
-
-def _convert(pd: Any, field: str, series: Any, column: str) -> Any:
-    """One frame column as the array ``from_arrays`` takes (ids: codes, ids).
-
-    A cell pandas itself cannot read (an unhashable object, a signalling
-    NaN) is the library's error naming the column, never pandas' own.
-    """
-    spec = COLUMNS[field]
-    readers = {"code": _ids, "time": _times}
-    try:
-        if spec.kind in readers:
-            return readers[spec.kind](pd, series, column)
-        if spec.kind == "enum":
-            return _enums(pd, series, column, spec)
-        return _numbers(pd, series, column, spec)
-    except (TypeError, ArithmeticError, ValueError) as unreadable:
-        if isinstance(unreadable, ValidationError):
-            raise
-        raise _fail(
-            column, str(series.dtype), f"holds a cell pandas cannot read: {unreadable}"
-        ) from None
-
-
-def _rating_scales(
-    frame: Any, present: Mapping[str, str], rating_scale: RatingScale | None
-) -> tuple[tuple[RatingScale, ...], np.ndarray[Any, Any] | None]:
-    if "rating_score" not in present:
-        return (), None
-    rated = frame[present["rating_score"]].notna().to_numpy()
-    if not rated.any():
-        return (), np.full(len(rated), -1, dtype=np.int8)
-    if not isinstance(rating_scale, RatingScale):
-        raise _fail(
-            "rating_scale",
-            rating_scale,
-            "must be a RatingScale: the frame has rating scores",
-        )
-    return (rating_scale,), np.where(rated, 0, -1).astype(np.int8)
-
-
-def from_pandas(
-    frame: Any,
-    *,
-    columns: Mapping[str, str] | None = None,
-    rating_scale: RatingScale | None = None,
-    agents: Sequence[Agent] = (),
-    knowledge_tests: Sequence[KnowledgeTest] = (),
-    errors: Errors = "raise",
-) -> dict[str, Any]:
-    """The parts of a table built from a pandas DataFrame (one row each).
-
-    See :meth:`ConversationTable.from_pandas`.
-    """
+def from_pandas(frame: Any, **options: Any) -> dict[str, Any]:
+    """Table parts from a pandas DataFrame; options as for :func:`from_frame`."""
     pd = pandas()
     if not isinstance(frame, pd.DataFrame):
-        raise _fail("frame", type(frame).__name__, "must be a pandas DataFrame")
-    mapping = dict(columns or {})
-    for field in mapping:
-        if field not in FIELDS:
-            raise _fail(
-                "columns", field, f"is not a field; fields: {', '.join(FIELDS)}"
-            )
-    names = {field: mapping.get(field, field) for field in FIELDS}
-    present = {f: c for f, c in names.items() if c in frame.columns}
-    for field, spec in COLUMNS.items():
-        if field in names and not spec.optional and field not in present:
-            raise _fail(
-                names[field],
-                None,
-                f"is missing: the frame needs a column for {field}"
-                + (f" (mapped from {field})" if field in mapping else ""),
-            )
-    arrays: dict[str, Any] = {}
-    lists: dict[str, Any] = {}
-    arrays["agent_id"], lists["agent_ids"] = _convert(
-        pd, "agent_id", frame[present["agent_id"]], names["agent_id"]
-    )
-    if "transferred_to" in present:
-        column = present["transferred_to"]
-        handed, handed_ids = _convert(pd, "transferred_to", frame[column], column)
-        arrays["agent_id"], arrays["transferred_to"], lists["agent_ids"] = _united(
-            pd, (arrays["agent_id"], lists["agent_ids"]), (handed, handed_ids)
+        raise WrongTypeError(
+            "from_pandas", "frame", type(frame).__name__, "must be a pandas DataFrame"
         )
-    for field, column in present.items():
-        if field in {"agent_id", "transferred_to"}:
-            continue
-        converted = _convert(pd, field, frame[column], column)
-        if COLUMNS[field].kind == "code":
-            arrays[field], lists[f"{field}s"] = converted
-        else:
-            arrays[field] = converted
-    scales, arrays["rating_scale"] = _rating_scales(frame, present, rating_scale)
-    given = {name: arrays.get(name) for name in COLUMNS}
-    id_lists = {name: lists.get(f"{name}s", ()) for name in VOCABULARIES}
-    return _arrays.from_arrays(
-        given,
-        id_lists,
-        rating_scales=scales,
-        agents=agents,
-        knowledge_tests=knowledge_tests,
-        errors=errors,
-        distinct_ids=True,
-    )
+    return from_frame(frame, **options)
 
 
 def from_arrow(table: Any, **options: Any) -> dict[str, Any]:
-    """Table parts from a ``pyarrow.Table``; options as for :func:`from_pandas`."""
+    """Table parts from a ``pyarrow.Table``; options as for :func:`from_frame`."""
     try:
         pa = importlib.import_module("pyarrow")
     except ImportError as missing:  # pragma: no cover - depends on the environment
         message = "this needs pyarrow: pip install 'servicequality[arrow]'"
         raise ImportError(message) from missing
     if not isinstance(table, pa.Table):
-        raise _fail("table", type(table).__name__, "must be a pyarrow Table")
-    return from_pandas(_strings_as_dictionaries(pa, table).to_pandas(), **options)
+        raise WrongTypeError(
+            "from_arrow", "table", type(table).__name__, "must be a pyarrow Table"
+        )
+    return from_frame(table, **options)
 
 
 def _strings_as_dictionaries(pa: Any, table: Any) -> Any:
@@ -351,13 +487,14 @@ def table_frame(table: ConversationTable) -> Any:
     """One row per conversation: string ids, UTC timestamps, enum values.
 
     Unrated rows have a missing ``rating_score``; the scale is left out
-    (pass it back as ``rating_scale=`` to :func:`from_pandas`).
+    (pass it back as ``rating_scale=`` to :func:`from_pandas`). Absent
+    columns stay absent, so reading the frame back gives them back absent.
     """
     pd = pandas()
     data: dict[str, Any] = {}
     for field, spec in COLUMNS.items():
         column = table[field]
-        if field == "rating_scale":
+        if field == "rating_scale" or field in table.absent_columns:
             continue
         if spec.kind == "code":
             ids = table.vocabulary(spec.vocabulary or field)
@@ -392,3 +529,23 @@ def records_frame(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) 
 def columns_frame(columns: Mapping[str, Any]) -> Any:
     """A DataFrame from equal-length arrays, column by column (no row objects)."""
     return pandas().DataFrame(dict(columns))
+
+
+def absent_fields(
+    names: Iterable[str], columns: Mapping[str, Source] | None = None
+) -> frozenset[str]:
+    """Optional fields a frame with column ``names`` lacks (after ``columns``)."""
+    have = set(names)
+    mapping = dict(columns or {})
+    lacking = set()
+    for field, column in COLUMNS.items():
+        source = mapping.get(field, field)
+        parts = (source,) if isinstance(source, str) else tuple(source)
+        if column.optional and not all(part in have for part in parts):
+            lacking.add(field)
+    for field, instead in _reading.DURATIONS.items():
+        if field in mapping and mapping[field] in have:
+            lacking.discard(instead)
+    if "rating_score" not in lacking:
+        lacking.discard("rating_scale")
+    return frozenset(lacking)

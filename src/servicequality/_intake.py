@@ -18,11 +18,12 @@ from servicequality._model import (
     Rating,
 )
 from servicequality._schema import (
+    PRESENCE,
     RATING_COLUMNS,
     REVIEW_COLUMNS,
     agent_roles,
+    check_defaults,
     coerce_column,
-    display,
     enum_codes,
     row_problems,
     sorted_scales,
@@ -58,7 +59,12 @@ class Reject:
         index: Its position in that input (0-based).
         id: Its id (the conversation id for ratings and reviews), if readable.
         field: The field that broke a rule.
-        reason: The rule it broke, with the offending value.
+        reason: The whole message: field, row, value and rule.
+        value: The offending value, as given (or as stored, for a rule
+            checked after loading).
+        rule: The rule it broke, in words.
+        column: The input column the value came from, where a frame loader
+            read it under another name (``"是否解决"``), else ``None``.
     """
 
     kind: RecordKind
@@ -66,6 +72,9 @@ class Reject:
     id: str | None
     field: str
     reason: str
+    value: Any = None
+    rule: str = ""
+    column: str | None = None
 
 
 def check_errors(errors: str) -> None:
@@ -99,6 +108,7 @@ class Intake:
         index: int,
         record_id: str | None,
         error: ValidationError,
+        column: str | None = None,
     ) -> None:
         """Raise ``error`` for row ``index`` or keep it as a :class:`Reject`."""
         located = ValidationError(
@@ -113,6 +123,9 @@ class Intake:
                 id=record_id,
                 field=error.field,
                 reason=str(located),
+                value=error.value,
+                rule=error.rule,
+                column=column,
             )
         )
 
@@ -226,8 +239,10 @@ def encode_conversations(
         "channel": enum_codes([c.channel for c in rows]),
         "difficulty": enum_codes([c.difficulty for c in rows]),
         "resolved": np.array([c.resolved for c in rows], dtype=bool),
-        "escalated": np.array([c.escalated for c in rows], dtype=bool),
-        "rating_invited": np.array([c.rating_invited for c in rows], dtype=bool),
+        "escalated": np.array([c.escalated is True for c in rows], dtype=bool),
+        "rating_invited": np.array(
+            [c.rating_invited is True for c in rows], dtype=bool
+        ),
         "sentiment_start": enum_codes([c.sentiment_start for c in rows]),
         "sentiment_end": enum_codes([c.sentiment_end for c in rows]),
     }
@@ -304,9 +319,11 @@ def from_records(
     agents: Iterable[Agent | Mapping[str, Any]],
     knowledge_tests: Iterable[KnowledgeTest | Mapping[str, Any]],
     errors: Errors,
+    defaults: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Table parts from records; see ``ConversationTable.from_records``."""
     check_errors(errors)
+    constants = check_defaults("from_records", defaults)
     for field, given in (
         ("conversations", conversations),
         ("ratings", ratings),
@@ -320,18 +337,19 @@ def from_records(
             )
     intake = Intake(errors)
     roster = intake.roster(agents)
-    parsed = intake.parse("conversation", Conversation, conversations)
+    parsed, absent = _present(
+        intake, intake.parse("conversation", Conversation, conversations), constants
+    )
     tests = intake.knowledge_tests(knowledge_tests, roster)
     rows = [record for _, record in parsed]
     columns, vocabularies, test_codes = encode_conversations(rows, roster, tests)
     roles = agent_roles(vocabularies["agent_id"], roster)
 
     accepted = np.ones(len(rows), dtype=bool)
-    for row, column, rule in row_problems(
-        columns, vocabularies, roles, roster, scales=()
+    for row, column, value, rule in row_problems(
+        columns, vocabularies, roles, roster, scales=(), absent=absent
     ):
         accepted[row] = False
-        value = display(columns, vocabularies, column, row)
         field = _FIELD_OF_COLUMN.get(column, column)
         error = ValidationError("Conversation", field, value, rule)
         intake.reject("conversation", parsed[row][0], rows[row].id, error)
@@ -357,4 +375,47 @@ def from_records(
         "agent_role": roles,
         "tests": test_columns(tests, test_codes),
         "rejects": intake.sorted_rejects(),
+        "absent": absent,
     }
+
+
+def _present(
+    intake: Intake, parsed: list[tuple[int, Conversation]], defaults: Mapping[str, Any]
+) -> tuple[list[tuple[int, Conversation]], frozenset[str]]:
+    """Conversations with defaults filled in, and the columns none of them gives.
+
+    A column that only some conversations give rejects the others: a metric
+    over it would otherwise count them as "no".
+    """
+    if defaults:
+        parsed = [
+            (
+                index,
+                attrs.evolve(
+                    record,
+                    **{k: x for k, x in defaults.items() if getattr(record, k) is None},
+                ),
+            )
+            for index, record in parsed
+        ]
+    given = {
+        name: [getattr(record, name) is not None for _, record in parsed]
+        for name in PRESENCE
+    }
+    absent = frozenset(n for n in PRESENCE if parsed and not any(given[n]))
+    partial = [name for name in PRESENCE if name not in absent]
+    kept = []
+    for position, (index, record) in enumerate(parsed):
+        lacking = next((n for n in partial if not given[n][position]), None)
+        if lacking is None:
+            kept.append((index, record))
+            continue
+        error = ValidationError(
+            "Conversation",
+            lacking,
+            None,
+            "is missing, but other conversations give it: give it for every "
+            f"conversation or for none (or pass defaults={{{lacking!r}: ...}})",
+        )
+        intake.reject("conversation", index, record.id, error)
+    return kept, absent

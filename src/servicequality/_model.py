@@ -140,6 +140,29 @@ def _optional_instant(
         _instant(instance, attribute, value)
 
 
+def _label_pairs(value: Any) -> tuple[tuple[str, int], ...]:
+    """``(label, score)`` pairs from a mapping or pairs, in the order given."""
+    if isinstance(value, typing.Mapping):
+        value = value.items()
+    if isinstance(value, str) or not isinstance(value, typing.Iterable):
+        raise WrongTypeError(
+            "RatingScale", "labels", value, "must map labels to scores"
+        )
+    pairs = []
+    for pair in value:
+        if (
+            isinstance(pair, str)
+            or not isinstance(pair, typing.Sequence)
+            or len(pair) != 2
+            or not isinstance(pair[0], str)
+        ):
+            raise WrongTypeError(
+                "RatingScale", "labels", pair, "must be (label, score) pairs"
+            )
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
+
+
 @attrs.frozen(kw_only=True)
 class RatingScale:
     """A customer rating scale: whole-number scores from ``low`` to ``high``.
@@ -153,6 +176,11 @@ class RatingScale:
         high: The highest possible score.
         satisfied_from: The lowest score that counts as satisfied.
         dissatisfied_to: The highest score that counts as dissatisfied.
+        labels: Words that stand for scores in exports, as ``(label, score)``
+            pairs (a mapping is accepted); matched without case by
+            :meth:`score_of` and by the loaders. Labels name scores, they do
+            not make a different scale: two scales that differ only in labels
+            are equal.
 
     Every bound lies within ±2**53, so that each score, and the mean of
     scores, is exact as a float (a score of 10**20 is refused).
@@ -163,7 +191,10 @@ class RatingScale:
     """
 
     THREE_LEVEL: ClassVar[RatingScale]
-    """Douyin's votes: 1 不满意 dissatisfied, 2 一般 neutral, 3 满意 satisfied."""
+    """Douyin's votes: 1 不满意 dissatisfied, 2 一般 neutral, 3 满意 satisfied.
+
+    Labelled 不满意/一般/满意 and dissatisfied/neutral/satisfied.
+    """
     FIVE_STAR: ClassVar[RatingScale]
     """1 to 5 stars; 4 and 5 are satisfied, 1 and 2 dissatisfied, 3 neutral."""
 
@@ -172,6 +203,9 @@ class RatingScale:
     high: int = attrs.field(validator=[v.integer, _float_exact])
     satisfied_from: int = attrs.field(validator=[v.integer, _float_exact])
     dissatisfied_to: int = attrs.field(validator=[v.integer, _float_exact])
+    labels: tuple[tuple[str, int], ...] = attrs.field(
+        default=(), converter=_label_pairs, eq=False
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.high <= self.low:
@@ -185,6 +219,30 @@ class RatingScale:
                 f"(low={self.low}, dissatisfied_to={self.dissatisfied_to}, "
                 f"high={self.high})",
             )
+        seen: set[str] = set()
+        for label, score in self.labels:
+            if not label.strip():
+                v.fail(self, "labels", label, "must not be blank")
+            if isinstance(score, bool) or not isinstance(score, int):
+                v.fail(self, "labels", (label, score), "must map to a whole number")
+            if not self.low <= score <= self.high:
+                v.fail(self, "labels", (label, score), "must name a score on the scale")
+            if label.strip().casefold() in seen:
+                v.fail(self, "labels", label, "names two scores (labels ignore case)")
+            seen.add(label.strip().casefold())
+
+    def score_of(self, label: str) -> int:
+        """The score a label stands for, matched without case or outer spaces.
+
+        Raises:
+            UnknownKeyError: for a word that is not a label, listing the labels.
+        """
+        wanted = label.strip().casefold() if isinstance(label, str) else label
+        for known, score in self.labels:
+            if known.strip().casefold() == wanted:
+                return score
+        names = ", ".join(repr(x) for x, _ in self.labels) or "none"
+        raise UnknownKeyError("RatingScale", "labels", label, f"labels: {names}")
 
     def contains(self, score: int) -> bool:
         """Whether ``score`` is a whole number on this scale."""
@@ -218,12 +276,26 @@ class RatingScale:
         return _from_mapping(cls, data)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form, accepted by :meth:`from_dict`."""
-        return attrs.asdict(self)
+        """Plain-data form, accepted by :meth:`from_dict` (labels as a mapping)."""
+        data = attrs.asdict(self)
+        data["labels"] = dict(self.labels)
+        return data
 
 
 RatingScale.THREE_LEVEL = RatingScale(
-    name="three_level", low=1, high=3, satisfied_from=3, dissatisfied_to=1
+    name="three_level",
+    low=1,
+    high=3,
+    satisfied_from=3,
+    dissatisfied_to=1,
+    labels={
+        "满意": 3,
+        "一般": 2,
+        "不满意": 1,
+        "satisfied": 3,
+        "neutral": 2,
+        "dissatisfied": 1,
+    },
 )
 RatingScale.FIVE_STAR = RatingScale(
     name="five_star", low=1, high=5, satisfied_from=4, dissatisfied_to=2
@@ -282,6 +354,11 @@ class Agent(_Record):
     team: str | None = attrs.field(default=None, validator=v.optional_identifier)
 
 
+def _optional_flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        v.boolean(instance, attribute, value)
+
+
 @attrs.frozen(kw_only=True)
 class Conversation(_Record):
     """One customer-service conversation.
@@ -289,18 +366,20 @@ class Conversation(_Record):
     Attributes:
         id: Unique conversation id.
         agent_id: Who took the conversation first (a bot, if a bot answered).
-        customer_id: The customer.
+        customer_id: The customer; ``None`` when the export has no customer
+            ids (then metrics that follow a customer's history are refused).
         opened_at: When the customer opened it (timezone-aware).
         closed_at: When it was closed; ``None`` while open.
         first_response_at: The first reply by whoever the conversation counts
             for: the human it was handed to, if a bot handed it over, else
             ``agent_id``. ``None`` if nobody replied. Must lie within
             ``[opened_at, closed_at]``.
-        channel: :class:`Channel` it came through.
+        channel: :class:`Channel` it came through, if recorded.
         topic: Product category or subject, free-form id (``"sizing"``).
-        difficulty: :class:`Difficulty` of the problem.
+        difficulty: :class:`Difficulty` of the problem, if recorded.
         resolved: Whether the problem was solved in this conversation.
-        escalated: Whether it was escalated to a supervisor (投诉升级).
+        escalated: Whether it was escalated to a supervisor (投诉升级), if
+            recorded.
         case_id: Groups the conversations about one customer problem.
         transferred_to: The human agent a bot handed this conversation to
             (转接人工); never the same as ``agent_id``.
@@ -309,7 +388,8 @@ class Conversation(_Record):
             is refused); a ``transferred_to`` without it is a hand-over at an
             unknown time, left out of hand-over timings. Must lie within
             ``[opened_at, first_response_at]`` and not after ``closed_at``.
-        rating_invited: Whether the customer was invited to rate (邀请评价).
+        rating_invited: Whether the customer was invited to rate (邀请评价),
+            if recorded.
         sentiment_start: Customer mood at the start, if assessed.
         sentiment_end: Customer mood at the end, if assessed.
 
@@ -322,17 +402,21 @@ class Conversation(_Record):
 
     id: str = attrs.field(validator=v.identifier)
     agent_id: str = attrs.field(validator=v.identifier)
-    customer_id: str = attrs.field(validator=v.identifier)
+    customer_id: str | None = attrs.field(default=None, validator=v.optional_identifier)
     opened_at: datetime = attrs.field(validator=_instant)
     closed_at: datetime | None = attrs.field(default=None, validator=_optional_instant)
     first_response_at: datetime | None = attrs.field(
         default=None, validator=_optional_instant
     )
-    channel: Channel = attrs.field(validator=v.member_of(Channel))
+    channel: Channel | None = attrs.field(
+        default=None, validator=v.member_of(Channel, optional=True)
+    )
     topic: str | None = attrs.field(default=None, validator=v.optional_identifier)
-    difficulty: Difficulty = attrs.field(validator=v.member_of(Difficulty))
+    difficulty: Difficulty | None = attrs.field(
+        default=None, validator=v.member_of(Difficulty, optional=True)
+    )
     resolved: bool = attrs.field(validator=v.boolean)
-    escalated: bool = attrs.field(validator=v.boolean)
+    escalated: bool | None = attrs.field(default=None, validator=_optional_flag)
     case_id: str | None = attrs.field(default=None, validator=v.optional_identifier)
     transferred_to: str | None = attrs.field(
         default=None, validator=v.optional_identifier
@@ -340,7 +424,7 @@ class Conversation(_Record):
     handed_over_at: datetime | None = attrs.field(
         default=None, validator=_optional_instant
     )
-    rating_invited: bool = attrs.field(validator=v.boolean)
+    rating_invited: bool | None = attrs.field(default=None, validator=_optional_flag)
     sentiment_start: Sentiment | None = attrs.field(
         default=None, validator=v.member_of(Sentiment, optional=True)
     )

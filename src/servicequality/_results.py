@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -9,12 +11,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from servicequality import _display, _frames
+from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeError
 from servicequality._periods import Period
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["Results", "frame"]
+__all__ = ["Results", "frame", "to_frame"]
 
 T = TypeVar("T")
 
@@ -118,3 +121,64 @@ class Results(tuple[T, ...]):
 
     def __reduce__(self) -> tuple[type[Results[T]], tuple[tuple[T, ...]]]:
         return (type(self), (tuple(self),))
+
+
+_LIBRARIES = ("pandas", "polars", "pyarrow")
+
+
+def to_frame(
+    result: Any,
+    library: str = "pandas",
+    *,
+    period_labels: bool | None = None,
+) -> Any:
+    """Any result with ``to_pandas`` as a pandas, polars or Arrow table.
+
+    Works for a :class:`ConversationTable`, :class:`Measurements`,
+    assessments, payout statements, reviews and :class:`Results`: the
+    columns are those of their ``to_pandas``.
+    polars and Arrow cannot hold :class:`Period` objects, so there a period
+    column holds its short label (``2025-11``) unless ``period_labels=False``
+    is asked for, which is refused.
+
+    Args:
+        result: The result.
+        library: ``"pandas"``, ``"polars"`` or ``"pyarrow"`` (the library
+            must be installed; polars also needs pyarrow).
+        period_labels: Periods as labels; default ``False`` for pandas,
+            ``True`` otherwise.
+
+    Raises:
+        UnknownKeyError: for another library.
+        WrongTypeError: for a result without ``to_pandas``.
+        ValidationError: for ``period_labels=False`` outside pandas.
+    """
+    if library not in _LIBRARIES:
+        raise UnknownKeyError(
+            "to_frame", "library", library, f"must be one of {', '.join(_LIBRARIES)}"
+        )
+    if not callable(getattr(result, "to_pandas", None)):
+        raise WrongTypeError(
+            "to_frame", "result", result, "must be a result with to_pandas()"
+        )
+    if period_labels is None:
+        period_labels = library != "pandas"
+    elif not period_labels and library != "pandas":
+        raise ValidationError(
+            "to_frame",
+            "period_labels",
+            period_labels,
+            f"{library} cannot hold Period objects: leave period_labels=True",
+        )
+    takes_labels = "period_labels" in inspect.signature(result.to_pandas).parameters
+    pandas_frame = (
+        result.to_pandas(period_labels=period_labels)
+        if takes_labels
+        else result.to_pandas()
+    )
+    if library == "pandas":
+        return pandas_frame
+    if library == "polars":
+        return importlib.import_module("polars").from_pandas(pandas_frame)
+    pa = importlib.import_module("pyarrow")
+    return pa.Table.from_pandas(pandas_frame, preserve_index=False)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import types
+from collections.abc import Mapping
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import numpy as np
 
+from servicequality import _validators as v
 from servicequality._columns import MISSING, STRING, code_dtype, to_instants
-from servicequality._errors import ValidationError
+from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeError
 from servicequality._model import (
     Agent,
     Channel,
@@ -21,50 +25,249 @@ from servicequality._model import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Sequence
 
     from numpy.typing import ArrayLike, NDArray
 
 OWNER = "ConversationTable"
 
 
-@attrs.frozen
-class Spec:
-    """How a per-conversation column is stored and checked."""
-
-    kind: Literal["code", "enum", "bool", "time", "int"]
-    optional: bool = False
-    vocabulary: str | None = None
-    enum: type[_Coded] | None = None
+Kind = Literal["code", "enum", "bool", "time", "int"]
 
 
-COLUMNS: dict[str, Spec] = {
-    "conversation_id": Spec("code", vocabulary="conversation_id"),
-    "agent_id": Spec("code", vocabulary="agent_id"),
-    "customer_id": Spec("code", vocabulary="customer_id"),
-    "opened_at": Spec("time"),
-    "closed_at": Spec("time", optional=True),
-    "first_response_at": Spec("time", optional=True),
-    "channel": Spec("enum", enum=Channel),
-    "topic": Spec("code", optional=True, vocabulary="topic"),
-    "difficulty": Spec("enum", enum=Difficulty),
-    "resolved": Spec("bool"),
-    "escalated": Spec("bool"),
-    "case_id": Spec("code", optional=True, vocabulary="case_id"),
-    "transferred_to": Spec("code", optional=True, vocabulary="agent_id"),
-    "handed_over_at": Spec("time", optional=True),
-    "rating_invited": Spec("bool"),
-    "sentiment_start": Spec("enum", optional=True, enum=Sentiment),
-    "sentiment_end": Spec("enum", optional=True, enum=Sentiment),
-    "rating_scale": Spec("code", optional=True, vocabulary="rating_scale"),
-    "rating_score": Spec("int", optional=True),
-    "rated_at": Spec("time", optional=True),
-    "rating_comment": Spec("code", optional=True, vocabulary="rating_comment"),
-    "reviewer_id": Spec("code", optional=True, vocabulary="reviewer_id"),
-    "review_accurate": Spec("bool", optional=True),
-    "review_script_compliant": Spec("bool", optional=True),
-    "review_empathy": Spec("int", optional=True),
+_KINDS = ("code", "enum", "bool", "time", "int")
+
+
+def _kind(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or value not in _KINDS:
+        v.fail(instance, attribute.name, value, f"must be one of {_KINDS}")
+
+
+def _enum_class(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not (
+        isinstance(value, type) and issubclass(value, _Coded)
+    ):
+        v.wrong_type(type(instance).__name__, attribute.name, value, "an enumeration")
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    rule = "must be a tuple of metric or dimension names"
+    if isinstance(value, str) or not isinstance(value, tuple | list):
+        raise WrongTypeError("Column", "read_by", value, rule)
+    for name in value:
+        if not isinstance(name, str) or not name:
+            raise WrongTypeError("Column", "read_by", name, rule)
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class Column:
+    """One declared per-conversation column of a :class:`ConversationTable`.
+
+    :data:`SCHEMA` holds one per column, by name; every loader reads its
+    input through it.
+
+    Attributes:
+        kind: How the column is stored: ``"code"`` (a string id, stored as a
+            code into a vocabulary), ``"enum"`` (an enumeration member),
+            ``"bool"``, ``"time"`` (an instant, ``datetime64[us]`` UTC) or
+            ``"int"``.
+        optional: Whether the input may lack the column altogether. The
+            table remembers which optional columns were absent
+            (:attr:`ConversationTable.absent_columns`).
+        vocabulary: For ids, the vocabulary the codes index.
+        enum: For enumerations, the enumeration.
+        nullable: Whether a row may leave the cell empty (no id, no instant).
+            Defaults to ``optional``; a column that may be absent but, when
+            given, is given for every row (``channel``) is optional and not
+            nullable.
+        meaning: What the column says, in one sentence.
+        read_by: The built-in metrics (and ``by=`` dimensions) that read it;
+            :func:`~servicequality.measure` refuses them on a table that
+            lacks the column.
+    """
+
+    kind: Kind = attrs.field(validator=_kind)
+    optional: bool = attrs.field(default=False, validator=v.boolean)
+    vocabulary: str | None = attrs.field(default=None, validator=v.optional_identifier)
+    enum: type[_Coded] | None = attrs.field(default=None, validator=_enum_class)
+    nullable: bool = attrs.field(
+        default=attrs.Factory(lambda self: self.optional, takes_self=True),
+        validator=v.boolean,
+    )
+    meaning: str = attrs.field(default="", validator=v.optional_text)
+    read_by: tuple[str, ...] = attrs.field(default=(), converter=_names)
+
+    @property
+    def required(self) -> bool:
+        """Whether every input must have the column."""
+        return not self.optional
+
+
+def Spec(kind: Kind, **declared: Any) -> Column:  # noqa: N802  # reads as a type
+    """A :class:`Column` of ``kind``: ``Spec("time", optional=True)``."""
+    return Column(kind=kind, **declared)
+
+
+_RATED = ("satisfaction_rate", "dissatisfaction_rate", "mean_rating", "rating_rate")
+_RESPONSE = ("first_response_time", "responded_within")
+
+COLUMNS: dict[str, Column] = {
+    "conversation_id": Spec(
+        "code", vocabulary="conversation_id", meaning="Unique conversation id."
+    ),
+    "agent_id": Spec(
+        "code",
+        vocabulary="agent_id",
+        meaning="Who took the conversation first (a bot, if a bot answered).",
+        read_by=("agent", "team", "role"),
+    ),
+    "customer_id": Spec(
+        "code",
+        optional=True,
+        nullable=False,
+        vocabulary="customer_id",
+        meaning="The customer; chains a customer's conversations into cases.",
+        read_by=("first_contact_resolution", "repeat_inquiry_rate"),
+    ),
+    "opened_at": Spec("time", meaning="When the customer opened it."),
+    "closed_at": Spec(
+        "time",
+        optional=True,
+        meaning="When it was closed; empty while open.",
+        read_by=("resolution_time",),
+    ),
+    "first_response_at": Spec(
+        "time",
+        optional=True,
+        meaning="First reply by whoever the conversation counts for.",
+        read_by=_RESPONSE,
+    ),
+    "channel": Spec(
+        "enum",
+        optional=True,
+        nullable=False,
+        enum=Channel,
+        meaning="Where the customer reached the shop.",
+        read_by=("channel",),
+    ),
+    "topic": Spec(
+        "code",
+        optional=True,
+        vocabulary="topic",
+        meaning="Product category or subject (free-form id).",
+        read_by=("topic",),
+    ),
+    "difficulty": Spec(
+        "enum",
+        optional=True,
+        nullable=False,
+        enum=Difficulty,
+        meaning="How hard the problem was (难度系数).",
+        read_by=("difficulty", "crisis_success", "difficulty_mix", "weighted_workload"),
+    ),
+    "resolved": Spec(
+        "bool",
+        meaning="Whether the problem was solved in this conversation.",
+        read_by=("resolution_rate", "first_contact_resolution", "crisis_success"),
+    ),
+    "escalated": Spec(
+        "bool",
+        optional=True,
+        nullable=False,
+        meaning="Whether it was escalated to a supervisor (投诉升级).",
+        read_by=("escalation_rate",),
+    ),
+    "case_id": Spec(
+        "code",
+        optional=True,
+        vocabulary="case_id",
+        meaning="Groups the conversations about one customer problem.",
+    ),
+    "transferred_to": Spec(
+        "code",
+        optional=True,
+        vocabulary="agent_id",
+        meaning="The human a bot handed the conversation to (转接人工).",
+        read_by=("bot_containment", "transfer_rate"),
+    ),
+    "handed_over_at": Spec(
+        "time",
+        optional=True,
+        meaning="When a bot handed the conversation to transferred_to (转人工).",
+        read_by=(
+            "handover_response_time",
+            "handover_responded_within",
+            "bot_wait_time",
+        ),
+    ),
+    "rating_invited": Spec(
+        "bool",
+        optional=True,
+        nullable=False,
+        meaning="Whether the customer was invited to rate (邀请评价).",
+        read_by=("response_rate",),
+    ),
+    "sentiment_start": Spec(
+        "enum",
+        optional=True,
+        enum=Sentiment,
+        meaning="Customer mood at the start.",
+        read_by=("emotion_conversion",),
+    ),
+    "sentiment_end": Spec(
+        "enum",
+        optional=True,
+        enum=Sentiment,
+        meaning="Customer mood at the end.",
+        read_by=("emotion_conversion",),
+    ),
+    "rating_scale": Spec(
+        "code",
+        optional=True,
+        vocabulary="rating_scale",
+        meaning="The scale of the rating (a loader parameter for frames).",
+    ),
+    "rating_score": Spec(
+        "int",
+        optional=True,
+        meaning="The customer's rating; empty when unrated. Labels allowed.",
+        read_by=_RATED,
+    ),
+    "rated_at": Spec("time", optional=True, meaning="When the rating was given."),
+    "rating_comment": Spec(
+        "code",
+        optional=True,
+        vocabulary="rating_comment",
+        meaning="The customer's words with the rating.",
+    ),
+    "reviewer_id": Spec(
+        "code",
+        optional=True,
+        vocabulary="reviewer_id",
+        meaning="Who reviewed the conversation (质检); empty when not reviewed.",
+    ),
+    "review_accurate": Spec(
+        "bool",
+        optional=True,
+        meaning="Review: replies were accurate.",
+        read_by=("reply_accuracy",),
+    ),
+    "review_script_compliant": Spec(
+        "bool",
+        optional=True,
+        meaning="Review: the service script was followed.",
+        read_by=("script_compliance",),
+    ),
+    "review_empathy": Spec(
+        "int",
+        optional=True,
+        meaning="Review: empathy from 1 to 5.",
+        read_by=("empathy_score",),
+    ),
 }
+SCHEMA: Mapping[str, Column] = types.MappingProxyType(COLUMNS)
+"""Every per-conversation column of a table, by name, in table order."""
 VOCABULARIES = (
     "conversation_id",
     "agent_id",
@@ -130,11 +333,11 @@ def require_together(
 ) -> None:
     """Columns that only mean something together: ``key`` with its parts."""
     for part in (*required, *optional):
-        if given[part] is not None and given[key] is None:
+        if given.get(part) is not None and given.get(key) is None:
             raise ValidationError(OWNER, key, None, f"is required when {part} is given")
-    if given[key] is not None:
+    if given.get(key) is not None:
         for part in required:
-            if given[part] is None:
+            if given.get(part) is None:
                 raise ValidationError(
                     OWNER, part, None, f"is required when {key} is given"
                 )
@@ -149,7 +352,7 @@ _DTYPE_KINDS = {
 }
 
 
-def _filled(spec: Spec, n: int) -> NDArray[Any]:
+def _filled(spec: Column, n: int) -> NDArray[Any]:
     if spec.kind == "time":
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     if spec.kind in ("code", "enum"):
@@ -203,7 +406,7 @@ def enum_from_strings(
     codes = []
     for value in values.tolist():
         try:
-            codes.append(enum(value).code)
+            codes.append(parse_enum(enum, value).code)
         except ValueError:
             known = ", ".join(repr(m.value) for m in enum)
             raise ValidationError(
@@ -217,7 +420,13 @@ def display(
     vocabularies: Mapping[str, NDArray[Any]],
     field: str,
     row: int,
+    zone: tzinfo | None = None,
 ) -> Any:
+    """The value of one cell as a user wrote it: ids, enum values, datetimes.
+
+    Instants are aware datetimes in ``zone`` (UTC if none); one beyond
+    Python's datetime range is shown as the ``datetime64`` it is.
+    """
     spec = COLUMNS[field]
     value = columns[field][row]
     if spec.kind == "code":
@@ -228,16 +437,29 @@ def display(
         code = int(value)
         return spec.enum.from_code(code).value if 0 <= code < len(spec.enum) else code
     if spec.kind == "time":
-        return str(value)
+        return shown_instant(value, zone)
     return value.item()
 
 
-Check = tuple["NDArray[np.bool_]", str, str]
-"""Rows that break a rule, the field, and the rule in words."""
+def shown_instant(value: np.datetime64, zone: tzinfo | None) -> Any:
+    """An aware datetime in ``zone`` (UTC if none), or the raw value if it cannot be."""
+    moment = value.astype("datetime64[us]").item()
+    if not isinstance(moment, datetime):
+        return None if np.isnat(value) else str(value)
+    try:
+        return moment.replace(tzinfo=UTC).astimezone(zone or UTC)
+    except OverflowError:
+        return moment.replace(tzinfo=UTC)
+
+
+Check = tuple["NDArray[np.bool_]", str, str, "str | None"]
+"""Rows that break a rule, the field, the rule in words, the other field it names."""
 
 
 def _code_checks(
-    columns: Mapping[str, NDArray[Any]], vocabularies: Mapping[str, NDArray[Any]]
+    columns: Mapping[str, NDArray[Any]],
+    vocabularies: Mapping[str, NDArray[Any]],
+    absent: frozenset[str],
 ) -> tuple[list[Check], dict[str, NDArray[np.bool_]]]:
     """Codes inside their list, and which rows hold a (non-missing) valid code."""
     checks: list[Check] = []
@@ -251,7 +473,8 @@ def _code_checks(
             else len(vocabularies[spec.vocabulary or name])
         )
         codes = columns[name]
-        low = -1 if spec.optional else 0
+        empty = spec.nullable or name in absent
+        low = -1 if empty else 0
         ok = (codes >= low) & (codes < size)
         valid[name] = ok & (codes >= 0)
         what = (
@@ -259,8 +482,8 @@ def _code_checks(
             if spec.enum is not None
             else f"code into the {spec.vocabulary} list"
         )
-        none = ", or -1 for none" if spec.optional else ""
-        checks.append((~ok, name, f"must be a {what} (0..{size - 1}{none})"))
+        none = ", or -1 for none" if empty else ""
+        checks.append((~ok, name, f"must be a {what} (0..{size - 1}{none})", None))
     return checks, valid
 
 
@@ -270,18 +493,19 @@ def _time_checks(columns: Mapping[str, NDArray[Any]]) -> list[Check]:
     closed, first = columns["closed_at"], columns["first_response_at"]
     handed = columns["handed_over_at"]
     return [
-        (np.isnat(opened), "opened_at", "must be set"),
-        (closed < opened, "closed_at", "must not be before opened_at"),
-        (first < opened, "first_response_at", "must not be before opened_at"),
-        (first > closed, "first_response_at", "must not be after closed_at"),
+        (np.isnat(opened), "opened_at", "must be set", None),
+        (closed < opened, "closed_at", "must not be before", "opened_at"),
+        (first < opened, "first_response_at", "must not be before", "opened_at"),
+        (first > closed, "first_response_at", "must not be after", "closed_at"),
         (
             ~np.isnat(handed) & (columns["transferred_to"] < 0),
             "handed_over_at",
             "needs transferred_to (a hand-over goes to someone)",
+            None,
         ),
-        (handed < opened, "handed_over_at", "must not be before opened_at"),
-        (handed > first, "handed_over_at", "must not be after first_response_at"),
-        (handed > closed, "handed_over_at", "must not be after closed_at"),
+        (handed < opened, "handed_over_at", "must not be before", "opened_at"),
+        (handed > first, "handed_over_at", "must not be after", "first_response_at"),
+        (handed > closed, "handed_over_at", "must not be after", "closed_at"),
     ]
 
 
@@ -300,11 +524,13 @@ def _agent_checks(
             (agent == transferred) & handed,
             "transferred_to",
             "must differ from agent_id",
+            None,
         ),
         (
             _repeats(columns["conversation_id"], len(agent)),
             "conversation_id",
             "repeats the id of an earlier conversation",
+            None,
         ),
     ]
     if roster:
@@ -314,10 +540,10 @@ def _agent_checks(
         for name in ("agent_id", "transferred_to"):
             codes = np.where(valid[name], columns[name], 0)
             checks.append(
-                (valid[name] & ~listed[codes], name, "is not in the agent roster")
+                (valid[name] & ~listed[codes], name, "is not in the agent roster", None)
             )
         bot = handed & (agent_role[np.where(handed, transferred, 0)] == Role.BOT.code)
-        checks.append((bot, "transferred_to", "must be a human agent, not a bot"))
+        checks.append((bot, "transferred_to", "must be a human agent, not a bot", None))
     return checks
 
 
@@ -335,16 +561,21 @@ def _score_checks(
         highest = np.array([s.high for s in scales])[scale]
         score = columns["rating_score"]
         outside = rated & ((score < lowest) | (score > highest))
-        checks.append((outside, "rating_score", "must be on its rating scale"))
+        checks.append((outside, "rating_score", "must be on its rating scale", None))
     empathy = columns["review_empathy"]
     checks.append(
         (
             valid["reviewer_id"] & ((empathy < 1) | (empathy > 5)),
             "review_empathy",
             "must be between 1 and 5",
+            None,
         )
     )
     return checks
+
+
+Problem = tuple[int, str, Any, str]
+"""A bad row: its position, the field, the value shown and the rule in words."""
 
 
 def row_problems(
@@ -354,18 +585,148 @@ def row_problems(
     roster: Mapping[str, Agent],
     *,
     scales: Sequence[RatingScale],
-) -> list[tuple[int, str, str]]:
-    """The first broken rule of each bad row, as ``(row, field, rule)``, by row."""
+    absent: frozenset[str] = frozenset(),
+    zone: tzinfo | None = None,
+) -> list[Problem]:
+    """The first broken rule of each bad row, by row.
+
+    A rule between two fields quotes the other field's value too; instants
+    are shown in ``zone`` (UTC if none).
+    """
     n = len(columns["opened_at"])
-    checks, valid = _code_checks(columns, vocabularies)
+    checks, valid = _code_checks(columns, vocabularies, absent)
     checks += _time_checks(columns)
     checks += _agent_checks(columns, vocabularies, agent_role, roster, valid)
     checks += _score_checks(columns, scales, valid)
     first_rule = np.full(n, -1, dtype=np.int16)
-    for position, (bad, _, _) in enumerate(checks):
+    for position, (bad, _, _, _) in enumerate(checks):
         first_rule[(first_rule < 0) & bad] = position
-    rows = np.flatnonzero(first_rule >= 0)
-    return [
-        (int(row), checks[first_rule[row]][1], checks[first_rule[row]][2])
-        for row in rows
+    problems = []
+    for row in np.flatnonzero(first_rule >= 0).tolist():
+        _, field, rule, other = checks[first_rule[row]]
+        value = display(columns, vocabularies, field, row, zone)
+        if other is not None:
+            rule = _ordering(columns, vocabularies, row, (field, rule, other), zone)
+        problems.append((row, field, value, rule))
+    return problems
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _ordering(
+    columns: Mapping[str, NDArray[Any]],
+    vocabularies: Mapping[str, NDArray[Any]],
+    row: int,
+    check: tuple[str, str, str],
+    zone: tzinfo | None,
+) -> str:
+    """An ordering rule with both sides, and a hint for minute-truncated ends."""
+    field, rule, other = check
+    shown = display(columns, vocabularies, other, row, zone)
+    text = f"{rule} {other} ({_iso(shown)})"
+    later, earlier = (field, other) if rule.endswith("before") else (other, field)
+    if later == "closed_at":
+        end = columns["closed_at"][row].astype("datetime64[us]")
+        gap = columns[earlier][row].astype("datetime64[us]") - end
+        whole_minute = end == end.astype("datetime64[m]")
+        if whole_minute and np.timedelta64(0) < gap < np.timedelta64(1, "m"):
+            text += (
+                "; closed_at is on a whole minute and less than a minute early: "
+                "were end times cut to the minute in the export?"
+            )
+    return text
+
+
+def refuse_absent(
+    owner: str, absent: Iterable[str], metrics: Iterable[Any], by: Iterable[Any]
+) -> None:
+    """Refuse a metric or ``by=`` dimension that reads a column the table lacks.
+
+    Raises:
+        UnknownKeyError: naming the metric (or dimension) and the column.
+    """
+    lacking = [name for name in COLUMNS if name in set(absent)]
+    readers = [(m.name, "metrics") for m in metrics]
+    readers += [(d, "by") for d in by if isinstance(d, str)]
+    for reader, field in readers:
+        for name in lacking:
+            if reader in COLUMNS[name].read_by:
+                raise UnknownKeyError(
+                    owner,
+                    field,
+                    reader,
+                    f"reads the column {name!r}, which the table does not have; "
+                    f"load that column, or pass defaults={{{name!r}: ...}} to the "
+                    "loader if one value really holds for every row",
+                )
+
+
+PRESENCE = tuple(
+    name for name, column in COLUMNS.items() if column.optional and not column.nullable
+)
+"""Optional columns that, once given, must be given for every row."""
+
+
+def parse_enum(enum: type[_Coded], value: object) -> _Coded:
+    """The member named by ``value`` (a member or its value, any case).
+
+    Raises:
+        ValueError: for anything else.
+    """
+    if isinstance(value, enum):
+        return value
+    if isinstance(value, str):
+        return enum(value.strip().lower())
+    raise ValueError(value)
+
+
+def check_defaults(owner: str, defaults: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``defaults`` with each value read as its column's kind.
+
+    Raises:
+        ValidationError: for a column that is not optional or cannot take a
+            constant (instants, ratings, reviews, hand-overs), or a value of
+            the wrong kind.
+    """
+    if defaults is None:
+        return {}
+    if not isinstance(defaults, Mapping):
+        raise WrongTypeError(owner, "defaults", defaults, "must be a mapping")
+    allowed = [
+        name
+        for name, column in COLUMNS.items()
+        if column.optional
+        and column.kind in ("code", "enum", "bool")
+        and column.vocabulary in (None, name)
+        and name not in ("rating_scale", "rating_comment", "reviewer_id")
+        and not name.startswith("review_")
     ]
+    parsed: dict[str, Any] = {}
+    for name, value in defaults.items():
+        if name not in allowed:
+            rule = f"can take no default; columns with defaults: {', '.join(allowed)}"
+            raise ValidationError(owner, "defaults", name, rule)
+        column = COLUMNS[name]
+        if column.enum is not None:
+            try:
+                parsed[name] = parse_enum(column.enum, value)
+            except ValueError:
+                known = ", ".join(repr(m.value) for m in column.enum)
+                raise ValidationError(
+                    owner, f"defaults[{name!r}]", value, f"must be one of {known}"
+                ) from None
+        elif column.kind == "bool":
+            if not isinstance(value, bool | np.bool_):
+                raise WrongTypeError(
+                    owner, f"defaults[{name!r}]", value, "must be True or False"
+                )
+            parsed[name] = bool(value)
+        else:
+            if not isinstance(value, str) or not value.strip():
+                raise WrongTypeError(
+                    owner, f"defaults[{name!r}]", value, "must be a non-blank id"
+                )
+            parsed[name] = value
+    return parsed

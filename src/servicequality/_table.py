@@ -40,6 +40,7 @@ from servicequality._schema import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+    from datetime import tzinfo
 
     from numpy.typing import ArrayLike, NDArray
 
@@ -102,6 +103,7 @@ class ConversationTable(ReadOnly):
     """
 
     __slots__ = (
+        "_absent",
         "_agent_role",
         "_cache",
         "_columns",
@@ -112,6 +114,7 @@ class ConversationTable(ReadOnly):
         "_tests",
         "_vocabularies",
     )
+    _absent: frozenset[str]
     _agent_role: NDArray[np.int8]
     _cache: dict[object, Any]
     _columns: Mapping[str, NDArray[Any]]
@@ -133,10 +136,12 @@ class ConversationTable(ReadOnly):
         tests: Mapping[str, NDArray[Any]],
         rejects: tuple[Reject, ...] = (),
         messages: MessageTable | None = None,
+        absent: frozenset[str] = frozenset(),
     ) -> None:
         """Assemble a table from validated parts; use the ``from_*`` constructors."""
         fill_slots(
             self,
+            _absent=frozenset(absent),
             _columns=types.MappingProxyType(
                 {name: read_only(columns[name]) for name in COLUMNS}
             ),
@@ -164,6 +169,7 @@ class ConversationTable(ReadOnly):
             self._scales == other._scales
             and self._roster == other._roster
             and self._rejects == other._rejects
+            and self._absent == other._absent
             and _same_arrays(self._columns, other._columns)
             and _same_arrays(self._vocabularies, other._vocabularies)
             and _same_arrays(self._tests, other._tests)
@@ -183,6 +189,7 @@ class ConversationTable(ReadOnly):
             "tests": dict(self._tests),
             "rejects": self._rejects,
             "messages": self._messages,
+            "absent": self._absent,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -293,6 +300,16 @@ class ConversationTable(ReadOnly):
         return table
 
     @property
+    def absent_columns(self) -> frozenset[str]:
+        """Optional columns the input did not have (see :data:`SCHEMA`).
+
+        An absent column is stored as "none" (code -1, NaT, ``False``) and
+        :func:`~servicequality.measure` refuses every metric that reads it;
+        a column that was given with every cell empty is not absent.
+        """
+        return self._absent
+
+    @property
     def rejects(self) -> tuple[Reject, ...]:
         """Records left out of the table, by kind then input position."""
         return self._rejects
@@ -307,6 +324,7 @@ class ConversationTable(ReadOnly):
         agents: Iterable[Agent | Mapping[str, Any]] = (),
         knowledge_tests: Iterable[KnowledgeTest | Mapping[str, Any]] = (),
         errors: Errors = "raise",
+        defaults: Mapping[str, Any] | None = None,
     ) -> ConversationTable:
         """Build a table from value objects or plain mappings (``to_dict`` form).
 
@@ -328,6 +346,13 @@ class ConversationTable(ReadOnly):
                 ``"collect"`` keeps going and lists every bad record in
                 :attr:`rejects`, so ``len(table) + rejected conversations``
                 equals the number of conversations given.
+            defaults: ``{column: value}`` for optional columns the records
+                leave empty (``{"channel": "dm"}``): the value is then data.
+
+        An optional field (``channel``, ``difficulty``, ``escalated``,
+        ``rating_invited``, ``customer_id``) that no conversation gives is an
+        absent column (:attr:`absent_columns`); one that only some give
+        rejects the others.
 
         Raises:
             ValidationError: with ``errors="raise"``, for the first bad
@@ -341,6 +366,7 @@ class ConversationTable(ReadOnly):
                 agents=agents,
                 knowledge_tests=knowledge_tests,
                 errors=errors,
+                defaults=defaults,
             )
         )
 
@@ -352,14 +378,14 @@ class ConversationTable(ReadOnly):
         conversation_ids: Sequence[str] | NDArray[Any],
         agent_id: ArrayLike,
         agent_ids: Sequence[str] | NDArray[Any],
-        customer_id: ArrayLike,
-        customer_ids: Sequence[str] | NDArray[Any],
         opened_at: ArrayLike,
-        channel: ArrayLike,
-        difficulty: ArrayLike,
         resolved: ArrayLike,
-        escalated: ArrayLike,
-        rating_invited: ArrayLike,
+        customer_id: ArrayLike | None = None,
+        customer_ids: Sequence[str] | NDArray[Any] = (),
+        channel: ArrayLike | None = None,
+        difficulty: ArrayLike | None = None,
+        escalated: ArrayLike | None = None,
+        rating_invited: ArrayLike | None = None,
         closed_at: ArrayLike | None = None,
         first_response_at: ArrayLike | None = None,
         topic: ArrayLike | None = None,
@@ -384,6 +410,7 @@ class ConversationTable(ReadOnly):
         agents: Sequence[Agent] = (),
         knowledge_tests: Sequence[KnowledgeTest] = (),
         errors: Errors = "raise",
+        defaults: Mapping[str, Any] | None = None,
     ) -> ConversationTable:
         """Build a table from numpy columns, checked without a Python row loop.
 
@@ -401,6 +428,10 @@ class ConversationTable(ReadOnly):
 
         Rows are rejected for the same rules as :meth:`from_records`, plus a
         code outside its list and a rating score off its scale.
+
+        An optional column left out (``None``) is absent
+        (:attr:`absent_columns`); ``defaults={"channel": "dm"}`` gives the
+        value of an absent column and of its empty cells (code -1).
 
         Raises:
             ValidationError: for a missing or mis-shaped column, a wrong dtype,
@@ -451,52 +482,90 @@ class ConversationTable(ReadOnly):
                 agents=agents,
                 knowledge_tests=knowledge_tests,
                 errors=errors,
+                defaults=defaults,
             )
         )
 
     @classmethod
-    def from_pandas(  # every option is a keyword
+    def from_frame(
         cls,
         frame: Any,
         *,
-        columns: Mapping[str, str] | None = None,
+        columns: Mapping[str, str | tuple[str, ...]] | None = None,
         rating_scale: RatingScale | None = None,
+        labels: Mapping[str, Mapping[Any, Any]] | None = None,
+        true_values: Iterable[str] = (),
+        false_values: Iterable[str] = (),
+        tz: str | tzinfo | None = None,
+        formats: Mapping[str, str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
         agents: Sequence[Agent] = (),
         knowledge_tests: Sequence[KnowledgeTest] = (),
         errors: Errors = "raise",
     ) -> ConversationTable:
-        """Build a table from a pandas DataFrame, one conversation per row.
+        """Build a table from any dataframe, one conversation per row.
 
-        Needs the ``pandas`` extra.
+        Takes pandas, polars, pyarrow tables, DuckDB results and whatever
+        else Narwhals knows (the ``pandas`` extra; other libraries also need
+        ``pyarrow``). Columns are read as :data:`SCHEMA` declares; nothing is
+        guessed, everything is declared.
 
         Args:
             frame: The conversations.
-            columns: ``{library field: frame column}`` for columns named
-                differently (``{"agent_id": "staff"}``); other fields are
-                looked up under their own name, optional ones may be absent.
+            columns: ``{field: frame column}`` for columns named differently
+                (``{"agent_id": "客服"}``); a tuple of columns is joined with
+                spaces (``{"opened_at": ("date", "time")}``). Besides the
+                schema's fields, ``first_response_after`` (seconds from
+                opening to the first reply) and ``handle_time`` (seconds from
+                the first reply, or from opening if none, to closing) stand
+                for ``first_response_at`` and ``closed_at``. Other fields are
+                looked up under their own name; optional ones may be absent.
             rating_scale: The scale of ``rating_score``; rows with a score
-                are rated, rows with a missing score are not.
+                are rated. Scores may be numbers or the scale's labels
+                (``"满意"``).
+            labels: ``{field: {word: value}}`` for enumerations and scores
+                written in the export's words
+                (``{"channel": {"电话": "phone"}}``).
+            true_values: Words that mean ``True`` in flag columns (``"是"``,
+                ``"Y"``); compared without case or surrounding spaces.
+            false_values: Words that mean ``False``.
+            tz: The zone of naive timestamps and of strings without an
+                offset (``"Asia/Shanghai"``). Without it such columns are
+                refused.
+            formats: ``{field: strptime format}`` for time strings
+                (``"%Y/%m/%d %H:%M"``); ISO 8601 without one.
+            defaults: ``{column: value}`` for an optional column the frame
+                lacks, or its empty cells (``{"channel": "phone"}``).
             agents: The roster (without one, everyone is a human agent).
             knowledge_tests: As in :meth:`from_records`.
-            errors: ``"raise"`` or ``"collect"``, as in :meth:`from_arrays`.
+            errors: ``"raise"`` or ``"collect"``. With ``"collect"`` every
+                row with a cell that cannot be read (an unknown word, a
+                missing flag, a fractional score, an instant out of range)
+                or that breaks a rule of :meth:`from_arrays` is in
+                :attr:`rejects`, so ``len(table) + rejected == len(frame)``.
 
-        Id columns may be strings, categoricals or integers (missing = none);
-        timestamps must be timezone-aware (any zone; stored as UTC);
-        enumerations are their values (``"dm"``) or codes; flags are
-        booleans.
+        Enumeration values match without case; integer columns of codes are
+        taken as codes. Messages show instants in ``tz`` (or the zone of the
+        first aware time column).
 
         Raises:
-            ValidationError: naming the column, for a missing required
-                column, an unknown field in ``columns``, a wrong dtype, naive
-                timestamps, an unknown enumeration value, a missing required
-                flag, or rating scores without ``rating_scale``; then every
-                rule of :meth:`from_arrays`.
+            ValidationError: naming every missing required column and every
+                column that cannot be read at all, in one error; an unknown
+                field; rating scores without ``rating_scale``; with
+                ``errors="raise"``, the first bad row.
+            WrongTypeError: for a ``frame`` that is not a dataframe.
         """
         return cls(
-            **_frames.from_pandas(
+            **_frames.from_frame(
                 frame,
                 columns=columns,
                 rating_scale=rating_scale,
+                labels=labels,
+                true_values=true_values,
+                false_values=false_values,
+                tz=tz,
+                formats=formats,
+                defaults=defaults,
                 agents=agents,
                 knowledge_tests=knowledge_tests,
                 errors=errors,
@@ -504,11 +573,26 @@ class ConversationTable(ReadOnly):
         )
 
     @classmethod
+    def from_pandas(cls, frame: Any, **options: Any) -> ConversationTable:
+        """Build a table from a pandas DataFrame (the ``pandas`` extra).
+
+        The same as :meth:`from_frame`, with the same ``options``, for a
+        pandas frame only.
+
+        Raises:
+            WrongTypeError: for a ``frame`` that is not a pandas DataFrame.
+        """
+        return cls(**_frames.from_pandas(frame, **options))
+
+    @classmethod
     def from_arrow(cls, table: Any, **options: Any) -> ConversationTable:
         """Build a table from a ``pyarrow.Table`` (the ``arrow`` extra).
 
-        The Arrow table goes through pandas; ``options`` are those of
-        :meth:`from_pandas`.
+        The same as :meth:`from_frame`, with the same ``options``, for an
+        Arrow table only.
+
+        Raises:
+            WrongTypeError: for a ``table`` that is not a ``pyarrow.Table``.
         """
         return cls(**_frames.from_arrow(table, **options))
 
@@ -530,6 +614,7 @@ class ConversationTable(ReadOnly):
             "roster": self._roster,
             "agent_role": self._agent_role,
             "tests": self._tests,
+            "absent": self._absent,
         }
 
     def filter(self, mask: ArrayLike) -> ConversationTable:
@@ -564,7 +649,8 @@ class ConversationTable(ReadOnly):
 
         Vocabularies become sorted unions, rosters and rating scales unions;
         knowledge tests and attached messages are concatenated; rejects are
-        not carried over.
+        not carried over; a column absent from any non-empty table is absent
+        from the result.
         ``a + b`` is ``ConversationTable.concat([a, b])``.
 
         Raises:
@@ -652,6 +738,7 @@ class ConversationTable(ReadOnly):
             agent_role=agent_roles(vocabularies["agent_id"], roster),
             tests=tests,
             messages=_joined_messages(parts),
+            absent=frozenset().union(*(t.absent_columns for t in parts if len(t))),
         )
 
     def __add__(self, other: object) -> ConversationTable:
@@ -681,11 +768,13 @@ class ConversationTable(ReadOnly):
             for name, spec in COLUMNS.items()
             if spec.enum is not None
         }
-        flags = {
+        flags: dict[str, list[Any]] = {
             name: c[name].tolist()
             for name, spec in COLUMNS.items()
             if spec.kind in ("bool", "int")
         }
+        for name in self._absent & {"escalated", "rating_invited"}:
+            flags[name] = [None] * len(self)
         conversations = tuple(
             Conversation(
                 id=text["conversation_id"][row],

@@ -25,6 +25,7 @@ from servicequality._engine._grouping import (
 from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeError
 from servicequality._model import Role
 from servicequality._periods import Period
+from servicequality._schema import refuse_absent
 from servicequality.metrics._base import Metric, MetricValues
 from servicequality.metrics._catalogue import get_metric
 
@@ -837,6 +838,7 @@ def measure(
     )
     chosen = _with_interval(resolve_metrics(metrics), interval)
     dimensions = resolve_by(by)
+    refuse_absent("measure", table.absent_columns, chosen, dimensions)
     rows = Rows.of(table)
     if workers > 1 and len(table) > _grouping.CHUNK:
         with ThreadPoolExecutor(workers) as pool:

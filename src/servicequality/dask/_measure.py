@@ -16,7 +16,9 @@ from servicequality._engine._measure import (
 )
 from servicequality._engine._measure import measure as measure_table
 from servicequality._errors import ValidationError
+from servicequality._frames import absent_fields
 from servicequality._messages import MessageTable
+from servicequality._schema import refuse_absent
 from servicequality._table import ConversationTable
 
 if TYPE_CHECKING:
@@ -167,6 +169,9 @@ def measure(  # every option is a keyword
                 "rests on knowledge tests; measure those on a ConversationTable",
             )
     dimensions = resolve_by(by)
+    refuse_absent(
+        "dask.measure", absent_fields(frame.columns, columns), chosen, dimensions
+    )
     if shuffle is None:
         shuffle = any(m.needs_history for m in chosen)
     customer = (columns or {}).get("customer_id", "customer_id")
