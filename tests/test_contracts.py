@@ -76,6 +76,7 @@ from servicequality.policy import (
 from servicequality.review import (
     QualityFinding,
     data_quality,
+    vote_distribution,
     weekly_review,
 )
 from tests.test_api import PUBLIC_MODULES, ROOT
@@ -256,6 +257,7 @@ def examples() -> dict[str, Any]:
         "BestCase": best_cases(shop, calendar=month, min_sample=1)[0],
         "Praise": praise_digest(shop, calendar=month)[0],
         "WeeklyReview": review,
+        "VoteDistribution": vote_distribution(shop, by="agent"),
         "Eligibility": Eligibility(tiers={"satisfaction_rate": ("excellent", "good")}),
         "Payee": Payee(agent_id="a01", role=Role.AGENT, key=key),
         "RuleOutcome": RuleOutcome(lines=statement.lines[:2]),

@@ -6,6 +6,7 @@ from servicequality.review._quality import (
     QualityRow,
     data_quality,
 )
+from servicequality.review._votes import VoteDistribution, vote_distribution
 from servicequality.review._weekly import (
     REVIEWED_METRICS,
     Change,
@@ -21,7 +22,9 @@ __all__ = [
     "QualityFinding",
     "QualityRow",
     "SegmentFinding",
+    "VoteDistribution",
     "WeeklyReview",
     "data_quality",
+    "vote_distribution",
     "weekly_review",
 ]
