@@ -70,6 +70,7 @@ from servicequality.policy import (
     PolicyVersion,
     Tier,
     TierPolicy,
+    case_mix_ratio,
     classify,
     presets,
 )
@@ -258,6 +259,7 @@ def examples() -> dict[str, Any]:
         "Praise": praise_digest(shop, calendar=month)[0],
         "WeeklyReview": review,
         "VoteDistribution": vote_distribution(shop, by="agent"),
+        "CaseMixRatio": case_mix_ratio("satisfaction_rate", team=shop),
         "Eligibility": Eligibility(tiers={"satisfaction_rate": ("excellent", "good")}),
         "Payee": Payee(agent_id="a01", role=Role.AGENT, key=key),
         "RuleOutcome": RuleOutcome(lines=statement.lines[:2]),
