@@ -63,6 +63,8 @@ COLUMNS: dict[str, Spec] = {
     "review_accurate": Spec("bool", optional=True),
     "review_script_compliant": Spec("bool", optional=True),
     "review_empathy": Spec("int", optional=True),
+    "invited_at": Spec("time", optional=True),
+    "invitation_variant": Spec("code", optional=True, vocabulary="invitation_variant"),
 }
 VOCABULARIES = (
     "conversation_id",
@@ -72,6 +74,7 @@ VOCABULARIES = (
     "case_id",
     "reviewer_id",
     "rating_comment",
+    "invitation_variant",
 )
 RATING_PARTS = ("rating_score", "rated_at", "rating_comment")
 REVIEW_PARTS = ("review_accurate", "review_script_compliant", "review_empathy")
@@ -272,6 +275,7 @@ def _time_checks(columns: Mapping[str, NDArray[Any]]) -> list[Check]:
         (closed < opened, "closed_at", "must not be before opened_at"),
         (first < opened, "first_response_at", "must not be before opened_at"),
         (first > closed, "first_response_at", "must not be after closed_at"),
+        (columns["invited_at"] < opened, "invited_at", "must not be before opened_at"),
     ]
 
 

@@ -73,6 +73,31 @@ def _check_cells(cells: object) -> tuple[str, ...]:
     return chosen
 
 
+def _cells_field(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, tuple):
+        v.fail(instance, attribute.name, value, "must be a tuple of column names")
+    _check_cells(value)
+
+
+def _reference_field(
+    instance: Any, attribute: attrs.Attribute[Any], value: Any
+) -> None:
+    rule = (
+        "must be a tuple of (cell labels, successes, trials), 0 <= successes <= trials"
+    )
+    if not isinstance(value, tuple):
+        v.fail(instance, attribute.name, value, rule)
+    for entry in value:
+        if not (
+            isinstance(entry, tuple)
+            and len(entry) == 3  # labels, successes, trials
+            and isinstance(entry[0], tuple)
+            and all(isinstance(x, int | float) for x in entry[1:])
+            and 0 <= entry[1] <= entry[2] < math.inf
+        ):
+            v.fail(instance, attribute.name, entry, rule)
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class CaseMixRatio:
     """A share's observed count over the count expected from the team's cell rates.
@@ -109,10 +134,12 @@ class CaseMixRatio:
     parts: ClassVar[tuple[str, ...]] = ("observed", "expected", "expected_squares", "n")
     interval: ClassVar[Interval] = "ratio"
     name: str = attrs.field(validator=v.python_name)
-    base: RateMetric = attrs.field(validator=attrs.validators.instance_of(RateMetric))
-    cells: tuple[str, ...]
-    left_out: tuple[str, ...] = ()
-    reference: tuple[tuple[tuple[Any, ...], float, float], ...]
+    base: RateMetric = attrs.field(validator=v.of_type(RateMetric))
+    cells: tuple[str, ...] = attrs.field(validator=_cells_field)
+    left_out: tuple[str, ...] = attrs.field(default=(), validator=_cells_field)
+    reference: tuple[tuple[tuple[Any, ...], float, float], ...] = attrs.field(
+        validator=_reference_field
+    )
     confidence: float = attrs.field(default=0.95, validator=v.probability)
 
     def __repr__(self) -> str:

@@ -90,7 +90,7 @@ def welch_test(  # noqa: PLR0917  # two samples of three sums each
             var_a[index] ** 2 / (count_a[index] - 1)
             + var_b[index] ** 2 / (count_b[index] - 1)
         )
-        degrees = max(int(df), 1)
+        degrees = max(int(df + 1e-9), 1)  # a whole df computed as 3.999…
         if alternative == "less":
             p[index] = _upper(-t, degrees)
         elif alternative == "greater":
