@@ -92,6 +92,26 @@ class TestExpected:
         assert ratio.unit == "ratio"
         assert ratio.needs_history
 
+    def test_absent_column_is_left_out_and_named(self, monkeypatch):
+        """A table without a topic column is adjusted over the columns it has."""
+        table = generated_weeks(12, n=1_000)
+        present = tuple(c for c in table.column_names if c != "topic")
+        monkeypatch.setattr(
+            ConversationTable, "column_names", property(lambda _: present)
+        )
+        ratio = case_mix_ratio("satisfaction_rate", team=table)
+        assert ratio.cells == ("difficulty", "channel")
+        assert ratio.left_out == ("topic",)
+        assert "not adjusted for topic" in ratio.description
+        by_two = case_mix_ratio(
+            "satisfaction_rate", team=table, cells=["difficulty", "channel"], name="two"
+        )
+        measured = measure(table, [ratio, by_two], by="agent")
+        np.testing.assert_allclose(
+            measured.column(ratio.name, "denominator"),
+            measured.column(by_two.name, "denominator"),
+        )
+
     def test_fewer_cells(self):
         """Cells over difficulty only: expected uses difficulty rates alone."""
         table = cells_table(

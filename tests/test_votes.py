@@ -14,6 +14,7 @@ from servicequality.metrics import first_response_time
 from servicequality.review import vote_distribution, weekly_review
 from servicequality.stats import welch_test
 from tests.test_review import WEEK, generated_weeks
+from tests.test_stats_adjust_casemix import cells_table
 
 SHOP = example_shop()
 
@@ -206,3 +207,24 @@ class TestWeeklyReviewMetrics:
 def test_week_constant_is_a_week():
     """The shared review week is a Monday-to-Monday week in UTC."""
     assert Weekly(tz=UTC).period_of(datetime(2026, 5, 11, tzinfo=UTC)) == WEEK
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 3)),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_shares_sum_to_one_and_counts_to_ratings(rows):
+    """Per agent, counts add to the agent's ratings and shares to 1."""
+    agents, scores = map(list, zip(*rows, strict=True))
+    satisfied = [s == 3 for s in scores]
+    table = cells_table([0] * len(rows), [0] * len(rows), agents, satisfied)
+    votes = vote_distribution(table, by="agent")
+    for row, (agent,) in enumerate(votes.keys):
+        mine = [s for a, s in zip(agents, satisfied, strict=True) if f"a{a}" == agent]
+        assert len(mine) == votes.totals[row]
+        assert sum(mine) == votes.counts[row, 2]
+        assert votes.shares[row].sum() == pytest.approx(1.0)
