@@ -236,6 +236,28 @@ class TestProperties:
         )
         assert measured.column(ratio.name, "numerator").sum() == sum(satisfied)
 
+    @settings(max_examples=40)
+    @given(
+        st.lists(
+            st.tuples(st.integers(0, 3), st.integers(0, 3), st.booleans()),
+            min_size=1,
+            max_size=30,
+        )
+    )
+    def test_team_mix_and_rates_give_one(self, work):
+        """Two agents with the same conversations and outcomes both score 1."""
+        difficulty, channel, satisfied = map(list, zip(*work, strict=True))
+        table = cells_table(
+            difficulty * 2,
+            channel * 2,
+            [0] * len(work) + [1] * len(work),
+            satisfied * 2,
+        )
+        ratio = case_mix_ratio("satisfaction_rate", team=table)
+        values = measure(table, [ratio], by="agent").column(ratio.name)
+        expected = [1.0, 1.0] if any(satisfied) else [np.nan, np.nan]
+        np.testing.assert_allclose(values, expected)
+
 
 class TestRefusals:
     def test_cell_unknown_to_the_team(self):

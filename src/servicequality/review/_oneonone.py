@@ -12,7 +12,7 @@ import numpy as np
 
 from servicequality import _display, _results
 from servicequality import _validators as v
-from servicequality._engine._measure import measure, resolve_metrics
+from servicequality._engine._measure import measure
 from servicequality._errors import UnknownKeyError, ValidationError
 from servicequality._periods import Period
 from servicequality._table import ConversationTable
@@ -25,7 +25,7 @@ from servicequality.incentives import (
     praise_digest,
 )
 from servicequality.policy import TierPolicy, classify
-from servicequality.review._weekly import _MEAN, _SHARE, _Sample
+from servicequality.review._samples import SHARE, Sample, testable
 from servicequality.stats import benjamini_hochberg
 
 if TYPE_CHECKING:
@@ -316,9 +316,8 @@ def _rows(
     ]
 
 
-def _pooled(measured: Measurements, metric: Metric, rows: list[int]) -> _Sample:
-    state = measured.state(metric.name)[rows]
-    return _Sample(metric.parts, state.sum(axis=0, keepdims=True))
+def _pooled(measured: Measurements, metric: Metric, rows: list[int]) -> Sample:
+    return Sample(metric.parts, measured.state(metric.name)[rows]).pooled()
 
 
 def _behind(
@@ -326,7 +325,7 @@ def _behind(
 ) -> tuple[tuple[str, ...], int]:
     """The agent's conversations that pull ``metric`` the wrong way."""
     counted = measured.rows(metric.name, part="denominator", agent=agent, period=period)
-    if metric.parts != _SHARE:
+    if metric.parts != SHARE:
         ids = counted.ids
     else:
         hits = measured.rows(metric.name, part="numerator", agent=agent, period=period)
@@ -400,15 +399,7 @@ def one_to_one(
         WrongTypeError: for arguments of the wrong type.
     """
     _check(table, agent_id, period, history, alpha)
-    chosen = resolve_metrics(metrics)
-    for metric in chosen:
-        if metric.parts not in (_SHARE, _MEAN):
-            raise ValidationError(
-                "one_to_one",
-                "metrics",
-                metric.name,
-                "must be a share or a mean (a quantile or total has no test here)",
-            )
+    chosen = testable("one_to_one", metrics)
     if statement is not None:
         v.instance_of("one_to_one", "statement", statement, PayoutStatement)
         if statement.period != period:
@@ -420,16 +411,14 @@ def one_to_one(
             )
     previous = _previous(calendar, period, history)
     measured = measure(table, chosen, by=["agent", calendar])
-    if not any(p == period for p in measured.key_column("period")) or agent_id not in [
-        a for a, p in measured.keys if p == period
-    ]:
+    now_rows = _rows(measured, agent_id, [period])
+    if not now_rows:
         raise UnknownKeyError(
             "one_to_one",
             "agent_id",
             agent_id,
             f"has no conversations in {_display.label(period)}",
         )
-    now_rows = _rows(measured, agent_id, [period])
     team_rows = _rows(measured, None, [period])
     past_rows = _rows(measured, agent_id, previous)
     judged = classify(measured, list(policies)) if policies else None
@@ -437,9 +426,7 @@ def one_to_one(
     p_values: list[float] = []
     for metric in chosen:
         now = _pooled(measured, metric, now_rows)
-        rest = _Sample(
-            metric.parts, _pooled(measured, metric, team_rows).state - now.state
-        )
+        rest = now.rest(_pooled(measured, metric, team_rows).state)
         past = _pooled(measured, metric, past_rows)
         team_p = float(now.test(rest, "two-sided", exact=True)[0])
         history_p = float(now.test(past, "two-sided", exact=True)[0])

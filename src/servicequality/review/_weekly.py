@@ -13,16 +13,12 @@ from servicequality import _display, _results
 from servicequality import _validators as v
 from servicequality._columns import to_instants
 from servicequality._engine._grouping import resolve_by
-from servicequality._engine._measure import measure, resolve_metrics
+from servicequality._engine._measure import measure
 from servicequality._errors import ValidationError
 from servicequality._periods import HourOfDay, Period
 from servicequality._table import ConversationTable
-from servicequality.stats import (
-    benjamini_hochberg,
-    fisher_exact_test,
-    two_proportion_test,
-)
-from servicequality.stats._means import welch_test
+from servicequality.review._samples import Sample, testable
+from servicequality.stats import benjamini_hochberg
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -41,68 +37,11 @@ inquiry early in a period still finds the contact it repeats."""
 
 REVIEWED_METRICS = ("satisfaction_rate", "repeat_inquiry_rate", "escalation_rate")
 """The metrics the weekly review tests by default, segment by segment."""
-_SHARE = ("numerator", "denominator")
-_MEAN = ("n", "sum", "sum_of_squares")
-
-
-@attrs.frozen
-class _Sample:
-    """The state of one metric over some groups, read by its declared parts."""
-
-    parts: tuple[str, ...]
-    state: NDArray[np.float64]
-
-    @property
-    def n(self) -> NDArray[np.float64]:
-        """Observations: the denominator of a share, the count of a mean."""
-        return self.state[:, 1] if self.parts == _SHARE else self.state[:, 0]
-
-    @property
-    def value(self) -> NDArray[np.float64]:
-        top = self.state[:, 0] if self.parts == _SHARE else self.state[:, 1]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.n > 0, top / self.n, np.nan)
-
-    def rest(self, total: NDArray[np.float64]) -> _Sample:
-        """The groups' complement within ``total`` (a one-row state)."""
-        return _Sample(self.parts, total.sum(axis=0, keepdims=True) - self.state)
-
-    def test(
-        self,
-        other: _Sample,
-        alternative: Literal["less", "greater", "two-sided"],
-        *,
-        exact: bool,
-    ) -> NDArray[np.float64]:
-        """P-values against ``other``: Fisher or pooled z (shares), Welch (means)."""
-        a, b = self.state, other.state
-        if self.parts == _MEAN:
-            return welch_test(
-                a[:, 0],
-                a[:, 1],
-                a[:, 2],
-                b[:, 0],
-                b[:, 1],
-                b[:, 2],
-                alternative=alternative,
-            )
-        proportion = fisher_exact_test if exact else two_proportion_test
-        return proportion(a[:, 0], a[:, 1], b[:, 0], b[:, 1], alternative=alternative)
 
 
 def _reviewable(metrics: Sequence[Metric | str] | None) -> list[Metric]:
     """The metrics to review: shares and means only (tests need their sums)."""
-    chosen = resolve_metrics(REVIEWED_METRICS if metrics is None else metrics)
-    for metric in chosen:
-        if metric.parts not in (_SHARE, _MEAN):
-            raise ValidationError(
-                "weekly_review",
-                "metrics",
-                metric.name,
-                "must be a share or a mean (its state numerator/denominator or "
-                f"n/sum/sum_of_squares), not one with parts {metric.parts}",
-            )
-    return chosen
+    return testable("weekly_review", REVIEWED_METRICS if metrics is None else metrics)
 
 
 def _worse(metric: Metric) -> Literal["less", "greater"]:
@@ -309,8 +248,8 @@ def _rows_of(measured: Measurements, period: Period) -> list[int]:
     return [row for row, p in enumerate(periods) if p == period]
 
 
-def _sample(measured: Measurements, metric: Metric, rows: Sequence[int]) -> _Sample:
-    return _Sample(metric.parts, measured.state(metric.name)[list(rows)])
+def _sample(measured: Measurements, metric: Metric, rows: Sequence[int]) -> Sample:
+    return Sample(metric.parts, measured.state(metric.name)[list(rows)])
 
 
 def _check(table: object, period: object, alpha: float, min_n: int) -> None:
@@ -489,10 +428,8 @@ def _changes(
 ) -> tuple[Change, ...]:
     changes = []
     for metric in metrics:
-        now = _sample(overall, metric, _rows_of(overall, period))
-        was = _sample(overall, metric, _rows_of(overall, previous))
-        now = _Sample(now.parts, now.state.sum(axis=0, keepdims=True))
-        was = _Sample(was.parts, was.state.sum(axis=0, keepdims=True))
+        now = _sample(overall, metric, _rows_of(overall, period)).pooled()
+        was = _sample(overall, metric, _rows_of(overall, previous)).pooled()
         value, before = float(now.value[0]), float(was.value[0])
         now_n, was_n = float(now.n[0]), float(was.n[0])
         p = float(now.test(was, "two-sided", exact=False)[0])
