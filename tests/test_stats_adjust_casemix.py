@@ -16,6 +16,9 @@ from servicequality import (
 )
 from servicequality.policy import (
     CaseMixRatio,
+    Dimension,
+    Scorecard,
+    ScorecardComponent,
     Tier,
     TierPolicy,
     case_mix_ratio,
@@ -207,6 +210,26 @@ class TestRatio:
                 "above" if value >= 1.05 else "expected" if value >= 0.95 else "below"
             )
             assert expected == tier
+
+
+class TestScorecard:
+    def test_ratio_as_a_scorecard_component(self):
+        """The ratio scores like any metric: 100 · (value - worst) / (best - worst)."""
+        table = generated_weeks(11, n=4_000)
+        ratio = case_mix_ratio("satisfaction_rate", team=table)
+        component = ScorecardComponent(
+            metric=ratio.name,
+            weight=1.0,
+            dimension=Dimension.SATISFACTION,
+            worst=0.8,
+            best=1.2,
+        )
+        card = Scorecard(name="adjusted", components=[component])
+        measured = measure(table, [ratio], by="agent")
+        scores = [line.composite for line in card.score(measured)]
+        values = measured.column(ratio.name)
+        expected = 100 * np.clip((values - 0.8) / 0.4, 0, 1)
+        np.testing.assert_allclose(scores, expected)
 
 
 class TestProperties:
