@@ -94,7 +94,7 @@ class ScorecardComponent:
         keys = ("metric", "weight", "dimension", "worst", "best")
         plain = v.mapping("ScorecardComponent", data, keys, error=PolicyError)
         shown = plain["dimension"]
-        if shown not in [d.value for d in Dimension]:
+        if not isinstance(shown, str) or shown not in [d.value for d in Dimension]:
             known = ", ".join(d.value for d in Dimension)
             rule = f"must be one of {known}"
             raise PolicyError("ScorecardComponent", "dimension", shown, rule)
