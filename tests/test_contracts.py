@@ -74,12 +74,16 @@ from servicequality.policy import (
     PolicyVersion,
     Tier,
     TierPolicy,
+    case_mix_ratio,
     classify,
     presets,
 )
 from servicequality.review import (
     QualityFinding,
     data_quality,
+    invitation_report,
+    one_to_one,
+    vote_distribution,
     weekly_review,
 )
 from tests.test_api import PUBLIC_MODULES, ROOT
@@ -282,6 +286,12 @@ def examples() -> dict[str, Any]:
         "BestCase": best_cases(shop, calendar=month, min_sample=1)[0],
         "Praise": praise_digest(shop, calendar=month)[0],
         "WeeklyReview": review,
+        "VoteDistribution": vote_distribution(shop, by="agent"),
+        "InvitationReport": invitation_report(shop),
+        "InvitationRow": invitation_report(shop).rows[0],
+        "OneToOne": one_to_one(shop, "a01", november, calendar=month),
+        "MetricReview": one_to_one(shop, "a01", november, calendar=month).metrics[0],
+        "CaseMixRatio": case_mix_ratio("satisfaction_rate", team=shop),
         "Eligibility": Eligibility(tiers={"satisfaction_rate": ("excellent", "good")}),
         "Payee": Payee(agent_id="a01", role=Role.AGENT, key=key),
         "RuleOutcome": RuleOutcome(lines=statement.lines[:2]),

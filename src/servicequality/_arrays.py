@@ -125,6 +125,7 @@ def from_arrays(
             ("case_id", "case_ids"),
             ("reviewer_id", "reviewer_ids"),
             ("rating_comment", "rating_comments"),
+            ("invitation_variant", "invitation_variants"),
         )
     }
     roster = _roster(agents)

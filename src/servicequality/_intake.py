@@ -236,6 +236,7 @@ def encode_conversations(
         "closed_at": to_instants([c.closed_at for c in rows]),
         "first_response_at": to_instants([c.first_response_at for c in rows]),
         "handed_over_at": to_instants([c.handed_over_at for c in rows]),
+        "invited_at": to_instants([c.invited_at for c in rows]),
         "channel": enum_codes([c.channel for c in rows]),
         "difficulty": enum_codes([c.difficulty for c in rows]),
         "resolved": np.array([c.resolved for c in rows], dtype=bool),
@@ -252,6 +253,7 @@ def encode_conversations(
         ("customer_id", [c.customer_id for c in rows]),
         ("topic", [c.topic for c in rows]),
         ("case_id", [c.case_id for c in rows]),
+        ("invitation_variant", [c.invitation_variant for c in rows]),
     ):
         columns[name], vocabularies[name] = encode_strings(values)
     for name in (*RATING_COLUMNS, *REVIEW_COLUMNS):

@@ -392,12 +392,17 @@ class Conversation(_Record):
             if recorded.
         sentiment_start: Customer mood at the start, if assessed.
         sentiment_end: Customer mood at the end, if assessed.
+        invited_at: When the rating invitation was sent, if known; not
+            before ``opened_at``.
+        invitation_variant: Which invitation wording was sent, a free-form
+            id (``"short"``, ``"emoji"``), for comparing variants.
 
     Raises:
         ValidationError: for an empty id, a naive datetime, ``closed_at``
             before ``opened_at``, ``first_response_at`` outside
             ``[opened_at, closed_at]``, ``handed_over_at`` out of order or
-            without ``transferred_to``, or a self-transfer.
+            without ``transferred_to``, ``invited_at`` before ``opened_at``,
+            or a self-transfer.
     """
 
     id: str = attrs.field(validator=v.identifier)
@@ -431,8 +436,19 @@ class Conversation(_Record):
     sentiment_end: Sentiment | None = attrs.field(
         default=None, validator=v.member_of(Sentiment, optional=True)
     )
+    invited_at: datetime | None = attrs.field(default=None, validator=_optional_instant)
+    invitation_variant: str | None = attrs.field(
+        default=None, validator=v.optional_identifier
+    )
 
     def __attrs_post_init__(self) -> None:
+        if self.invited_at is not None and self.invited_at < self.opened_at:
+            v.fail(
+                self,
+                "invited_at",
+                self.invited_at,
+                f"must not be before opened_at ({self.opened_at.isoformat()})",
+            )
         if self.closed_at is not None and self.closed_at < self.opened_at:
             v.fail(
                 self,

@@ -265,6 +265,17 @@ COLUMNS: dict[str, Column] = {
         meaning="Review: empathy from 1 to 5.",
         read_by=("empathy_score",),
     ),
+    "invited_at": Spec(
+        "time",
+        optional=True,
+        meaning="When the rating invitation was sent (邀请评价).",
+    ),
+    "invitation_variant": Spec(
+        "code",
+        optional=True,
+        vocabulary="invitation_variant",
+        meaning="Which invitation wording was sent (free-form id).",
+    ),
 }
 SCHEMA: Mapping[str, Column] = types.MappingProxyType(COLUMNS)
 """Every per-conversation column of a table, by name, in table order."""
@@ -276,6 +287,7 @@ VOCABULARIES = (
     "case_id",
     "reviewer_id",
     "rating_comment",
+    "invitation_variant",
 )
 RATING_PARTS = ("rating_score", "rated_at", "rating_comment")
 REVIEW_PARTS = ("review_accurate", "review_script_compliant", "review_empathy")
@@ -506,6 +518,12 @@ def _time_checks(columns: Mapping[str, NDArray[Any]]) -> list[Check]:
         (handed < opened, "handed_over_at", "must not be before", "opened_at"),
         (handed > first, "handed_over_at", "must not be after", "first_response_at"),
         (handed > closed, "handed_over_at", "must not be after", "closed_at"),
+        (
+            columns["invited_at"] < opened,
+            "invited_at",
+            "must not be before",
+            "opened_at",
+        ),
     ]
 
 

@@ -407,6 +407,9 @@ class ConversationTable(ReadOnly):
         review_accurate: ArrayLike | None = None,
         review_script_compliant: ArrayLike | None = None,
         review_empathy: ArrayLike | None = None,
+        invited_at: ArrayLike | None = None,
+        invitation_variant: ArrayLike | None = None,
+        invitation_variants: Sequence[str] | NDArray[Any] = (),
         agents: Sequence[Agent] = (),
         knowledge_tests: Sequence[KnowledgeTest] = (),
         errors: Errors = "raise",
@@ -464,6 +467,8 @@ class ConversationTable(ReadOnly):
             "review_accurate": review_accurate,
             "review_script_compliant": review_script_compliant,
             "review_empathy": review_empathy,
+            "invited_at": invited_at,
+            "invitation_variant": invitation_variant,
         }
         id_lists = {
             "conversation_id": conversation_ids,
@@ -473,6 +478,7 @@ class ConversationTable(ReadOnly):
             "case_id": case_ids,
             "reviewer_id": reviewer_ids,
             "rating_comment": rating_comments,
+            "invitation_variant": invitation_variants,
         }
         return cls(
             **_arrays.from_arrays(
@@ -794,6 +800,8 @@ class ConversationTable(ReadOnly):
                 rating_invited=flags["rating_invited"][row],
                 sentiment_start=enums["sentiment_start"][row],
                 sentiment_end=enums["sentiment_end"][row],
+                invited_at=times["invited_at"][row],
+                invitation_variant=text["invitation_variant"][row],
             )
             for row in range(len(self))
         )

@@ -44,7 +44,7 @@ __all__ = [
 Population = Literal["humans", "bots", "all"]
 RowKind = Literal["conversations", "knowledge_tests"]
 Part = Literal["numerator", "denominator"]
-Interval = Literal["wilson", "jeffreys", "t", "rank", "exact"]
+Interval = Literal["wilson", "jeffreys", "t", "rank", "exact", "ratio"]
 Mask = Callable[[Rows], "NDArray[np.bool_]"]
 Values = Callable[[Rows], "NDArray[Any]"]
 
@@ -130,7 +130,8 @@ class Metric(Protocol):
         """The confidence interval of its values.
 
         ``"wilson"`` or ``"jeffreys"`` (shares), ``"t"`` (means), ``"rank"``
-        (quantiles) or ``"exact"`` (totals, which have no sampling error).
+        (quantiles), ``"exact"`` (totals, which have no sampling error) or
+        ``"ratio"`` (case-mix ratios: a score interval of observed / expected).
         """
         ...
 

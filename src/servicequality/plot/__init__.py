@@ -15,6 +15,7 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
 
 from servicequality.plot._figures import (
     metric_trend,
+    one_to_one_chart,
     payout_breakdown,
     satisfaction_heatmap,
     tier_distribution,
@@ -24,6 +25,7 @@ from servicequality.plot._fonts import CJK_FONTS, use_cjk_fonts
 __all__ = [
     "CJK_FONTS",
     "metric_trend",
+    "one_to_one_chart",
     "payout_breakdown",
     "satisfaction_heatmap",
     "tier_distribution",

@@ -1,4 +1,4 @@
-"""The four figures: trend, tier distribution, hour × weekday heat map, payouts."""
+"""Figures: trend, tiers, hour × weekday heat map, payouts, the one-to-one."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from servicequality.incentives._plan import PayoutStatement
 from servicequality.plot._fonts import use_cjk_fonts
 from servicequality.policy._assess import Assessment
 from servicequality.policy._tiers import INSUFFICIENT_DATA, TierPolicy
+from servicequality.review._oneonone import OneToOne
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "metric_trend",
+    "one_to_one_chart",
     "payout_breakdown",
     "satisfaction_heatmap",
     "tier_distribution",
@@ -353,4 +355,43 @@ def payout_breakdown(statement: PayoutStatement, *, title: str | None = None) ->
     ax.set_ylabel("agent")
     ax.set_title(title or f"{statement.plan} — {_display.label(statement.period)}")
     ax.legend(loc="best", fontsize="small")
+    return use_cjk_fonts(figure)
+
+
+_VERDICT_COLOURS = {"strength": "tab:green", "weakness": "tab:red", "": "tab:blue"}
+
+
+def one_to_one_chart(review: OneToOne, *, title: str | None = None) -> Figure:
+    """An agent's metrics against the team and their own past, one row each.
+
+    Each row has its own scale (shares in percent, seconds, scores): the
+    agent's value with its interval (green for a strength, red for a
+    weakness, blue otherwise), the rest of the team (black diamond) and the
+    agent's own past (grey square, when there is one).
+
+    Returns:
+        A figure with one panel per metric, in the one-to-one's order.
+    """
+    _check(review, OneToOne, "one_to_one_chart", "review")
+    rows = review.metrics
+    figure = Figure(figsize=(7, 0.9 * max(len(rows), 1) + 1.0), layout="constrained")
+    axes = figure.subplots(max(len(rows), 1), 1, squeeze=False)[:, 0]
+    for ax, m in zip(axes, rows, strict=False):
+        scale = 100.0 if m.unit == "share" else 1.0
+        colour = _VERDICT_COLOURS.get(m.verdict, "tab:blue")
+        if not (math.isnan(m.low) or math.isnan(m.high)):
+            ax.plot([m.low * scale, m.high * scale], [0, 0], color=colour, lw=3)
+        ax.plot([m.value * scale], [0], "o", color=colour, label="agent")
+        ax.plot([m.team * scale], [0], "D", color="black", label="team")
+        if not math.isnan(m.history):
+            ax.plot([m.history * scale], [0], "s", color="grey", label="own past")
+        ax.set_yticks([0], [m.metric])
+        ax.set_ylim(-1, 1)
+        ax.set_xlabel("%" if m.unit == "share" else m.unit, fontsize="small")
+        ax.margins(x=0.2)
+    if rows:
+        axes[0].legend(loc="upper right", fontsize="x-small", ncols=3)
+    figure.suptitle(
+        title or f"One-to-one: {review.agent_id}, {_display.label(review.period)}"
+    )
     return use_cjk_fonts(figure)

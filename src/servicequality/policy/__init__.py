@@ -1,4 +1,4 @@
-"""From measurements to judgements: tiers, scorecards and policy schedules."""
+"""From measurements to judgements: tiers, scorecards, schedules and case mix."""
 
 from servicequality.policy import presets
 from servicequality.policy._assess import (
@@ -8,6 +8,7 @@ from servicequality.policy._assess import (
     PolicyVersion,
     classify,
 )
+from servicequality.policy._casemix import CASE_MIX_CELLS, CaseMixRatio, case_mix_ratio
 from servicequality.policy._scorecard import (
     Contribution,
     Dimension,
@@ -18,8 +19,10 @@ from servicequality.policy._scorecard import (
 from servicequality.policy._tiers import INSUFFICIENT_DATA, Tier, TierPolicy
 
 __all__ = [
+    "CASE_MIX_CELLS",
     "INSUFFICIENT_DATA",
     "Assessment",
+    "CaseMixRatio",
     "Contribution",
     "Dimension",
     "Judgement",
@@ -30,6 +33,7 @@ __all__ = [
     "ScorecardComponent",
     "Tier",
     "TierPolicy",
+    "case_mix_ratio",
     "classify",
     "presets",
 ]

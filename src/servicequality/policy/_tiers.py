@@ -164,7 +164,7 @@ class TierPolicy:
             rule = f"must go from best to worst with strictly {way}"
             raise PolicyError(owner, "tiers", bounds, rule)
         v.whole(owner, "min_sample", self.min_sample, minimum=1, error=PolicyError)
-        if self.basis not in ("value", "interval"):
+        if not isinstance(self.basis, str) or self.basis not in ("value", "interval"):
             rule = "must be 'value' or 'interval'"
             raise PolicyError(owner, "basis", self.basis, rule)
 

@@ -17,17 +17,8 @@ from servicequality._engine._measure import measure
 from servicequality._errors import ValidationError
 from servicequality._periods import HourOfDay, Period
 from servicequality._table import ConversationTable
-from servicequality.metrics._catalogue import (
-    escalation_rate,
-    repeat_inquiry_rate,
-    satisfaction_rate,
-)
-from servicequality.stats import (
-    benjamini_hochberg,
-    fisher_exact_test,
-    two_proportion_test,
-    wilson_interval,
-)
+from servicequality.review._samples import Sample, testable
+from servicequality.stats import benjamini_hochberg
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,6 +27,7 @@ if TYPE_CHECKING:
 
     from servicequality._engine._grouping import By
     from servicequality._engine._measure import Measurements
+    from servicequality.metrics._base import Metric
 
 __all__ = ["Change", "SegmentFinding", "WeeklyReview", "weekly_review"]
 
@@ -44,12 +36,16 @@ _HISTORY = timedelta(days=7)
 inquiry early in a period still finds the contact it repeats."""
 
 REVIEWED_METRICS = ("satisfaction_rate", "repeat_inquiry_rate", "escalation_rate")
-"""The metrics the weekly review tests, segment by segment."""
-_WORSE: dict[str, Literal["less", "greater"]] = {
-    "satisfaction_rate": "less",
-    "repeat_inquiry_rate": "greater",
-    "escalation_rate": "greater",
-}
+"""The metrics the weekly review tests by default, segment by segment."""
+
+
+def _reviewable(metrics: Sequence[Metric | str] | None) -> list[Metric]:
+    """The metrics to review: shares and means only (tests need their sums)."""
+    return testable("weekly_review", REVIEWED_METRICS if metrics is None else metrics)
+
+
+def _worse(metric: Metric) -> Literal["less", "greater"]:
+    return "less" if metric.higher_is_better else "greater"
 
 
 @attrs.frozen(kw_only=True)
@@ -84,13 +80,16 @@ class SegmentFinding:
         metric: The metric that is worse.
         value: The metric in the segment.
         n: Its denominator (ratings, conversations).
-        low: Lower bound of its 95 % Wilson interval.
-        high: Upper bound of its 95 % Wilson interval.
+        low: Lower bound of the metric's own interval (95 % Wilson for the
+            built-in shares, Student t for means).
+        high: Upper bound of that interval.
         rest: The metric over the rest of the period.
         difference: ``value - rest`` (negative for a satisfaction drop).
-        p_value: One-sided Fisher exact test, segment vs rest.
+        p_value: One-sided test, segment vs rest: Fisher exact for shares,
+            Welch t for means.
         q_value: Benjamini–Hochberg adjusted over every segment tested.
         sentence: The finding for people.
+        unit: The metric's unit (``"share"``, ``"score"``, ``"seconds"``).
     """
 
     dimension: str
@@ -105,6 +104,7 @@ class SegmentFinding:
     p_value: float
     q_value: float
     sentence: str
+    unit: str = "share"
 
 
 @attrs.frozen(kw_only=True)
@@ -118,8 +118,10 @@ class Change:
         previous: The previous period's value.
         previous_n: The previous period's denominator.
         difference: ``value - previous``.
-        p_value: Two-sided pooled two-proportion z test.
+        p_value: Two-sided pooled two-proportion z test (shares) or Welch
+            t test (means).
         sentence: The change for people.
+        unit: The metric's unit.
     """
 
     metric: str
@@ -130,6 +132,7 @@ class Change:
     difference: float
     p_value: float
     sentence: str
+    unit: str = "share"
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -180,10 +183,11 @@ class WeeklyReview:
                 f.dimension,
                 _display.label(f.label),
                 f.metric,
-                f"{f.value:.1%} [{f.low:.1%} – {f.high:.1%}]",
+                f"{_display.number(f.value, f.unit)} "
+                f"{_display.interval(f.low, f.high, f.unit)}",
                 str(f.n),
-                f"{f.rest:.1%}",
-                (f"{f.difference:+.1%}", _display.WORST),
+                _display.number(f.rest, f.unit),
+                (_signed(f.difference, f.unit), _display.WORST),
                 f"{f.q_value:.3g}",
             ]
             for f in self.findings[: _display.MAX_ROWS]
@@ -191,9 +195,9 @@ class WeeklyReview:
         changes: list[list[_display.Cell]] = [
             [
                 c.metric,
-                _display.number(c.previous, "share"),
-                _display.number(c.value, "share"),
-                f"{c.difference:+.1%}" if c.difference == c.difference else "—",
+                _display.number(c.previous, c.unit),
+                _display.number(c.value, c.unit),
+                _signed(c.difference, c.unit),
                 f"{c.p_value:.3g}" if c.p_value == c.p_value else "—",
             ]
             for c in self.changes
@@ -224,6 +228,13 @@ class WeeklyReview:
         return "\n".join(lines)
 
 
+def _signed(difference: float, unit: str) -> str:
+    if math.isnan(difference):
+        return "—"
+    shown = _display.number(abs(difference), unit)
+    return f"{'-' if difference < 0 else '+'}{shown}"
+
+
 def _label(dimension: str, label: Any) -> str:
     if label is None:
         return f"no {dimension}"
@@ -237,14 +248,8 @@ def _rows_of(measured: Measurements, period: Period) -> list[int]:
     return [row for row, p in enumerate(periods) if p == period]
 
 
-def _counts(
-    measured: Measurements, metric: str, rows: Sequence[int]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    chosen = list(rows)
-    return (
-        measured.column(metric, "numerator")[chosen].astype(np.float64),
-        measured.column(metric, "denominator")[chosen].astype(np.float64),
-    )
+def _sample(measured: Measurements, metric: Metric, rows: Sequence[int]) -> Sample:
+    return Sample(metric.parts, measured.state(metric.name)[list(rows)])
 
 
 def _check(table: object, period: object, alpha: float, min_n: int) -> None:
@@ -268,6 +273,7 @@ class _Candidate:
     high: float
     rest: float
     p_value: float
+    unit: str
 
     def finding(self, q_value: float) -> SegmentFinding:
         sentence = (
@@ -289,31 +295,34 @@ def _candidates(
     overall: Measurements,
     period: Period,
     min_n: int,
+    metrics: Sequence[Metric],
 ) -> list[_Candidate]:
     """Every testable segment of one dimension, on every reviewed metric."""
     rows = _rows_of(measured, period)
     labels = [measured.keys[row][0] for row in rows]
     name = measured.key_names[0]
     found: list[_Candidate] = []
-    for metric in REVIEWED_METRICS:
-        x, n = _counts(measured, metric, rows)
-        total_x, total_n = _counts(overall, metric, _rows_of(overall, period))
-        rest_x = total_x.sum() - x
-        rest_n = total_n.sum() - n
-        p = fisher_exact_test(x, n, rest_x, rest_n, alternative=_WORSE[metric])
+    for metric in metrics:
+        segment = _sample(measured, metric, rows)
+        rest = segment.rest(_sample(overall, metric, _rows_of(overall, period)).state)
+        p = segment.test(rest, _worse(metric), exact=True)
+        n, rest_n = segment.n, rest.n
         tested = (n >= min_n) & (rest_n >= min_n) & ~np.isnan(p)
-        low, high = wilson_interval(x, n)
+        value, rest_value = segment.value, rest.value
+        low = measured.column(metric.name, "low")[rows]
+        high = measured.column(metric.name, "high")[rows]
         found.extend(
             _Candidate(
                 dimension=name,
                 label=labels[i],
-                metric=metric,
-                value=float(x[i] / n[i]),
+                metric=metric.name,
+                value=float(value[i]),
                 n=int(n[i]),
                 low=float(low[i]),
                 high=float(high[i]),
-                rest=float(rest_x[i] / rest_n[i]),
+                rest=float(rest_value[i]),
                 p_value=float(p[i]),
+                unit=metric.unit,
             )
             for i in np.flatnonzero(tested)
         )
@@ -339,22 +348,26 @@ def weekly_review(
     period: Period,
     *,
     dimensions: Sequence[By] | None = None,
+    metrics: Sequence[Metric | str] | None = None,
     alpha: float = 0.05,
     min_n: int = 20,
 ) -> WeeklyReview:
     """Find the segments of ``period`` where customers fare significantly worse.
 
     For each dimension, each segment (an hour of the day, a topic, a
-    channel…) is compared with the rest of the period on satisfaction (lower
-    is worse), repeat inquiries and escalations (higher is worse) by a
-    one-sided Fisher exact test of the two proportions (exact, so small
-    segments and rare events do not inflate false findings as the z test
-    does). Segments, or rests, with fewer
+    channel…) is compared with the rest of the period on each metric —
+    by default satisfaction (lower is worse), repeat inquiries and
+    escalations (higher is worse); a metric's ``higher_is_better`` says
+    which side is worse. Shares are compared by a one-sided Fisher exact
+    test of the two proportions (exact, so small segments and rare events
+    do not inflate false findings as the z test does), means (``mean_rating``,
+    ``empathy_score``) by a one-sided Welch t test. Segments, or rests, with fewer
     than ``min_n`` observations are not tested. The p-values of every test
     are adjusted together by Benjamini–Hochberg, and the segments with
     ``q ≤ alpha`` are reported, largest difference first. Each metric over
     the whole period is also compared with the previous period of the same
-    length, by a two-sided pooled z test (whole periods are large samples).
+    length, by a two-sided pooled z test for shares (whole periods are large
+    samples) and a two-sided Welch t test for means.
     Conversations of the 7 days before the previous period are read
     too, so repeat inquiries early in a period find the contact they repeat.
 
@@ -363,14 +376,18 @@ def weekly_review(
         period: The period to review (any length; usually a week).
         dimensions: Default ``(HourOfDay(tz=tz of period.start), "topic",
             "channel")``.
+        metrics: Metrics or catalogue names to review, each a share or a
+            mean; default :data:`REVIEWED_METRICS`.
         alpha: The false-discovery rate, in (0, 1).
         min_n: Fewest observations for a segment (and its rest) to be tested.
 
     Raises:
-        ValidationError: for a bad dimension, ``alpha`` or ``min_n``.
+        ValidationError: for a bad dimension, ``alpha`` or ``min_n``, or a
+            metric that is neither a share nor a mean (a quantile, a total).
         WrongTypeError: for a table or period of the wrong type.
     """
     _check(table, period, alpha, min_n)
+    reviewed = _reviewable(metrics)
     chosen: tuple[By, ...] = resolve_by(
         (HourOfDay(tz=period.start.tzinfo), "topic", "channel")
         if dimensions is None
@@ -381,13 +398,16 @@ def weekly_review(
     spans = _Spans(spans=(history, previous, period))
     opened = table["opened_at"]
     window = table.filter((opened >= _utc(history.start)) & (opened < _utc(period.end)))
-    metrics = [satisfaction_rate(), repeat_inquiry_rate(), escalation_rate()]
-    overall = measure(window, metrics, by=[spans])
+    overall = measure(window, reviewed, by=[spans])
     candidates = [
         candidate
         for dimension in chosen
         for candidate in _candidates(
-            measure(window, metrics, by=[dimension, spans]), overall, period, min_n
+            measure(window, reviewed, by=[dimension, spans]),
+            overall,
+            period,
+            min_n,
+            reviewed,
         )
     ]
     return WeeklyReview(
@@ -396,34 +416,32 @@ def weekly_review(
         findings=_findings(candidates, alpha),
         tested=len(candidates),
         alpha=alpha,
-        changes=_changes(overall, period, previous),
+        changes=_changes(overall, period, previous, reviewed),
     )
 
 
 def _changes(
-    overall: Measurements, period: Period, previous: Period
+    overall: Measurements,
+    period: Period,
+    previous: Period,
+    metrics: Sequence[Metric],
 ) -> tuple[Change, ...]:
     changes = []
-    for metric in REVIEWED_METRICS:
-        now_x, now_n = (
-            float(c.sum()) for c in _counts(overall, metric, _rows_of(overall, period))
-        )
-        was_x, was_n = (
-            float(c.sum())
-            for c in _counts(overall, metric, _rows_of(overall, previous))
-        )
-        value = now_x / now_n if now_n else math.nan
-        before = was_x / was_n if was_n else math.nan
-        p = float(two_proportion_test(now_x, now_n, was_x, was_n))
+    for metric in metrics:
+        now = _sample(overall, metric, _rows_of(overall, period)).pooled()
+        was = _sample(overall, metric, _rows_of(overall, previous)).pooled()
+        value, before = float(now.value[0]), float(was.value[0])
+        now_n, was_n = float(now.n[0]), float(was.n[0])
+        p = float(now.test(was, "two-sided", exact=False)[0])
         difference = value - before
         sentence = (
-            f"{metric} {value:.3f} (n = {now_n:.0f}) vs {before:.3f} (n = "
+            f"{metric.name} {value:.3f} (n = {now_n:.0f}) vs {before:.3f} (n = "
             f"{was_n:.0f}) in the previous period: {difference:+.3f} "
             f"(two-sided p = {p:.2g})"
         )
         changes.append(
             Change(
-                metric=metric,
+                metric=metric.name,
                 value=value,
                 n=int(now_n),
                 previous=before,
@@ -431,6 +449,7 @@ def _changes(
                 difference=difference,
                 p_value=p,
                 sentence=sentence,
+                unit=metric.unit,
             )
         )
     return tuple(changes)

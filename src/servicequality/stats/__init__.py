@@ -15,6 +15,7 @@ from servicequality.stats._intervals import (
     t_quantile,
     wilson_interval,
 )
+from servicequality.stats._means import welch_test
 
 __all__ = [
     "benjamini_hochberg",
@@ -27,5 +28,6 @@ __all__ = [
     "shrunk_rates",
     "t_quantile",
     "two_proportion_test",
+    "welch_test",
     "wilson_interval",
 ]
