@@ -28,12 +28,14 @@ from servicequality import (
     Agent,
     ConversationTable,
     DifficultyCoefficients,
+    ExclusionReason,
     HourOfDay,
     KnowledgeTest,
     Monthly,
     PolicyError,
     QualityReview,
     Quarterly,
+    RatingExclusion,
     RatingScale,
     Role,
     ServiceHours,
@@ -49,6 +51,7 @@ from servicequality import (
 from servicequality import metrics as sqm
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.incentives import (
+    Adjustment,
     ConsecutivePeriods,
     Currency,
     Eligibility,
@@ -179,7 +182,32 @@ def examples() -> dict[str, Any]:
     records = shop.to_records()
     rejected = ConversationTable.from_records([{"id": "x"}], errors="collect")
     top = TopShare(title="training", calendar=month, min_sample=1)
+    december = month.period_of(november.end)
+    adjustment = Adjustment(
+        plan=plan.name,
+        agent_id=statement.lines[0].agent_id,
+        rule=statement.lines[0].rule,
+        period=november,
+        paid_in=december,
+        amount=Decimal("50.00"),
+        waived=Decimal("0.00"),
+        paid_before=Decimal("150.00"),
+        now=Decimal("200.00"),
+        explanation="2 late ratings lifted the mean above the bar",
+        arrived=("C1", "C2"),
+    )
+    locked = statement.with_adjustments(()).lock(december.start)
     return {
+        "RatingExclusion": RatingExclusion(
+            conversation_id=records.ratings[0].conversation_id,
+            reason=ExclusionReason.APPEAL_UPHELD,
+            effective_at=december.start,
+            note="appeal 118",
+            lifted_at=december.end,
+        ),
+        "LockedStatement": attrs.evolve(locked, adjustments=(adjustment,)),
+        "LockedLine": locked.lines[0],
+        "Adjustment": adjustment,
         "Agent": records.agents[0],
         "Conversation": records.conversations[0],
         "Rating": records.ratings[0],

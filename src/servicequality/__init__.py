@@ -19,6 +19,12 @@ from servicequality._errors import (
     ValidationError,
     WrongTypeError,
 )
+from servicequality._history import (
+    ExclusionReason,
+    RatingExclusion,
+    as_of,
+    exclude_ratings,
+)
 from servicequality._hours import ServiceHours
 from servicequality._intake import Reject
 from servicequality._model import (
@@ -57,6 +63,7 @@ __all__ = [
     "ConversationTable",
     "Difficulty",
     "DifficultyCoefficients",
+    "ExclusionReason",
     "HourOfDay",
     "KnowledgeTest",
     "Measurement",
@@ -67,6 +74,7 @@ __all__ = [
     "QualityReview",
     "Quarterly",
     "Rating",
+    "RatingExclusion",
     "RatingScale",
     "Reject",
     "Role",
@@ -82,5 +90,7 @@ __all__ = [
     "WrongTypeError",
     "Yearly",
     "__version__",
+    "as_of",
+    "exclude_ratings",
     "measure",
 ]

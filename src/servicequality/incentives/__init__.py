@@ -5,6 +5,7 @@ minor unit; pools are split by largest remainder so shares add up exactly.
 """
 
 from servicequality._results import Results
+from servicequality.incentives._cycle import Adjustment, LockedLine, LockedStatement
 from servicequality.incentives._development import (
     MIN_SAMPLE,
     ConsecutivePeriods,
@@ -54,12 +55,15 @@ __all__ = [
     "MAX_AMOUNT",
     "MINOR_UNITS",
     "MIN_SAMPLE",
+    "Adjustment",
     "BestCase",
     "ConsecutivePeriods",
     "Currency",
     "Eligibility",
     "Exclusion",
     "IncentivePlan",
+    "LockedLine",
+    "LockedStatement",
     "NotRecognised",
     "Payee",
     "PayoutLine",

@@ -13,7 +13,13 @@ from servicequality import _validators as v
 from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
 from servicequality._periods import Period
-from servicequality.incentives._money import MINOR_UNITS, Currency, in_money_context
+from servicequality.incentives._cycle import Adjustment, LockedStatement, adjust, lock
+from servicequality.incentives._money import (
+    MINOR_UNITS,
+    Currency,
+    as_money,
+    in_money_context,
+)
 from servicequality.incentives._protocol import (
     Exclusion,
     Payee,
@@ -33,8 +39,11 @@ from servicequality.policy._assess import Assessment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
+    from datetime import datetime
 
     from servicequality._engine._measure import CellRows
+    from servicequality._history import RatingExclusion
+    from servicequality._table import ConversationTable
     from servicequality.metrics._base import Part
     from servicequality.policy._tiers import TierPolicy
 
@@ -60,6 +69,8 @@ class PayoutStatement:
         excluded: Agents in the assessment the plan does not pay.
         assessment: The assessment paid from (for :meth:`rows`); not
             compared.
+        adjustments: Corrections of earlier, locked periods paid with this
+            statement (see :meth:`with_adjustments`).
     """
 
     plan: str
@@ -69,11 +80,17 @@ class PayoutStatement:
     unallocated: tuple[Unallocated, ...] = ()
     excluded: tuple[Exclusion, ...] = ()
     assessment: Assessment | None = attrs.field(default=None, eq=False, repr=False)
+    adjustments: tuple[Adjustment, ...] = ()
 
     @property
     def agents(self) -> tuple[str, ...]:
-        """Agents paid (possibly 0), in statement order."""
-        return tuple(dict.fromkeys(line.agent_id for line in self.lines))
+        """Agents paid (possibly 0) or adjusted, in statement order."""
+        return tuple(
+            dict.fromkeys(
+                [line.agent_id for line in self.lines]
+                + [a.agent_id for a in self.adjustments]
+            )
+        )
 
     def lines_of(self, agent_id: str) -> tuple[PayoutLine, ...]:
         """The lines of one agent (empty for an agent not on the statement)."""
@@ -81,9 +98,12 @@ class PayoutStatement:
 
     @in_money_context
     def total(self, agent_id: str) -> Decimal:
-        """One agent's total: the exact sum of their lines (0 if absent)."""
+        """One agent's total: the exact sum of their lines and adjustments."""
         return sum(
-            (line.amount for line in self.lines_of(agent_id)),
+            (
+                *(line.amount for line in self.lines_of(agent_id)),
+                *(a.amount for a in self.adjustments if a.agent_id == agent_id),
+            ),
             Decimal(0) * self.currency.quantum,
         )
 
@@ -95,10 +115,47 @@ class PayoutStatement:
     @property
     @in_money_context
     def total_paid(self) -> Decimal:
-        """The sum of every line."""
+        """The sum of every line and adjustment."""
         return sum(
-            (line.amount for line in self.lines), Decimal(0) * self.currency.quantum
+            (
+                *(line.amount for line in self.lines),
+                *(a.amount for a in self.adjustments),
+            ),
+            Decimal(0) * self.currency.quantum,
         )
+
+    def lock(self, at: datetime) -> LockedStatement:
+        """The published record of this statement, locked at the instant ``at``.
+
+        Store it (:meth:`LockedStatement.to_dict`); re-running the period on
+        later data gives adjustments (:meth:`IncentivePlan.adjust`), never a
+        new statement for it.
+
+        Raises:
+            PolicyError: for ``at`` before the period ends.
+            ValidationError: for a naive ``at``.
+        """
+        return lock(self, at)
+
+    def with_adjustments(self, adjustments: Iterable[Adjustment]) -> PayoutStatement:
+        """This statement also paying ``adjustments`` of earlier periods.
+
+        Raises:
+            PolicyError: for an adjustment of another plan, currency-less, or
+                paid in another period.
+        """
+        added = v.sequence(
+            "PayoutStatement", "adjustments", adjustments, "Adjustment values"
+        )
+        for item in added:
+            v.instance_of("PayoutStatement", "adjustments", item, Adjustment)
+            if item.paid_in != self.period:
+                rule = f"must be paid in {_display.label(self.period)}"
+                raise PolicyError(
+                    "PayoutStatement", "adjustments", _display.label(item.paid_in), rule
+                )
+            self.currency.exact("PayoutStatement", "adjustments", item.amount)
+        return attrs.evolve(self, adjustments=(*self.adjustments, *added))
 
     @property
     @in_money_context
@@ -235,6 +292,12 @@ class PayoutStatement:
                 f"  {line.rule}: {money(line.amount)} — {line.explanation}"
                 for line in self.lines_of(agent)
             )
+            out.extend(
+                f"  adjustment {a.rule} ({_display.label(a.period)}): "
+                f"{money(a.amount)} — {a.explanation}"
+                for a in self.adjustments
+                if a.agent_id == agent
+            )
         out.extend(
             f"unallocated {u.rule}: {money(u.amount)} — {u.reason}"
             for u in self.unallocated
@@ -268,6 +331,20 @@ def _roles(value: Iterable[Role]) -> tuple[Role, ...]:
     return human_roles("IncentivePlan", value)
 
 
+_CLAWBACKS = ("never", "capped", "allowed")
+
+
+def _cap(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    cap = as_money("IncentivePlan", "clawback_cap", value)
+    if cap < 0:
+        raise PolicyError(
+            "IncentivePlan", "clawback_cap", value, "must not be negative"
+        )
+    return cap
+
+
 @attrs.frozen(kw_only=True)
 class IncentivePlan:
     """Bonus rules paid in one currency to the roles the plan names.
@@ -280,11 +357,20 @@ class IncentivePlan:
             never are.
         allow_negative: Allow negative amounts or rates (deductions). Off by
             default: an assessment is not a punishment tool (S4 §5).
+        clawback: What an adjustment may take back from an agent when a
+            locked line turns out too high: ``"never"`` (the default: only
+            top-ups are paid), ``"capped"`` (at most ``clawback_cap`` per
+            agent and adjustment run) or ``"allowed"`` (all of it). Within
+            one run an agent's clawbacks first offset their top-ups.
+        clawback_cap: The cap of ``"capped"`` (whole minor units, not
+            negative); only with ``"capped"``.
 
     Raises:
         PolicyError: for no rules, duplicate rule names, a bot among the
             eligible roles, an amount that is not whole minor units of the
-            currency, or a negative amount without ``allow_negative``.
+            currency, a negative amount without ``allow_negative``, an
+            unknown ``clawback``, or a cap without ``"capped"`` (or none with
+            it).
     """
 
     name: str
@@ -294,12 +380,73 @@ class IncentivePlan:
         default=(Role.AGENT,), converter=_roles
     )
     allow_negative: bool = False
+    clawback: str = "never"
+    clawback_cap: Decimal | None = attrs.field(default=None, converter=_cap)
 
     def __attrs_post_init__(self) -> None:
         v.text("IncentivePlan", "name", self.name, error=PolicyError)
         v.flag("IncentivePlan", "allow_negative", self.allow_negative)
         for rule in self.rules:
             rule.check(self.currency, allow_negative=self.allow_negative)
+        if self.clawback not in _CLAWBACKS:
+            why = f"must be one of {', '.join(map(repr, _CLAWBACKS))}"
+            raise PolicyError("IncentivePlan", "clawback", self.clawback, why)
+        if (self.clawback == "capped") != (self.clawback_cap is not None):
+            why = "is given exactly when clawback is 'capped'"
+            raise PolicyError("IncentivePlan", "clawback_cap", self.clawback_cap, why)
+        if self.clawback_cap is not None:
+            self.currency.exact("IncentivePlan", "clawback_cap", self.clawback_cap)
+
+    def adjust(
+        self,
+        locked: LockedStatement,
+        rerun: PayoutStatement,
+        *,
+        paid_in: Period,
+        at: datetime,
+        table: ConversationTable | None = None,
+        exclusions: Iterable[RatingExclusion] = (),
+        earlier: Iterable[Adjustment] = (),
+    ) -> tuple[Adjustment, ...]:
+        """Adjustments of a locked period, paid in ``paid_in``; ``locked`` stays as is.
+
+        For each line, ``now`` (the line of ``rerun``, 0 if gone) minus what
+        was paid so far (the locked amount plus ``earlier`` adjustments of
+        the same plan and period) is a top-up or a clawback, limited by
+        :attr:`clawback`. Nothing is listed for a line that did not change.
+        Paid so far plus every adjustment always equals the re-run, to the
+        cent, whatever the rules (pools and caps included), except for
+        clawbacks the plan waives: those are shown on the adjustment
+        (``waived``) and never paid twice.
+
+        Args:
+            locked: The locked statement of the period.
+            rerun: This plan applied to the period on the data known at
+                ``at`` (e.g. :func:`~servicequality.as_of` ``at``, with the
+                exclusions).
+            paid_in: The open period that pays the adjustments.
+            at: When the re-run's data was known ("now", never the clock).
+            table: The data, to list the ratings that arrived, were excluded
+                or came back since the lock, per agent (optional).
+            exclusions: Every rating exclusion known (for that list).
+            earlier: Adjustments already paid for the period (others are
+                ignored), so a third run pays only what is still owed.
+
+        Raises:
+            PolicyError: for statements of another plan or period, a
+                ``paid_in`` that does not start after the locked period, or
+                ``at`` before the lock.
+        """
+        return adjust(
+            self,
+            locked,
+            rerun,
+            paid_in=paid_in,
+            at=at,
+            table=table,
+            exclusions=exclusions,
+            earlier=earlier,
+        )
 
     @in_money_context
     def apply(self, assessment: Assessment, period: Period) -> PayoutStatement:
@@ -360,7 +507,7 @@ class IncentivePlan:
                 raise PolicyError("IncentivePlan", "rules", rule.name, why)
             rules.append(plain())
         known = MINOR_UNITS.get(self.currency.code) == self.currency.minor_unit
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "currency": self.currency.code
             if known
@@ -369,6 +516,11 @@ class IncentivePlan:
             "eligible_roles": [role.value for role in self.eligible_roles],
             "allow_negative": self.allow_negative,
         }
+        if self.clawback != "never":
+            data["clawback"] = self.clawback
+        if self.clawback_cap is not None:
+            data["clawback_cap"] = str(self.clawback_cap)
+        return data
 
     @classmethod
     def from_dict(
@@ -377,7 +529,7 @@ class IncentivePlan:
         *,
         kinds: Mapping[str, Callable[[Mapping[str, Any]], Rule]] | None = None,
     ) -> IncentivePlan:
-        """Read :meth:`to_dict` output; ``eligible_roles``, ``allow_negative`` optional.
+        """Read :meth:`to_dict` output; every key but name, currency and rules optional.
 
         Args:
             data: Plain data, e.g. parsed from TOML or JSON.
@@ -393,7 +545,7 @@ class IncentivePlan:
             "IncentivePlan",
             data,
             ("name", "currency", "rules"),
-            ("eligible_roles", "allow_negative"),
+            ("eligible_roles", "allow_negative", "clawback", "clawback_cap"),
             error=PolicyError,
         )
         readers = {**_KINDS, **(kinds or {})}
@@ -420,8 +572,9 @@ class IncentivePlan:
                     "IncentivePlan", "eligible_roles", plain["eligible_roles"]
                 )
             )
-        if "allow_negative" in plain:
-            options["allow_negative"] = plain["allow_negative"]
+        for option in ("allow_negative", "clawback", "clawback_cap"):
+            if option in plain:
+                options[option] = plain[option]
         return cls(name=plain["name"], currency=currency, rules=rules, **options)
 
     @property

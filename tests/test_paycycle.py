@@ -1,0 +1,597 @@
+"""The pay cycle: exclusions, as-of evaluation, locked statements, adjustments."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from servicequality import (
+    Agent,
+    Channel,
+    Conversation,
+    ConversationTable,
+    Difficulty,
+    ExclusionReason,
+    Monthly,
+    PolicyError,
+    Rating,
+    RatingExclusion,
+    RatingScale,
+    Role,
+    ValidationError,
+    WrongTypeError,
+    as_of,
+    exclude_ratings,
+    measure,
+)
+from servicequality import metrics as sqm
+from servicequality.incentives import (
+    Adjustment,
+    IncentivePlan,
+    LockedLine,
+    LockedStatement,
+    PerPoint,
+    PoolShare,
+    ThresholdBonus,
+    TieredBonus,
+)
+from servicequality.policy import Tier, TierPolicy, classify
+from tests.raising import fails
+
+FIVE = RatingScale.FIVE_STAR
+MONTH = Monthly(tz=UTC)
+MAY = MONTH.period_of(datetime(2026, 5, 1, tzinfo=UTC))
+JUNE = MONTH.period_of(datetime(2026, 6, 1, tzinfo=UTC))
+JULY = MONTH.period_of(datetime(2026, 7, 1, tzinfo=UTC))
+LOCK = datetime(2026, 6, 1, 6, tzinfo=UTC)
+MID_JUNE = datetime(2026, 6, 15, tzinfo=UTC)
+END_JUNE = datetime(2026, 6, 30, tzinfo=UTC)
+AGENTS = ("a1", "a2", "a3")
+BAR = TierPolicy(
+    metric="satisfaction_rate",
+    tiers=(Tier(name="reached", at_least=0.8), Tier(name="not_reached")),
+    min_sample=2,
+)
+TIERS = TierPolicy(
+    metric="mean_rating",
+    tiers=(
+        Tier(name="high", at_least=4.5),
+        Tier(name="mid", at_least=3.0),
+        Tier(name="low"),
+    ),
+    min_sample=2,
+)
+
+
+def conversation(i, agent, opened, difficulty=Difficulty.BASIC):
+    return Conversation(
+        id=f"c{i}",
+        agent_id=agent,
+        customer_id=f"u{i}",
+        opened_at=opened,
+        closed_at=opened + timedelta(minutes=10),
+        channel=Channel.CHAT,
+        difficulty=difficulty,
+        resolved=True,
+        escalated=False,
+        rating_invited=True,
+    )
+
+
+def rating(i, score, rated_at):
+    return Rating(conversation_id=f"c{i}", score=score, scale=FIVE, rated_at=rated_at)
+
+
+def table_of(conversations, ratings):
+    return ConversationTable.from_records(
+        conversations,
+        ratings=ratings,
+        agents=[Agent(id=a, role=Role.AGENT) for a in AGENTS],
+    )
+
+
+def plan_of(*rules, **options):
+    return IncentivePlan(name="May", currency="CNY", rules=rules, **options)
+
+
+SIMPLE = plan_of(
+    ThresholdBonus(name="bar", bar=BAR, amount="200"),
+    TieredBonus(
+        name="tiers", tiers=TIERS, amounts={"high": "300", "mid": "100", "low": "0"}
+    ),
+    PerPoint(name="points", rate="0.37"),
+    clawback="allowed",
+)
+POOLED = plan_of(
+    ThresholdBonus(name="bar", bar=BAR, amount="200", cap="150"),
+    PoolShare(
+        name="pool", pool="1000", weight=("weighted_workload", "satisfaction_rate")
+    ),
+    clawback="allowed",
+)
+
+
+def pay(plan, table, period=MAY):
+    measured = measure(
+        table,
+        ["satisfaction_rate", sqm.mean_rating(scale=FIVE), "weighted_workload"],
+        by=["agent", MONTH],
+    )
+    assessment = classify(measured, [*plan.tier_policies])
+    return plan.apply(assessment, period)
+
+
+# A small May by hand: a1 has two satisfied ratings at lock; a late 1-star
+# arrives on June 3; a2's 1-star rating is appealed and excluded on June 10.
+HAND = [
+    conversation(0, "a1", datetime(2026, 5, 3, 9, tzinfo=UTC)),
+    conversation(1, "a1", datetime(2026, 5, 4, 9, tzinfo=UTC)),
+    conversation(2, "a1", datetime(2026, 5, 5, 9, tzinfo=UTC)),
+    conversation(3, "a2", datetime(2026, 5, 6, 9, tzinfo=UTC)),
+    conversation(4, "a2", datetime(2026, 5, 7, 9, tzinfo=UTC)),
+    conversation(5, "a2", datetime(2026, 5, 8, 9, tzinfo=UTC)),
+    conversation(6, "a2", datetime(2026, 6, 2, 9, tzinfo=UTC)),
+]
+HAND_RATINGS = [
+    rating(0, 5, datetime(2026, 5, 3, 10, tzinfo=UTC)),
+    rating(1, 4, datetime(2026, 5, 4, 10, tzinfo=UTC)),
+    rating(2, 1, datetime(2026, 6, 3, 10, tzinfo=UTC)),
+    rating(3, 5, datetime(2026, 5, 6, 10, tzinfo=UTC)),
+    rating(4, 4, datetime(2026, 5, 7, 10, tzinfo=UTC)),
+    rating(5, 1, datetime(2026, 5, 8, 10, tzinfo=UTC)),
+]
+APPEAL = RatingExclusion(
+    conversation_id="c5",
+    reason=ExclusionReason.APPEAL_UPHELD,
+    effective_at=datetime(2026, 6, 10, tzinfo=UTC),
+    note="appeal 2026-118",
+)
+HAND_TABLE = table_of(HAND, HAND_RATINGS)
+BAR_ONLY = plan_of(ThresholdBonus(name="bar", bar=BAR, amount="200"))
+
+
+class TestRatingExclusion:
+    def test_in_force_from_effective_until_lifted(self):
+        """In force at effective_at, not before, and not from lifted_at on."""
+        lifted = APPEAL.lift(datetime(2026, 6, 20, tzinfo=UTC))
+        assert not APPEAL.in_force(datetime(2026, 6, 9, 23, tzinfo=UTC))
+        assert APPEAL.in_force(APPEAL.effective_at)
+        assert lifted.in_force(datetime(2026, 6, 19, tzinfo=UTC))
+        assert not lifted.in_force(datetime(2026, 6, 20, tzinfo=UTC))
+
+    def test_plain_data_round_trip_through_json(self):
+        lifted = APPEAL.lift(datetime(2026, 6, 20, tzinfo=UTC))
+        for value in (APPEAL, lifted):
+            assert (
+                RatingExclusion.from_dict(json.loads(json.dumps(value.to_dict())))
+                == value
+            )
+
+    @pytest.mark.parametrize(
+        ("options", "kind", "field"),
+        [
+            ({"conversation_id": " "}, ValidationError, "conversation_id"),
+            ({"reason": "appeal_upheld"}, WrongTypeError, "reason"),
+            (
+                {"effective_at": datetime(2026, 6, 10)},
+                ValidationError,
+                "effective_at",
+            ),  # naive on purpose
+            (
+                {"lifted_at": datetime(2026, 6, 1, tzinfo=UTC)},
+                ValidationError,
+                "lifted_at",
+            ),
+        ],
+    )
+    def test_bad_values_name_the_field(self, options, kind, field):
+        with fails(kind, field):
+            attrs.evolve(APPEAL, **options)
+
+    def test_unknown_reason_in_plain_data(self):
+        with fails(ValidationError, "reason", match="appeal_upheld"):
+            RatingExclusion.from_dict({**APPEAL.to_dict(), "reason": "rude"})
+
+
+class TestExcludeRatings:
+    def test_an_excluded_rating_leaves_every_satisfaction_metric(self):
+        """a2: 2 of 3 satisfied (0.667) becomes 2 of 2 once c5 is excluded."""
+        after = exclude_ratings(HAND_TABLE, [APPEAL], at=END_JUNE)
+        before = measure(HAND_TABLE, ["satisfaction_rate", "rating_rate"], by="agent")
+        measured = measure(after, ["satisfaction_rate", "rating_rate"], by="agent")
+        assert before.get("satisfaction_rate", agent="a2").value == pytest.approx(2 / 3)
+        assert measured.get("satisfaction_rate", agent="a2").value == 1.0
+        assert measured.get("rating_rate", agent="a2").value == 2 / 4
+        assert len(after) == len(HAND_TABLE)
+
+    def test_not_yet_in_force_removes_nothing(self):
+        assert (
+            exclude_ratings(HAND_TABLE, [APPEAL], at=MID_JUNE - timedelta(days=6))
+            == HAND_TABLE
+        )
+
+    def test_unknown_or_unrated_conversations_remove_nothing(self):
+        """The caller keeps one list of exclusions for all its tables."""
+        elsewhere = attrs.evolve(APPEAL, conversation_id="c999")
+        unrated = attrs.evolve(APPEAL, conversation_id="c6")
+        assert (
+            exclude_ratings(HAND_TABLE, [elsewhere, unrated], at=END_JUNE) == HAND_TABLE
+        )
+
+    def test_wrong_types(self):
+        with fails(WrongTypeError, "exclusions"):
+            exclude_ratings(HAND_TABLE, ["c5"], at=END_JUNE)
+        with fails(ValidationError, "at"):
+            exclude_ratings(
+                HAND_TABLE, [APPEAL], at=datetime(2026, 6, 1)
+            )  # naive on purpose
+
+
+class TestAsOf:
+    def test_late_ratings_later_conversations_and_exclusions(self):
+        """At the lock: c2's rating is not known, c6 not opened, c5 still counts."""
+        known = as_of(HAND_TABLE, LOCK, exclusions=[APPEAL])
+        expected = table_of(
+            HAND[:6], [r for r in HAND_RATINGS if r.conversation_id != "c2"]
+        )
+        assert known.to_records() == expected.to_records()
+
+    def test_later_closing_is_not_yet_known(self):
+        closes_late = attrs.evolve(HAND[0], closed_at=datetime(2026, 6, 2, tzinfo=UTC))
+        known = as_of(table_of([closes_late], []), LOCK)
+        assert np.isnat(known["closed_at"]).all()
+
+    def test_a_rating_without_rated_at_cannot_be_placed_in_time(self):
+        undated = table_of(
+            HAND[:1], [Rating(conversation_id="c0", score=5, scale=FIVE)]
+        )
+        with fails(ValidationError, "rated_at", match="c0") as caught:
+            as_of(undated, LOCK)
+        assert caught.value.index == 0
+
+
+class TestLock:
+    def test_lock_records_every_line(self):
+        statement = pay(BAR_ONLY, as_of(HAND_TABLE, LOCK))
+        locked = statement.lock(LOCK)
+        assert [(x.agent_id, x.amount) for x in locked.lines] == [
+            ("a1", Decimal("200.00")),
+            ("a2", Decimal("0.00")),
+        ]
+        assert locked.locked_at == LOCK
+        assert locked.total_paid == Decimal("200.00")
+
+    def test_cannot_lock_before_the_period_ends(self):
+        statement = pay(BAR_ONLY, HAND_TABLE)
+        with fails(PolicyError, "at"):
+            statement.lock(datetime(2026, 5, 31, tzinfo=UTC))
+
+    def test_json_round_trip(self):
+        locked = pay(POOLED, as_of(HAND_TABLE, LOCK)).lock(LOCK)
+        text = json.dumps(locked.to_dict())
+        assert LockedStatement.from_dict(json.loads(text)) == locked
+
+    def test_repeated_line_is_refused(self):
+        line = LockedLine(agent_id="a1", rule="bar", amount=Decimal(1), explanation="x")
+        with fails(PolicyError, "lines"):
+            LockedStatement(
+                plan="May",
+                currency=SIMPLE.currency,
+                period=MAY,
+                locked_at=LOCK,
+                lines=(line, line),
+            )
+
+
+class TestAdjust:
+    def locked(self, plan=BAR_ONLY):
+        return pay(plan, as_of(HAND_TABLE, LOCK, exclusions=[APPEAL])).lock(LOCK)
+
+    def rerun(self, plan=BAR_ONLY, at=END_JUNE):
+        return pay(plan, as_of(HAND_TABLE, at, exclusions=[APPEAL]))
+
+    def test_late_rating_and_upheld_appeal(self):
+        """a1 falls to 2/3 < 0.8: clawback 200 (allowed); a2 rises to 2/2: +200."""
+        plan = attrs.evolve(BAR_ONLY, clawback="allowed")
+        adjustments = plan.adjust(
+            self.locked(plan),
+            self.rerun(plan),
+            paid_in=JUNE,
+            at=END_JUNE,
+            table=HAND_TABLE,
+            exclusions=[APPEAL],
+        )
+        assert [(a.agent_id, a.amount, a.waived) for a in adjustments] == [
+            ("a1", Decimal("-200.00"), Decimal("0.00")),
+            ("a2", Decimal("200.00"), Decimal("0.00")),
+        ]
+        a1, a2 = adjustments
+        assert a1.arrived == ("c2",)
+        assert a2.excluded == ("c5",)
+        assert "clawback CNY 200.00" in a1.explanation
+        assert "1 exclusion(s) (c5)" in a2.explanation
+
+    def test_never_claws_back_and_says_so(self):
+        adjustments = BAR_ONLY.adjust(
+            self.locked(), self.rerun(), paid_in=JUNE, at=END_JUNE
+        )
+        assert [(a.agent_id, a.amount, a.waived) for a in adjustments] == [
+            ("a1", Decimal("0.00"), Decimal("-200.00")),
+            ("a2", Decimal("200.00"), Decimal("0.00")),
+        ]
+        assert (
+            "CNY 200.00 not taken back (clawback never)" in adjustments[0].explanation
+        )
+
+    def test_a_waived_clawback_is_listed_once(self):
+        first = BAR_ONLY.adjust(self.locked(), self.rerun(), paid_in=JUNE, at=END_JUNE)
+        again = BAR_ONLY.adjust(
+            self.locked(), self.rerun(), paid_in=JULY, at=END_JUNE, earlier=first
+        )
+        assert again == ()
+
+    def test_capped_clawback_offsets_top_ups_first(self):
+        """Clawback 200 on bar; +100 on tiers; cap 30: take back 130, waive 70."""
+        plan = plan_of(
+            ThresholdBonus(name="bar", bar=BAR, amount="200"),
+            TieredBonus(
+                name="tiers",
+                tiers=TIERS,
+                amounts={"high": "100", "mid": "0", "low": "0"},
+            ),
+            clawback="capped",
+            clawback_cap="30",
+        )
+        locked = self.locked(plan)
+        rerun = self.rerun(plan)
+        # Make a1's tiers line pay 100 more on the re-run by locking it at 0.
+        locked = attrs.evolve(
+            locked,
+            lines=tuple(
+                attrs.evolve(x, amount=Decimal("0.00"))
+                if (x.agent_id, x.rule) == ("a1", "tiers")
+                else x
+                for x in locked.lines
+            ),
+        )
+        rerun_a1 = {x.rule: x.amount for x in rerun.lines_of("a1")}
+        assert rerun_a1 == {"bar": Decimal("0.00"), "tiers": Decimal("0.00")}
+        rerun = attrs.evolve(
+            rerun,
+            lines=tuple(
+                attrs.evolve(x, amount=Decimal("100.00"))
+                if (x.agent_id, x.rule) == ("a1", "tiers")
+                else x
+                for x in rerun.lines
+            ),
+        )
+        adjustments = plan.adjust(locked, rerun, paid_in=JUNE, at=END_JUNE)
+        mine = {a.rule: (a.amount, a.waived) for a in adjustments if a.agent_id == "a1"}
+        assert mine == {
+            "bar": (Decimal("-130.00"), Decimal("-70.00")),
+            "tiers": (Decimal("100.00"), Decimal("0.00")),
+        }
+
+    def test_the_next_statement_pays_them_and_locks_them(self):
+        plan = attrs.evolve(BAR_ONLY, clawback="allowed")
+        adjustments = plan.adjust(
+            self.locked(plan), self.rerun(plan), paid_in=JUNE, at=END_JUNE
+        )
+        june = pay(plan, as_of(HAND_TABLE, END_JUNE), JUNE).with_adjustments(
+            adjustments
+        )
+        assert june.total("a1") == Decimal("-200.00")
+        assert june.total("a2") == Decimal("200.00")
+        locked_june = june.lock(datetime(2026, 7, 1, 6, tzinfo=UTC))
+        assert locked_june.adjustments == adjustments
+        assert LockedStatement.from_dict(locked_june.to_dict()) == locked_june
+        assert "adjustment bar (2026-05)" in str(june)
+
+    def test_adjustments_paid_in_another_period_are_refused(self):
+        adjustments = BAR_ONLY.adjust(
+            self.locked(), self.rerun(), paid_in=JULY, at=END_JUNE
+        )
+        with fails(PolicyError, "adjustments"):
+            pay(BAR_ONLY, HAND_TABLE, JUNE).with_adjustments(adjustments)
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"paid_in": MAY}, "paid_in"),
+            ({"at": datetime(2026, 6, 1, tzinfo=UTC)}, "at"),
+            ({"rerun": "june"}, "rerun"),
+            ({"plan": "other"}, "plan"),
+        ],
+    )
+    def test_refused(self, change, field):
+        plan = BAR_ONLY
+        rerun = self.rerun()
+        options = {"paid_in": JUNE, "at": END_JUNE}
+        if "paid_in" in change or "at" in change:
+            options.update(change)
+        if change.get("rerun"):
+            rerun = pay(BAR_ONLY, HAND_TABLE, JUNE)
+        if change.get("plan"):
+            plan = attrs.evolve(BAR_ONLY, name="other")
+        with fails(PolicyError, field):
+            plan.adjust(self.locked(), rerun, **options)
+
+    def test_adjustment_round_trip_and_its_identity(self):
+        (adjustment,) = BAR_ONLY.adjust(
+            self.locked(), self.rerun(), paid_in=JUNE, at=END_JUNE
+        )[1:]
+        assert (
+            Adjustment.from_dict(json.loads(json.dumps(adjustment.to_dict())))
+            == adjustment
+        )
+        with fails(ValidationError, "now"):
+            attrs.evolve(adjustment, amount=Decimal("1.00"))
+
+
+class TestPlanClawbackOptions:
+    @pytest.mark.parametrize(
+        ("options", "field"),
+        [
+            ({"clawback": "sometimes"}, "clawback"),
+            ({"clawback": "capped"}, "clawback_cap"),
+            ({"clawback_cap": "10"}, "clawback_cap"),
+            ({"clawback": "capped", "clawback_cap": "-1"}, "clawback_cap"),
+            ({"clawback": "capped", "clawback_cap": "0.001"}, "clawback_cap"),
+        ],
+    )
+    def test_bad_options(self, options, field):
+        with fails(PolicyError, field):
+            plan_of(PerPoint(name="points", rate="1"), **options)
+
+    def test_round_trip(self):
+        plan = plan_of(
+            PerPoint(name="points", rate="1"), clawback="capped", clawback_cap="50"
+        )
+        assert IncentivePlan.from_dict(plan.to_dict()) == plan
+        assert "clawback" not in plan_of(PerPoint(name="points", rate="1")).to_dict()
+
+
+@st.composite
+def months(draw):
+    """A May of up to 24 conversations; ratings arrive up to 40 days later."""
+    conversations, ratings = [], []
+    for i in range(draw(st.integers(1, 24))):
+        opened = MAY.start + timedelta(minutes=draw(st.integers(0, 31 * 24 * 60 - 1)))
+        conversations.append(
+            conversation(
+                i,
+                draw(st.sampled_from(AGENTS)),
+                opened,
+                draw(st.sampled_from(Difficulty)),
+            )
+        )
+        if draw(st.booleans()):
+            lag = timedelta(hours=draw(st.integers(1, 40 * 24)))
+            ratings.append(rating(i, draw(st.integers(1, 5)), opened + lag))
+    exclusions = [
+        RatingExclusion(
+            conversation_id=r.conversation_id,
+            reason=draw(st.sampled_from(ExclusionReason)),
+            effective_at=max(r.rated_at, LOCK)
+            + timedelta(hours=draw(st.integers(0, 30 * 24))),
+        )
+        for r in ratings
+        if draw(st.booleans())
+    ]
+    return conversations, ratings, exclusions
+
+
+def known_at(conversations, ratings, exclusions, at):
+    """What was known at ``at``, built from the records (independently of as_of)."""
+    out = {e.conversation_id for e in exclusions if e.effective_at <= at}
+    return table_of(
+        [c for c in conversations if c.opened_at <= at],
+        [r for r in ratings if r.rated_at <= at and r.conversation_id not in out],
+    )
+
+
+def amounts(statement):
+    return {(x.agent_id, x.rule): x.amount for x in statement.lines}
+
+
+class TestProperties:
+    @settings(max_examples=40)
+    @given(months())
+    def test_as_of_the_lock_reproduces_the_locked_statement(self, month):
+        conversations, ratings, exclusions = month
+        locked = pay(SIMPLE, known_at(conversations, ratings, exclusions, LOCK)).lock(
+            LOCK
+        )
+        final = table_of(conversations, ratings)
+        again = pay(SIMPLE, as_of(final, LOCK, exclusions=exclusions)).lock(LOCK)
+        assert again == locked
+
+    @settings(max_examples=40)
+    @given(months(), st.sampled_from([SIMPLE, POOLED]))
+    def test_locked_plus_adjustments_equals_one_run_on_final_data(self, month, plan):
+        """Two rounds of adjustments; exact per line, pools and caps included."""
+        conversations, ratings, exclusions = month
+        final = table_of(conversations, ratings)
+        locked = pay(plan, as_of(final, LOCK, exclusions=exclusions)).lock(LOCK)
+        snapshot = locked.to_dict()
+        first = plan.adjust(
+            locked,
+            pay(plan, as_of(final, MID_JUNE, exclusions=exclusions)),
+            paid_in=JUNE,
+            at=MID_JUNE,
+            table=final,
+            exclusions=exclusions,
+        )
+        last = pay(
+            plan, exclude_ratings(final, exclusions, at=END_JUNE + timedelta(days=40))
+        )
+        second = plan.adjust(
+            locked,
+            last,
+            paid_in=JULY,
+            at=END_JUNE + timedelta(days=40),
+            earlier=first,
+        )
+        assert locked.to_dict() == snapshot
+        paid = {key: locked.amount(*key) for key in amounts(last)}
+        for adjustment in (*first, *second):
+            key = (adjustment.agent_id, adjustment.rule)
+            paid[key] += adjustment.amount
+            assert adjustment.waived == 0
+        assert paid == amounts(last)
+
+    @settings(max_examples=40)
+    @given(months(), st.sampled_from(["never", "capped"]))
+    def test_limited_clawbacks_never_take_more_than_allowed(self, month, clawback):
+        """Paid plus the latest waived part is the final run; net loss is bounded."""
+        conversations, ratings, exclusions = month
+        final = table_of(conversations, ratings)
+        cap = {"clawback_cap": "50"} if clawback == "capped" else {}
+        plan = attrs.evolve(POOLED, clawback=clawback, **cap)
+        locked = pay(plan, as_of(final, LOCK, exclusions=exclusions)).lock(LOCK)
+        last = pay(plan, exclude_ratings(final, exclusions, at=JULY.end))
+        adjustments = plan.adjust(locked, last, paid_in=JULY, at=JULY.end)
+        floor = Decimal(-50) if clawback == "capped" else Decimal(0)
+        for agent in AGENTS:
+            mine = [a for a in adjustments if a.agent_id == agent]
+            assert sum((a.amount for a in mine), Decimal(0)) >= floor
+        settled = {key: locked.amount(*key) for key in amounts(last)}
+        for a in adjustments:
+            settled[(a.agent_id, a.rule)] += a.amount + a.waived
+        assert settled == amounts(last)
+        pool = sum(
+            (x.amount for x in locked.lines if x.rule == "pool"), Decimal(0)
+        ) + sum((a.amount for a in adjustments if a.rule == "pool"), Decimal(0))
+        waived = sum((a.waived for a in adjustments if a.rule == "pool"), Decimal(0))
+        assert pool + waived <= Decimal(1000)
+
+    @settings(max_examples=40)
+    @given(months())
+    def test_exclusions_only_remove_ratings_and_lifting_restores(self, month):
+        conversations, ratings, exclusions = month
+        table = table_of(conversations, ratings)
+        at = JULY.end
+        excluded = exclude_ratings(table, exclusions, at=at)
+        rating_columns = {"rating_scale", "rating_score", "rated_at", "rating_comment"}
+        for name in table.column_names:
+            if name not in rating_columns:
+                kind = table[name].dtype.kind
+                assert np.array_equal(
+                    excluded[name], table[name], equal_nan=kind in "fmM"
+                ), name
+        kept = excluded["rating_scale"] >= 0
+        assert (table["rating_scale"][kept] >= 0).all()
+        assert int((~kept & (table["rating_scale"] >= 0)).sum()) == len(
+            {e.conversation_id for e in exclusions}
+        )
+        lifted = [e.lift(at) for e in exclusions]
+        restored = exclude_ratings(table, lifted, at=at)
+        catalogue = sqm.standard_catalogue()
+        assert measure(restored, catalogue, by="agent") == measure(
+            table, catalogue, by="agent"
+        )
