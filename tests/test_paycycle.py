@@ -1,6 +1,7 @@
 """The pay cycle: exclusions, as-of evaluation, locked statements, adjustments."""
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -97,6 +98,17 @@ def table_of(conversations, ratings):
 
 def plan_of(*rules, **options):
     return IncentivePlan(name="May", currency="CNY", rules=rules, **options)
+
+
+TIERS_RATE = attrs.evolve(
+    TIERS,
+    metric="satisfaction_rate",
+    tiers=(
+        Tier(name="high", at_least=0.9),
+        Tier(name="mid", at_least=0.6),
+        Tier(name="low"),
+    ),
+)
 
 
 SIMPLE = plan_of(
@@ -595,3 +607,121 @@ class TestProperties:
         assert measure(restored, catalogue, by="agent") == measure(
             table, catalogue, by="agent"
         )
+
+
+def rated_month(scores_by_agent):
+    """May conversations rated at once: ``{agent: [score, ...]}``."""
+    conversations, ratings, i = [], [], 0
+    for agent, scores in scores_by_agent.items():
+        for score in scores:
+            opened = MAY.start + timedelta(hours=i)
+            conversations.append(conversation(i, agent, opened))
+            ratings.append(rating(i, score, opened + timedelta(minutes=30)))
+            i += 1
+    return table_of(conversations, ratings)
+
+
+class TestPayoutConfidence:
+    def test_threshold_line_shows_the_posterior_mass_on_its_side(self):
+        """17 of 20 satisfied, bar 0.8: P(p ≥ 0.8) under Beta(17.5, 3.5)."""
+        from scipy.stats import beta
+
+        table = rated_month({"a1": [5] * 17 + [1] * 3, "a2": [5] * 14 + [1] * 6})
+        lines = {x.agent_id: x for x in pay(BAR_ONLY, table).lines}
+        assert lines["a1"].confidence == pytest.approx(beta.sf(0.8, 17.5, 3.5))
+        assert lines["a2"].confidence == pytest.approx(beta.cdf(0.8, 14.5, 6.5))
+        assert f"P = {beta.sf(0.8, 17.5, 3.5):.2f}" in lines["a1"].explanation
+
+    def test_a_middle_tier_takes_the_mass_between_its_bounds(self):
+        """6 of 10 = 0.6 → mid: the Beta(6.5, 4.5) mass between 0.6 and 0.9."""
+        from scipy.stats import beta
+
+        rule = TieredBonus(
+            name="rate tiers",
+            tiers=TIERS_RATE,
+            amounts={"high": "300", "mid": "100", "low": "0"},
+        )
+        table = rated_month({"a1": [5] * 6 + [1] * 4})
+        (line,) = pay(plan_of(rule), table).lines
+        assert line.amount == Decimal("100.00")
+        assert line.confidence == pytest.approx(
+            beta.cdf(0.9, 6.5, 4.5) - beta.cdf(0.6, 6.5, 4.5)
+        )
+
+    def test_lower_is_better_tiers(self):
+        from scipy.stats import beta
+
+        from servicequality.incentives._confidence import tier_probability
+
+        policy = TierPolicy(
+            metric="escalation_rate",
+            tiers=(
+                Tier(name="good", at_most=0.05),
+                Tier(name="ok", at_most=0.10),
+                Tier(name="bad"),
+            ),
+        )
+        a, b = 6 + 0.5, 94 + 0.5
+        assert tier_probability(policy, "good", 6, 100) == pytest.approx(
+            beta.cdf(0.05, a, b)
+        )
+        assert tier_probability(policy, "ok", 6, 100) == pytest.approx(
+            beta.cdf(0.10, a, b) - beta.cdf(0.05, a, b)
+        )
+        assert tier_probability(policy, "bad", 6, 100) == pytest.approx(
+            beta.sf(0.10, a, b)
+        )
+        assert tier_probability(policy, "insufficient_data", 6, 100) is None
+
+    def test_means_have_no_confidence(self):
+        table = rated_month({"a1": [5, 4, 4]})
+        tiers = TieredBonus(
+            name="tiers", tiers=TIERS, amounts={"high": "1", "mid": "0", "low": "0"}
+        )
+        (line,) = pay(plan_of(tiers), table).lines
+        assert line.confidence is None
+        assert "P =" not in line.explanation
+
+    @settings(max_examples=60)
+    @given(st.integers(0, 60), st.integers(1, 60))
+    def test_the_tiers_of_a_policy_share_all_the_mass(self, successes, extra):
+        from servicequality.incentives._confidence import tier_probability
+
+        trials = successes + extra
+        total = sum(
+            tier_probability(TIERS_RATE, name, successes, trials)
+            for name in ("high", "mid", "low")
+        )
+        assert total == pytest.approx(1.0)
+
+
+class TestOwnBars:
+    def test_a_trainee_is_judged_by_their_own_bar(self):
+        """14 of 20 = 0.70: below the shop's 0.8, above the trainee's 0.65."""
+        table = rated_month({"a1": [5] * 14 + [1] * 6, "a2": [5] * 14 + [1] * 6})
+        rule = ThresholdBonus(
+            name="bar", bar=BAR, amount="200", agent_bars={"a2": 0.65}
+        )
+        lines = {x.agent_id: x for x in pay(plan_of(rule), table).lines}
+        assert lines["a1"].amount == Decimal("0.00")
+        assert lines["a2"].amount == Decimal("200.00")
+        assert "a2's own bar: satisfaction_rate 0.700 ≥ 0.65 → reached" in (
+            lines["a2"].explanation
+        )
+
+    def test_round_trip_and_bad_bars(self):
+        rule = ThresholdBonus(
+            name="bar", bar=BAR, amount="200", agent_bars={"a2": 0.65}
+        )
+        assert ThresholdBonus.from_dict(rule.to_dict()) == rule
+        with fails(PolicyError, "agent_bars['a2']"):
+            ThresholdBonus(name="bar", bar=BAR, amount="1", agent_bars={"a2": math.nan})
+        with fails(PolicyError, "tiers"):
+            pay(
+                plan_of(
+                    ThresholdBonus(
+                        name="b", bar=BAR, amount="1", agent_bars={"a1": 1.5}
+                    )
+                ),
+                rated_month({"a1": [5, 5]}),
+            )
