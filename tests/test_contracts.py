@@ -54,16 +54,20 @@ from servicequality.incentives import (
     Adjustment,
     ConsecutivePeriods,
     Currency,
+    Dispute,
     Eligibility,
     IncentivePlan,
     NotRecognised,
     Payee,
     PerPoint,
+    PlanSchedule,
+    PlanVersion,
     PoolShare,
     RuleOutcome,
     ThresholdBonus,
     TieredBonus,
     TopShare,
+    backtest,
     best_cases,
     compare_plans,
     praise_digest,
@@ -197,7 +201,24 @@ def examples() -> dict[str, Any]:
         arrived=("C1", "C2"),
     )
     locked = statement.with_adjustments(()).lock(december.start)
+    dispute = Dispute(
+        id="D-1",
+        agent_id=statement.lines[0].agent_id,
+        rule=statement.lines[0].rule,
+        period=november,
+        raised_by="a lead",
+        raised_at=december.start,
+        what="two ratings are from a test account",
+    )
+    plan_version = PlanVersion(effective_from=november.start, plan=plan)
+    tested = backtest(plan, assessment)
     return {
+        "Dispute": dispute,
+        "DisputedLine": statement.open_disputes([dispute])[0],
+        "PlanVersion": plan_version,
+        "PlanSchedule": PlanSchedule(versions=(plan_version,)),
+        "Backtest": tested,
+        "BacktestAgent": tested.agents[0],
         "RatingExclusion": RatingExclusion(
             conversation_id=records.ratings[0].conversation_id,
             reason=ExclusionReason.APPEAL_UPHELD,

@@ -24,6 +24,7 @@ from servicequality import (
     RatingExclusion,
     RatingScale,
     Role,
+    UnknownKeyError,
     ValidationError,
     WrongTypeError,
     as_of,
@@ -33,15 +34,21 @@ from servicequality import (
 from servicequality import metrics as sqm
 from servicequality.incentives import (
     Adjustment,
+    Dispute,
+    DisputeStatus,
     IncentivePlan,
     LockedLine,
     LockedStatement,
     PerPoint,
+    PlanSchedule,
+    PlanVersion,
     PoolShare,
     ThresholdBonus,
     TieredBonus,
+    backtest,
 )
 from servicequality.policy import Tier, TierPolicy, classify
+from servicequality.review import data_quality
 from tests.raising import fails
 
 FIVE = RatingScale.FIVE_STAR
@@ -725,3 +732,164 @@ class TestOwnBars:
                 ),
                 rated_month({"a1": [5, 5]}),
             )
+
+
+RAISED = datetime(2026, 6, 2, 9, tzinfo=UTC)
+QUESTION = Dispute(
+    id="D-1",
+    agent_id="a2",
+    rule="bar",
+    period=MAY,
+    raised_by="a2",
+    raised_at=RAISED,
+    what="c5's customer wrote a 1 by mistake; my bonus depends on it",
+)
+
+
+class TestDisputes:
+    def test_the_statement_lists_open_disputes_with_their_rows(self):
+        statement = pay(BAR_ONLY, as_of(HAND_TABLE, LOCK))
+        decided = QUESTION.resolve(
+            DisputeStatus.REJECTED, at=RAISED + timedelta(days=1), resolution="stands"
+        )
+        other_month = attrs.evolve(QUESTION, id="D-2", period=JUNE)
+        (found,) = statement.open_disputes([QUESTION, decided, other_month])
+        assert found.dispute == QUESTION
+        assert (found.line.agent_id, found.line.rule) == ("a2", "bar")
+        (rows,) = found.rows
+        assert sorted(rows.ids) == ["c3", "c4", "c5"]
+
+    def test_a_dispute_of_a_line_not_on_the_statement(self):
+        statement = pay(BAR_ONLY, as_of(HAND_TABLE, LOCK))
+        with fails(UnknownKeyError, "disputes", match="D-9"):
+            statement.open_disputes([attrs.evolve(QUESTION, id="D-9", rule="pool")])
+
+    def test_resolution_rules(self):
+        upheld = QUESTION.resolve(
+            DisputeStatus.UPHELD, at=RAISED + timedelta(days=3), resolution="appealed"
+        )
+        assert not upheld.is_open
+        with fails(ValidationError, "status"):
+            upheld.resolve(DisputeStatus.REJECTED, at=RAISED, resolution="no")
+        with fails(ValidationError, "status"):
+            QUESTION.resolve(DisputeStatus.OPEN, at=RAISED, resolution="no")
+        with fails(ValidationError, "resolved_at"):
+            QUESTION.resolve(
+                DisputeStatus.UPHELD, at=RAISED - timedelta(days=1), resolution="x"
+            )
+        with fails(ValidationError, "resolution"):
+            attrs.evolve(QUESTION, resolution="early")
+
+    def test_json_round_trip(self):
+        upheld = QUESTION.resolve(
+            DisputeStatus.UPHELD, at=RAISED + timedelta(days=3), resolution="appealed"
+        )
+        for value in (QUESTION, upheld):
+            assert Dispute.from_dict(json.loads(json.dumps(value.to_dict()))) == value
+        with fails(ValidationError, "status"):
+            Dispute.from_dict({**QUESTION.to_dict(), "status": "pending"})
+
+
+class TestPlanSchedule:
+    def schedule(self):
+        later = attrs.evolve(BAR_ONLY, name="June")
+        return PlanSchedule(
+            versions=(
+                PlanVersion(effective_from=MAY.start, plan=BAR_ONLY),
+                PlanVersion(
+                    effective_from=datetime(2026, 5, 20, tzinfo=UTC), plan=later
+                ),
+            )
+        )
+
+    def test_the_plan_in_force_at_the_period_start(self):
+        schedule = self.schedule()
+        assert schedule.in_force(MAY).name == "May"
+        assert schedule.in_force(JUNE).name == "June"
+        assert (
+            schedule.apply(
+                classify(
+                    measure(HAND_TABLE, ["satisfaction_rate"], by=["agent", MONTH]),
+                    BAR_ONLY.tier_policies,
+                ),
+                JUNE,
+            ).plan
+            == "June"
+        )
+
+    def test_refused(self):
+        with fails(UnknownKeyError, "period"):
+            self.schedule().in_force(MONTH.period_of(datetime(2026, 4, 1, tzinfo=UTC)))
+        first, second = self.schedule().versions
+        with fails(PolicyError, "versions"):
+            PlanSchedule(versions=(second, first))
+        with fails(PolicyError, "versions"):
+            PlanSchedule(versions=())
+        usd = PlanVersion(
+            effective_from=JUNE.start,
+            plan=IncentivePlan(name="usd", currency="USD", rules=BAR_ONLY.rules),
+        )
+        with fails(PolicyError, "versions"):
+            PlanSchedule(versions=(first, usd))
+
+    def test_round_trip(self):
+        schedule = self.schedule()
+        assert PlanSchedule.from_dict(json.loads(json.dumps(schedule.to_dict()))) == (
+            schedule
+        )
+
+
+class TestBacktest:
+    def test_cost_per_period_and_flips(self):
+        """a1 is paid in May, not in June, paid in July: 2 flips in 2 chances."""
+        conversations, ratings, i = [], [], 0
+        plan = {"May": [5, 5], "June": [1, 1], "July": [5, 4]}
+        for month_start, scores in zip(
+            (MAY.start, JUNE.start, JULY.start), plan.values(), strict=True
+        ):
+            for score in scores:
+                opened = month_start + timedelta(days=1, hours=i)
+                conversations.append(conversation(i, "a1", opened))
+                ratings.append(rating(i, score, opened + timedelta(minutes=5)))
+                conversations.append(conversation(i + 100, "a2", opened))
+                ratings.append(rating(i + 100, 5, opened + timedelta(minutes=5)))
+                i += 1
+        table = table_of(conversations, ratings)
+        assessment = classify(
+            measure(table, ["satisfaction_rate"], by=["agent", MONTH]),
+            BAR_ONLY.tier_policies,
+        )
+        result = backtest(BAR_ONLY, assessment)
+        assert result.periods == (MAY, JUNE, JULY)
+        assert result.costs == (Decimal(400), Decimal(200), Decimal(400))
+        assert result.total_cost == Decimal(1000)
+        rows = {a.agent_id: a for a in result.agents}
+        assert (rows["a1"].flips, rows["a1"].chances) == (2, 2)
+        assert (rows["a2"].flips, rows["a2"].flip_rate) == (0, 0.0)
+        assert rows["a1"].total == Decimal(400)
+
+    def test_needs_periods(self):
+        assessment = classify(
+            measure(HAND_TABLE, ["satisfaction_rate"], by="agent"),
+            BAR_ONLY.tier_policies,
+        )
+        with fails(PolicyError, "assessment"):
+            backtest(BAR_ONLY, assessment)
+        with fails(WrongTypeError, "plan"):
+            backtest("plan", assessment)
+
+
+class TestDataQualityExclusions:
+    def test_exclusions_per_agent_and_the_gaming_signal(self):
+        """a1 has 12 of 20 ratings excluded, a2 none of 20: a finding for a1."""
+        table = rated_month({"a1": [1] * 12 + [5] * 8, "a2": [1] * 12 + [5] * 8})
+        appeals = [attrs.evolve(APPEAL, conversation_id=f"c{i}") for i in range(12)]
+        report = data_quality(table, exclusions=appeals)
+        assert report.exclusions == {"a1": 12}
+        (finding,) = [f for f in report.findings if f.kind == "exclusion_rate"]
+        assert (finding.agent_id, finding.value, finding.n) == ("a1", 12 / 20, 20)
+        assert "excluded ratings of a1: 12" in str(report)
+
+    def test_without_exclusions_nothing_changes(self):
+        table = rated_month({"a1": [5, 4], "a2": [1, 5]})
+        assert data_quality(table).exclusions == {}

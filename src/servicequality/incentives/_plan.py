@@ -14,6 +14,7 @@ from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
 from servicequality._periods import Period
 from servicequality.incentives._cycle import Adjustment, LockedStatement, adjust, lock
+from servicequality.incentives._disputes import Dispute, DisputedLine, open_disputes
 from servicequality.incentives._money import (
     MINOR_UNITS,
     Currency,
@@ -136,6 +137,18 @@ class PayoutStatement:
             ValidationError: for a naive ``at``.
         """
         return lock(self, at)
+
+    def open_disputes(self, disputes: Iterable[Dispute]) -> tuple[DisputedLine, ...]:
+        """The open disputes of this statement's period, each with its line and rows.
+
+        Disputes of other periods and decided ones are skipped.
+
+        Raises:
+            UnknownKeyError: for an open dispute of this period questioning a
+                line the statement does not hold.
+            WrongTypeError: for anything but :class:`Dispute` values.
+        """
+        return open_disputes(self, disputes)
 
     def with_adjustments(self, adjustments: Iterable[Adjustment]) -> PayoutStatement:
         """This statement also paying ``adjustments`` of earlier periods.
