@@ -893,3 +893,86 @@ class TestDataQualityExclusions:
     def test_without_exclusions_nothing_changes(self):
         table = rated_month({"a1": [5, 4], "a2": [1, 5]})
         assert data_quality(table).exclusions == {}
+
+
+class TestPartialPeriods:
+    def roster(self):
+        """a2 joined on May 22 (10 of 31 days employed); a1 all month."""
+        return [
+            Agent(id="a1", role=Role.AGENT),
+            Agent(
+                id="a2",
+                role=Role.AGENT,
+                employed_from=datetime(2026, 5, 22, tzinfo=UTC),
+            ),
+        ]
+
+    def table(self):
+        return rated_month({"a1": [5, 5, 5], "a2": [5, 5, 5]})
+
+    def test_pro_rata_by_days(self):
+        """300 × 10/31 = 96.774… → CNY 96.77; a1 in full."""
+        plan = plan_of(
+            ThresholdBonus(name="bar", bar=BAR, amount="300"), partial="days"
+        )
+        measured = measure(self.table(), ["satisfaction_rate"], by=["agent", MONTH])
+        statement = plan.apply(
+            classify(measured, plan.tier_policies), MAY, roster=self.roster()
+        )
+        assert statement.totals == {"a1": Decimal("300.00"), "a2": Decimal("96.77")}
+        assert "employed 10 of 31 days → 32.26% pro rata" in (
+            statement.lines_of("a2")[0].explanation
+        )
+
+    @pytest.mark.parametrize(("days", "paid"), [(10, "300.00"), (11, "0.00")])
+    def test_minimum_days(self, days, paid):
+        plan = plan_of(
+            ThresholdBonus(name="bar", bar=BAR, amount="300"),
+            partial="minimum_days",
+            minimum_days=days,
+        )
+        measured = measure(self.table(), ["satisfaction_rate"], by=["agent", MONTH])
+        statement = plan.apply(
+            classify(measured, plan.tier_policies), MAY, roster=self.roster()
+        )
+        assert statement.total("a2") == Decimal(paid)
+
+    def test_a_pool_keeps_what_a_partial_share_loses(self):
+        """Equal weights: 500 each; a2 gets 500 × 10/31 = 161.29, 338.71 kept."""
+        plan = plan_of(
+            PoolShare(name="pool", pool="1000", weight="weighted_workload"),
+            partial="days",
+        )
+        measured = measure(self.table(), ["weighted_workload"], by=["agent", MONTH])
+        statement = plan.apply(classify(measured, []), MAY, roster=self.roster())
+        assert statement.total("a2") == Decimal("161.29")
+        (kept,) = statement.unallocated
+        assert kept.amount == Decimal("338.71")
+        assert statement.total_paid + statement.total_unallocated == Decimal(1000)
+
+    def test_default_and_bad_options(self):
+        plan = plan_of(ThresholdBonus(name="bar", bar=BAR, amount="300"))
+        measured = measure(self.table(), ["satisfaction_rate"], by=["agent", MONTH])
+        statement = plan.apply(
+            classify(measured, plan.tier_policies), MAY, roster=self.roster()
+        )
+        assert statement.total("a2") == Decimal("300.00")
+        with fails(PolicyError, "partial"):
+            plan_of(PerPoint(name="p", rate="1"), partial="weeks")
+        with fails(PolicyError, "minimum_days"):
+            plan_of(PerPoint(name="p", rate="1"), partial="minimum_days")
+        with fails(PolicyError, "minimum_days"):
+            plan_of(
+                PerPoint(name="p", rate="1"), partial="minimum_days", minimum_days=0
+            )
+        with fails(ValidationError, "employed_until"):
+            Agent(
+                id="a",
+                role=Role.AGENT,
+                employed_from=MAY.end,
+                employed_until=MAY.start,
+            )
+        days = plan_of(
+            PerPoint(name="p", rate="1"), partial="minimum_days", minimum_days=5
+        )
+        assert IncentivePlan.from_dict(days.to_dict()) == days

@@ -21,6 +21,7 @@ from servicequality.incentives._money import (
     as_money,
     in_money_context,
 )
+from servicequality.incentives._partial import PARTIAL_RULES, prorate
 from servicequality.incentives._protocol import (
     Exclusion,
     Payee,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
     from servicequality._engine._measure import CellRows
     from servicequality._history import RatingExclusion
+    from servicequality._model import Agent
     from servicequality._table import ConversationTable
     from servicequality.metrics._base import Part
     from servicequality.policy._tiers import TierPolicy
@@ -377,6 +379,14 @@ class IncentivePlan:
             one run an agent's clawbacks first offset their top-ups.
         clawback_cap: The cap of ``"capped"`` (whole minor units, not
             negative); only with ``"capped"``.
+        partial: How an agent employed for part of the period (see
+            ``Agent.employed_from`` / ``employed_until`` and the ``roster``
+            of :meth:`apply`) is paid: ``"full"`` (the default: as everyone),
+            ``"days"`` (each line pro rata by employed time) or
+            ``"minimum_days"`` (the whole line from ``minimum_days`` employed
+            days on, else nothing). The line says which applied; a pool
+            keeps what a prorated share loses as unallocated.
+        minimum_days: The days of ``"minimum_days"``; only with it.
 
     Raises:
         PolicyError: for no rules, duplicate rule names, a bot among the
@@ -395,6 +405,8 @@ class IncentivePlan:
     allow_negative: bool = False
     clawback: str = "never"
     clawback_cap: Decimal | None = attrs.field(default=None, converter=_cap)
+    partial: str = "full"
+    minimum_days: int | None = None
 
     def __attrs_post_init__(self) -> None:
         v.text("IncentivePlan", "name", self.name, error=PolicyError)
@@ -409,6 +421,20 @@ class IncentivePlan:
             raise PolicyError("IncentivePlan", "clawback_cap", self.clawback_cap, why)
         if self.clawback_cap is not None:
             self.currency.exact("IncentivePlan", "clawback_cap", self.clawback_cap)
+        if self.partial not in PARTIAL_RULES:
+            why = f"must be one of {', '.join(map(repr, PARTIAL_RULES))}"
+            raise PolicyError("IncentivePlan", "partial", self.partial, why)
+        if (self.partial == "minimum_days") != (self.minimum_days is not None):
+            why = "is given exactly when partial is 'minimum_days'"
+            raise PolicyError("IncentivePlan", "minimum_days", self.minimum_days, why)
+        if self.minimum_days is not None:
+            v.whole(
+                "IncentivePlan",
+                "minimum_days",
+                self.minimum_days,
+                minimum=1,
+                error=PolicyError,
+            )
 
     def adjust(
         self,
@@ -462,12 +488,20 @@ class IncentivePlan:
         )
 
     @in_money_context
-    def apply(self, assessment: Assessment, period: Period) -> PayoutStatement:
+    def apply(
+        self,
+        assessment: Assessment,
+        period: Period,
+        *,
+        roster: Iterable[Agent] = (),
+    ) -> PayoutStatement:
         """Pay every eligible agent of ``assessment`` for ``period``.
 
         The assessment must be grouped by ``"agent"``, and optionally by a
         calendar: then only the groups of ``period`` are paid. Without a
         calendar key the whole assessment is taken to cover ``period``.
+        ``roster`` (e.g. ``table.agents``) gives employment dates for
+        :attr:`partial`; agents not on it are paid as employed throughout.
 
         Raises:
             WrongTypeError: for an assessment or period of the wrong type.
@@ -488,16 +522,24 @@ class IncentivePlan:
             outcomes.append(self._checked(rule, admitted, outcome))
             excluded.extend(refused)
         order = {payee.agent_id: i for i, payee in enumerate(payees)}
-        lines = sorted(
-            (line for outcome in outcomes for line in outcome.lines),
-            key=lambda line: order[line.agent_id],
+        lines, kept = prorate(
+            sorted(
+                (line for outcome in outcomes for line in outcome.lines),
+                key=lambda line: order[line.agent_id],
+            ),
+            period=period,
+            roster=roster,
+            rule=self.partial,
+            minimum_days=self.minimum_days,
+            currency=self.currency,
+            pools=[r.name for r in self.rules if isinstance(r, PoolShare)],
         )
         return PayoutStatement(
             plan=self.name,
             currency=self.currency,
             period=period,
-            lines=tuple(lines),
-            unallocated=tuple(u for o in outcomes for u in o.unallocated),
+            lines=lines,
+            unallocated=tuple(u for o in outcomes for u in o.unallocated) + kept,
             excluded=tuple(excluded) + tuple(e for o in outcomes for e in o.excluded),
             assessment=assessment,
         )
@@ -533,6 +575,10 @@ class IncentivePlan:
             data["clawback"] = self.clawback
         if self.clawback_cap is not None:
             data["clawback_cap"] = str(self.clawback_cap)
+        if self.partial != "full":
+            data["partial"] = self.partial
+        if self.minimum_days is not None:
+            data["minimum_days"] = self.minimum_days
         return data
 
     @classmethod
@@ -558,7 +604,14 @@ class IncentivePlan:
             "IncentivePlan",
             data,
             ("name", "currency", "rules"),
-            ("eligible_roles", "allow_negative", "clawback", "clawback_cap"),
+            (
+                "eligible_roles",
+                "allow_negative",
+                "clawback",
+                "clawback_cap",
+                "partial",
+                "minimum_days",
+            ),
             error=PolicyError,
         )
         readers = {**_KINDS, **(kinds or {})}
@@ -585,7 +638,13 @@ class IncentivePlan:
                     "IncentivePlan", "eligible_roles", plain["eligible_roles"]
                 )
             )
-        for option in ("allow_negative", "clawback", "clawback_cap"):
+        for option in (
+            "allow_negative",
+            "clawback",
+            "clawback_cap",
+            "partial",
+            "minimum_days",
+        ):
             if option in plain:
                 options[option] = plain[option]
         return cls(name=plain["name"], currency=currency, rules=rules, **options)

@@ -13,9 +13,10 @@ from servicequality._periods import Period
 from servicequality.incentives._plan import IncentivePlan
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from datetime import datetime
 
+    from servicequality._model import Agent
     from servicequality.incentives._plan import PayoutStatement
     from servicequality.incentives._protocol import Rule
     from servicequality.policy._assess import Assessment
@@ -120,9 +121,11 @@ class PlanSchedule:
             raise UnknownKeyError("PlanSchedule", "period", period.label, rule)
         return chosen[-1].plan
 
-    def apply(self, assessment: Assessment, period: Period) -> PayoutStatement:
+    def apply(
+        self, assessment: Assessment, period: Period, *, roster: Iterable[Agent] = ()
+    ) -> PayoutStatement:
         """:meth:`IncentivePlan.apply` with the plan in force at the period's start."""
-        return self.in_force(period).apply(assessment, period)
+        return self.in_force(period).apply(assessment, period, roster=roster)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, accepted by :meth:`from_dict`."""
