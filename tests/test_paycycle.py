@@ -260,6 +260,14 @@ class TestAsOf:
         )
         assert known.to_records() == expected.to_records()
 
+    def test_table_methods_delegate(self):
+        assert HAND_TABLE.as_of(LOCK, exclusions=[APPEAL]).to_records() == (
+            as_of(HAND_TABLE, LOCK, exclusions=[APPEAL]).to_records()
+        )
+        assert HAND_TABLE.excluding([APPEAL], at=END_JUNE) == exclude_ratings(
+            HAND_TABLE, [APPEAL], at=END_JUNE
+        )
+
     def test_later_closing_is_not_yet_known(self):
         closes_late = attrs.evolve(HAND[0], closed_at=datetime(2026, 6, 2, tzinfo=UTC))
         known = as_of(table_of([closes_late], []), LOCK)
@@ -557,6 +565,20 @@ class TestProperties:
             earlier=first,
         )
         assert locked.to_dict() == snapshot
+        loaded = LockedStatement.from_dict(json.loads(json.dumps(snapshot)))
+        stored = [
+            Adjustment.from_dict(json.loads(json.dumps(a.to_dict()))) for a in first
+        ]
+        assert (
+            plan.adjust(
+                loaded,
+                last,
+                paid_in=JULY,
+                at=END_JUNE + timedelta(days=40),
+                earlier=stored,
+            )
+            == second
+        )
         paid = {key: locked.amount(*key) for key in amounts(last)}
         for adjustment in (*first, *second):
             key = (adjustment.agent_id, adjustment.rule)
@@ -867,6 +889,20 @@ class TestBacktest:
         assert (rows["a1"].flips, rows["a1"].chances) == (2, 2)
         assert (rows["a2"].flips, rows["a2"].flip_rate) == (0, 0.0)
         assert rows["a1"].total == Decimal(400)
+
+    def test_a_schedule_pays_each_period_by_its_plan(self):
+        june_plan = attrs.evolve(BAR_ONLY, name="June")
+        schedule = PlanSchedule(
+            versions=(
+                PlanVersion(effective_from=MAY.start, plan=BAR_ONLY),
+                PlanVersion(effective_from=JUNE.start, plan=june_plan),
+            )
+        )
+        assessment = classify(
+            measure(HAND_TABLE, ["satisfaction_rate"], by=["agent", MONTH]),
+            BAR_ONLY.tier_policies,
+        )
+        assert backtest(schedule, assessment).plan == ("May", "June")
 
     def test_needs_periods(self):
         assessment = classify(

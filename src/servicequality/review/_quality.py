@@ -208,6 +208,10 @@ class DataQualityReport:
         ]
         notes = [f.sentence for f in self.findings]
         notes.extend(
+            f"excluded ratings of {agent}: {count}"
+            for agent, count in self.exclusions.items()
+        )
+        notes.extend(
             f"missing: {count} with {what}"
             for what, count in self.missing.items()
             if count
