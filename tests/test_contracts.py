@@ -29,6 +29,7 @@ from servicequality import (
     Agent,
     ConversationTable,
     DifficultyCoefficients,
+    ExclusionReason,
     HourOfDay,
     KnowledgeTest,
     Message,
@@ -37,6 +38,7 @@ from servicequality import (
     PolicyError,
     QualityReview,
     Quarterly,
+    RatingExclusion,
     RatingScale,
     Role,
     Sender,
@@ -53,18 +55,23 @@ from servicequality import (
 from servicequality import metrics as sqm
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.incentives import (
+    Adjustment,
     ConsecutivePeriods,
     Currency,
+    Dispute,
     Eligibility,
     IncentivePlan,
     NotRecognised,
     Payee,
     PerPoint,
+    PlanSchedule,
+    PlanVersion,
     PoolShare,
     RuleOutcome,
     ThresholdBonus,
     TieredBonus,
     TopShare,
+    backtest,
     best_cases,
     compare_plans,
     praise_digest,
@@ -187,7 +194,49 @@ def examples() -> dict[str, Any]:
     records = shop.to_records()
     rejected = ConversationTable.from_records([{"id": "x"}], errors="collect")
     top = TopShare(title="training", calendar=month, min_sample=1)
+    december = month.period_of(november.end)
+    adjustment = Adjustment(
+        plan=plan.name,
+        agent_id=statement.lines[0].agent_id,
+        rule=statement.lines[0].rule,
+        period=november,
+        paid_in=december,
+        amount=Decimal("50.00"),
+        waived=Decimal("0.00"),
+        paid_before=Decimal("150.00"),
+        now=Decimal("200.00"),
+        explanation="2 late ratings lifted the mean above the bar",
+        arrived=("C1", "C2"),
+    )
+    locked = statement.with_adjustments(()).lock(december.start)
+    dispute = Dispute(
+        id="D-1",
+        agent_id=statement.lines[0].agent_id,
+        rule=statement.lines[0].rule,
+        period=november,
+        raised_by="a lead",
+        raised_at=december.start,
+        what="two ratings are from a test account",
+    )
+    plan_version = PlanVersion(effective_from=november.start, plan=plan)
+    tested = backtest(plan, assessment)
     return {
+        "Dispute": dispute,
+        "DisputedLine": statement.open_disputes([dispute])[0],
+        "PlanVersion": plan_version,
+        "PlanSchedule": PlanSchedule(versions=(plan_version,)),
+        "Backtest": tested,
+        "BacktestAgent": tested.agents[0],
+        "RatingExclusion": RatingExclusion(
+            conversation_id=records.ratings[0].conversation_id,
+            reason=ExclusionReason.APPEAL_UPHELD,
+            effective_at=december.start,
+            note="appeal 118",
+            lifted_at=december.end,
+        ),
+        "LockedStatement": attrs.evolve(locked, adjustments=(adjustment,)),
+        "LockedLine": locked.lines[0],
+        "Adjustment": adjustment,
         "Agent": records.agents[0],
         "Conversation": records.conversations[0],
         "Rating": records.ratings[0],

@@ -19,6 +19,12 @@ from servicequality._errors import (
     ValidationError,
     WrongTypeError,
 )
+from servicequality._history import (
+    ExclusionReason,
+    RatingExclusion,
+    as_of,
+    exclude_ratings,
+)
 from servicequality._hours import ServiceHours
 from servicequality._intake import Reject
 from servicequality._messages import Message, MessageTable, Sender
@@ -62,6 +68,7 @@ __all__ = [
     "ConversationTable",
     "Difficulty",
     "DifficultyCoefficients",
+    "ExclusionReason",
     "HourOfDay",
     "KnowledgeTest",
     "Measurement",
@@ -74,6 +81,7 @@ __all__ = [
     "QualityReview",
     "Quarterly",
     "Rating",
+    "RatingExclusion",
     "RatingScale",
     "Reject",
     "Role",
@@ -90,6 +98,8 @@ __all__ = [
     "WrongTypeError",
     "Yearly",
     "__version__",
+    "as_of",
+    "exclude_ratings",
     "measure",
     "to_frame",
 ]

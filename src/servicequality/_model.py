@@ -346,12 +346,34 @@ class Agent(_Record):
         role: :class:`Role` of the worker.
         name: Display name, if known.
         team: Team id, if the shop has teams.
+        employed_from: First instant of employment, if known (an incentive
+            plan may pay a partial period pro rata).
+        employed_until: First instant after employment ended, if it did.
+
+    Raises:
+        ValidationError: for a blank id, naive instants, or
+            ``employed_until`` not after ``employed_from``.
     """
 
     id: str = attrs.field(validator=v.identifier)
     role: Role = attrs.field(validator=v.member_of(Role))
     name: str | None = attrs.field(default=None, validator=v.optional_text)
     team: str | None = attrs.field(default=None, validator=v.optional_identifier)
+    employed_from: datetime | None = attrs.field(
+        default=None, validator=_optional_instant
+    )
+    employed_until: datetime | None = attrs.field(
+        default=None, validator=_optional_instant
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            self.employed_from is not None
+            and self.employed_until is not None
+            and self.employed_until <= self.employed_from
+        ):
+            rule = f"must be after employed_from ({self.employed_from.isoformat()})"
+            v.fail(self, "employed_until", self.employed_until, rule)
 
 
 def _optional_flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

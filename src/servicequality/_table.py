@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 import numpy as np
 
-from servicequality import _arrays, _display, _frames, _intake, _messages
+from servicequality import _arrays, _display, _frames, _history, _intake, _messages
 from servicequality._columns import (
     MISSING,
     STRING,
@@ -40,9 +40,11 @@ from servicequality._schema import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-    from datetime import tzinfo
+    from datetime import datetime, tzinfo
 
     from numpy.typing import ArrayLike, NDArray
+
+    from servicequality._history import RatingExclusion
 
 __all__ = ["ConversationTable", "Reject", "TableRecords"]
 
@@ -847,6 +849,18 @@ class ConversationTable(ReadOnly):
             agents=self._roster,
             knowledge_tests=tests,
         )
+
+    def as_of(
+        self, at: datetime, *, exclusions: Iterable[RatingExclusion] = ()
+    ) -> ConversationTable:
+        """This table as known at ``at``; see :func:`servicequality.as_of`."""
+        return _history.as_of(self, at, exclusions=exclusions)
+
+    def excluding(
+        self, exclusions: Iterable[RatingExclusion], *, at: datetime
+    ) -> ConversationTable:
+        """Without the excluded ratings: :func:`servicequality.exclude_ratings`."""
+        return _history.exclude_ratings(self, exclusions, at=at)
 
 
 def _joined_messages(tables: Sequence[ConversationTable]) -> MessageTable | None:

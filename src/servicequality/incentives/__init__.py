@@ -5,6 +5,8 @@ minor unit; pools are split by largest remainder so shares add up exactly.
 """
 
 from servicequality._results import Results
+from servicequality.incentives._backtest import Backtest, BacktestAgent, backtest
+from servicequality.incentives._cycle import Adjustment, LockedLine, LockedStatement
 from servicequality.incentives._development import (
     MIN_SAMPLE,
     ConsecutivePeriods,
@@ -12,6 +14,7 @@ from servicequality.incentives._development import (
     Recognition,
     TopShare,
 )
+from servicequality.incentives._disputes import Dispute, DisputedLine, DisputeStatus
 from servicequality.incentives._eligibility import Eligibility
 from servicequality.incentives._money import (
     MAX_AMOUNT,
@@ -48,18 +51,27 @@ from servicequality.incentives._rules import (
     ThresholdBonus,
     TieredBonus,
 )
+from servicequality.incentives._schedule import PlanSchedule, PlanVersion
 
 __all__ = [
     "COMPOSITE_SCORE",
     "MAX_AMOUNT",
     "MINOR_UNITS",
     "MIN_SAMPLE",
+    "Adjustment",
+    "Backtest",
+    "BacktestAgent",
     "BestCase",
     "ConsecutivePeriods",
     "Currency",
+    "Dispute",
+    "DisputeStatus",
+    "DisputedLine",
     "Eligibility",
     "Exclusion",
     "IncentivePlan",
+    "LockedLine",
+    "LockedStatement",
     "NotRecognised",
     "Payee",
     "PayoutLine",
@@ -67,6 +79,8 @@ __all__ = [
     "PerPoint",
     "PlanComparison",
     "PlanDifference",
+    "PlanSchedule",
+    "PlanVersion",
     "PoolShare",
     "Praise",
     "Recognition",
@@ -78,6 +92,7 @@ __all__ = [
     "TopShare",
     "Unallocated",
     "allocate",
+    "backtest",
     "best_cases",
     "best_cases_excluded",
     "compare_plans",

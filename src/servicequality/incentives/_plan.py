@@ -13,7 +13,15 @@ from servicequality import _validators as v
 from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
 from servicequality._periods import Period
-from servicequality.incentives._money import MINOR_UNITS, Currency, in_money_context
+from servicequality.incentives._cycle import Adjustment, LockedStatement, adjust, lock
+from servicequality.incentives._disputes import Dispute, DisputedLine, open_disputes
+from servicequality.incentives._money import (
+    MINOR_UNITS,
+    Currency,
+    as_money,
+    in_money_context,
+)
+from servicequality.incentives._partial import PARTIAL_RULES, prorate
 from servicequality.incentives._protocol import (
     Exclusion,
     Payee,
@@ -33,8 +41,12 @@ from servicequality.policy._assess import Assessment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
+    from datetime import datetime
 
     from servicequality._engine._measure import CellRows
+    from servicequality._history import RatingExclusion
+    from servicequality._model import Agent
+    from servicequality._table import ConversationTable
     from servicequality.metrics._base import Part
     from servicequality.policy._tiers import TierPolicy
 
@@ -60,6 +72,8 @@ class PayoutStatement:
         excluded: Agents in the assessment the plan does not pay.
         assessment: The assessment paid from (for :meth:`rows`); not
             compared.
+        adjustments: Corrections of earlier, locked periods paid with this
+            statement (see :meth:`with_adjustments`).
     """
 
     plan: str
@@ -69,11 +83,17 @@ class PayoutStatement:
     unallocated: tuple[Unallocated, ...] = ()
     excluded: tuple[Exclusion, ...] = ()
     assessment: Assessment | None = attrs.field(default=None, eq=False, repr=False)
+    adjustments: tuple[Adjustment, ...] = ()
 
     @property
     def agents(self) -> tuple[str, ...]:
-        """Agents paid (possibly 0), in statement order."""
-        return tuple(dict.fromkeys(line.agent_id for line in self.lines))
+        """Agents paid (possibly 0) or adjusted, in statement order."""
+        return tuple(
+            dict.fromkeys(
+                [line.agent_id for line in self.lines]
+                + [a.agent_id for a in self.adjustments]
+            )
+        )
 
     def lines_of(self, agent_id: str) -> tuple[PayoutLine, ...]:
         """The lines of one agent (empty for an agent not on the statement)."""
@@ -81,9 +101,12 @@ class PayoutStatement:
 
     @in_money_context
     def total(self, agent_id: str) -> Decimal:
-        """One agent's total: the exact sum of their lines (0 if absent)."""
+        """One agent's total: the exact sum of their lines and adjustments."""
         return sum(
-            (line.amount for line in self.lines_of(agent_id)),
+            (
+                *(line.amount for line in self.lines_of(agent_id)),
+                *(a.amount for a in self.adjustments if a.agent_id == agent_id),
+            ),
             Decimal(0) * self.currency.quantum,
         )
 
@@ -95,10 +118,59 @@ class PayoutStatement:
     @property
     @in_money_context
     def total_paid(self) -> Decimal:
-        """The sum of every line."""
+        """The sum of every line and adjustment."""
         return sum(
-            (line.amount for line in self.lines), Decimal(0) * self.currency.quantum
+            (
+                *(line.amount for line in self.lines),
+                *(a.amount for a in self.adjustments),
+            ),
+            Decimal(0) * self.currency.quantum,
         )
+
+    def lock(self, at: datetime) -> LockedStatement:
+        """The published record of this statement, locked at the instant ``at``.
+
+        Store it (:meth:`LockedStatement.to_dict`); re-running the period on
+        later data gives adjustments (:meth:`IncentivePlan.adjust`), never a
+        new statement for it.
+
+        Raises:
+            PolicyError: for ``at`` before the period ends.
+            ValidationError: for a naive ``at``.
+        """
+        return lock(self, at)
+
+    def open_disputes(self, disputes: Iterable[Dispute]) -> tuple[DisputedLine, ...]:
+        """The open disputes of this statement's period, each with its line and rows.
+
+        Disputes of other periods and decided ones are skipped.
+
+        Raises:
+            UnknownKeyError: for an open dispute of this period questioning a
+                line the statement does not hold.
+            WrongTypeError: for anything but :class:`Dispute` values.
+        """
+        return open_disputes(self, disputes)
+
+    def with_adjustments(self, adjustments: Iterable[Adjustment]) -> PayoutStatement:
+        """This statement also paying ``adjustments`` of earlier periods.
+
+        Raises:
+            PolicyError: for an adjustment of another plan, currency-less, or
+                paid in another period.
+        """
+        added = v.sequence(
+            "PayoutStatement", "adjustments", adjustments, "Adjustment values"
+        )
+        for item in added:
+            v.instance_of("PayoutStatement", "adjustments", item, Adjustment)
+            if item.paid_in != self.period:
+                rule = f"must be paid in {_display.label(self.period)}"
+                raise PolicyError(
+                    "PayoutStatement", "adjustments", _display.label(item.paid_in), rule
+                )
+            self.currency.exact("PayoutStatement", "adjustments", item.amount)
+        return attrs.evolve(self, adjustments=(*self.adjustments, *added))
 
     @property
     @in_money_context
@@ -235,6 +307,12 @@ class PayoutStatement:
                 f"  {line.rule}: {money(line.amount)} — {line.explanation}"
                 for line in self.lines_of(agent)
             )
+            out.extend(
+                f"  adjustment {a.rule} ({_display.label(a.period)}): "
+                f"{money(a.amount)} — {a.explanation}"
+                for a in self.adjustments
+                if a.agent_id == agent
+            )
         out.extend(
             f"unallocated {u.rule}: {money(u.amount)} — {u.reason}"
             for u in self.unallocated
@@ -268,6 +346,20 @@ def _roles(value: Iterable[Role]) -> tuple[Role, ...]:
     return human_roles("IncentivePlan", value)
 
 
+_CLAWBACKS = ("never", "capped", "allowed")
+
+
+def _cap(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    cap = as_money("IncentivePlan", "clawback_cap", value)
+    if cap < 0:
+        raise PolicyError(
+            "IncentivePlan", "clawback_cap", value, "must not be negative"
+        )
+    return cap
+
+
 @attrs.frozen(kw_only=True)
 class IncentivePlan:
     """Bonus rules paid in one currency to the roles the plan names.
@@ -280,11 +372,28 @@ class IncentivePlan:
             never are.
         allow_negative: Allow negative amounts or rates (deductions). Off by
             default: an assessment is not a punishment tool (S4 §5).
+        clawback: What an adjustment may take back from an agent when a
+            locked line turns out too high: ``"never"`` (the default: only
+            top-ups are paid), ``"capped"`` (at most ``clawback_cap`` per
+            agent and adjustment run) or ``"allowed"`` (all of it). Within
+            one run an agent's clawbacks first offset their top-ups.
+        clawback_cap: The cap of ``"capped"`` (whole minor units, not
+            negative); only with ``"capped"``.
+        partial: How an agent employed for part of the period (see
+            ``Agent.employed_from`` / ``employed_until`` and the ``roster``
+            of :meth:`apply`) is paid: ``"full"`` (the default: as everyone),
+            ``"days"`` (each line pro rata by employed time) or
+            ``"minimum_days"`` (the whole line from ``minimum_days`` employed
+            days on, else nothing). The line says which applied; a pool
+            keeps what a prorated share loses as unallocated.
+        minimum_days: The days of ``"minimum_days"``; only with it.
 
     Raises:
         PolicyError: for no rules, duplicate rule names, a bot among the
             eligible roles, an amount that is not whole minor units of the
-            currency, or a negative amount without ``allow_negative``.
+            currency, a negative amount without ``allow_negative``, an
+            unknown ``clawback``, or a cap without ``"capped"`` (or none with
+            it).
     """
 
     name: str
@@ -294,20 +403,105 @@ class IncentivePlan:
         default=(Role.AGENT,), converter=_roles
     )
     allow_negative: bool = False
+    clawback: str = "never"
+    clawback_cap: Decimal | None = attrs.field(default=None, converter=_cap)
+    partial: str = "full"
+    minimum_days: int | None = None
 
     def __attrs_post_init__(self) -> None:
         v.text("IncentivePlan", "name", self.name, error=PolicyError)
         v.flag("IncentivePlan", "allow_negative", self.allow_negative)
         for rule in self.rules:
             rule.check(self.currency, allow_negative=self.allow_negative)
+        if self.clawback not in _CLAWBACKS:
+            why = f"must be one of {', '.join(map(repr, _CLAWBACKS))}"
+            raise PolicyError("IncentivePlan", "clawback", self.clawback, why)
+        if (self.clawback == "capped") != (self.clawback_cap is not None):
+            why = "is given exactly when clawback is 'capped'"
+            raise PolicyError("IncentivePlan", "clawback_cap", self.clawback_cap, why)
+        if self.clawback_cap is not None:
+            self.currency.exact("IncentivePlan", "clawback_cap", self.clawback_cap)
+        if self.partial not in PARTIAL_RULES:
+            why = f"must be one of {', '.join(map(repr, PARTIAL_RULES))}"
+            raise PolicyError("IncentivePlan", "partial", self.partial, why)
+        if (self.partial == "minimum_days") != (self.minimum_days is not None):
+            why = "is given exactly when partial is 'minimum_days'"
+            raise PolicyError("IncentivePlan", "minimum_days", self.minimum_days, why)
+        if self.minimum_days is not None:
+            v.whole(
+                "IncentivePlan",
+                "minimum_days",
+                self.minimum_days,
+                minimum=1,
+                error=PolicyError,
+            )
+
+    def adjust(
+        self,
+        locked: LockedStatement,
+        rerun: PayoutStatement,
+        *,
+        paid_in: Period,
+        at: datetime,
+        table: ConversationTable | None = None,
+        exclusions: Iterable[RatingExclusion] = (),
+        earlier: Iterable[Adjustment] = (),
+    ) -> tuple[Adjustment, ...]:
+        """Adjustments of a locked period, paid in ``paid_in``; ``locked`` stays as is.
+
+        For each line, ``now`` (the line of ``rerun``, 0 if gone) minus what
+        was paid so far (the locked amount plus ``earlier`` adjustments of
+        the same plan and period) is a top-up or a clawback, limited by
+        :attr:`clawback`. Nothing is listed for a line that did not change.
+        Paid so far plus every adjustment always equals the re-run, to the
+        cent, whatever the rules (pools and caps included), except for
+        clawbacks the plan waives: those are shown on the adjustment
+        (``waived``) and never paid twice.
+
+        Args:
+            locked: The locked statement of the period.
+            rerun: This plan applied to the period on the data known at
+                ``at`` (e.g. :func:`~servicequality.as_of` ``at``, with the
+                exclusions).
+            paid_in: The open period that pays the adjustments.
+            at: When the re-run's data was known ("now", never the clock).
+            table: The data, to list the ratings that arrived, were excluded
+                or came back since the lock, per agent (optional).
+            exclusions: Every rating exclusion known (for that list).
+            earlier: Adjustments already paid for the period (others are
+                ignored), so a third run pays only what is still owed.
+
+        Raises:
+            PolicyError: for statements of another plan or period, a
+                ``paid_in`` that does not start after the locked period, or
+                ``at`` before the lock.
+        """
+        return adjust(
+            self,
+            locked,
+            rerun,
+            paid_in=paid_in,
+            at=at,
+            table=table,
+            exclusions=exclusions,
+            earlier=earlier,
+        )
 
     @in_money_context
-    def apply(self, assessment: Assessment, period: Period) -> PayoutStatement:
+    def apply(
+        self,
+        assessment: Assessment,
+        period: Period,
+        *,
+        roster: Iterable[Agent] = (),
+    ) -> PayoutStatement:
         """Pay every eligible agent of ``assessment`` for ``period``.
 
         The assessment must be grouped by ``"agent"``, and optionally by a
         calendar: then only the groups of ``period`` are paid. Without a
         calendar key the whole assessment is taken to cover ``period``.
+        ``roster`` (e.g. ``table.agents``) gives employment dates for
+        :attr:`partial`; agents not on it are paid as employed throughout.
 
         Raises:
             WrongTypeError: for an assessment or period of the wrong type.
@@ -328,16 +522,24 @@ class IncentivePlan:
             outcomes.append(self._checked(rule, admitted, outcome))
             excluded.extend(refused)
         order = {payee.agent_id: i for i, payee in enumerate(payees)}
-        lines = sorted(
-            (line for outcome in outcomes for line in outcome.lines),
-            key=lambda line: order[line.agent_id],
+        lines, kept = prorate(
+            sorted(
+                (line for outcome in outcomes for line in outcome.lines),
+                key=lambda line: order[line.agent_id],
+            ),
+            period=period,
+            roster=roster,
+            rule=self.partial,
+            minimum_days=self.minimum_days,
+            currency=self.currency,
+            pools=[r.name for r in self.rules if isinstance(r, PoolShare)],
         )
         return PayoutStatement(
             plan=self.name,
             currency=self.currency,
             period=period,
-            lines=tuple(lines),
-            unallocated=tuple(u for o in outcomes for u in o.unallocated),
+            lines=lines,
+            unallocated=tuple(u for o in outcomes for u in o.unallocated) + kept,
             excluded=tuple(excluded) + tuple(e for o in outcomes for e in o.excluded),
             assessment=assessment,
         )
@@ -360,7 +562,7 @@ class IncentivePlan:
                 raise PolicyError("IncentivePlan", "rules", rule.name, why)
             rules.append(plain())
         known = MINOR_UNITS.get(self.currency.code) == self.currency.minor_unit
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "currency": self.currency.code
             if known
@@ -369,6 +571,15 @@ class IncentivePlan:
             "eligible_roles": [role.value for role in self.eligible_roles],
             "allow_negative": self.allow_negative,
         }
+        if self.clawback != "never":
+            data["clawback"] = self.clawback
+        if self.clawback_cap is not None:
+            data["clawback_cap"] = str(self.clawback_cap)
+        if self.partial != "full":
+            data["partial"] = self.partial
+        if self.minimum_days is not None:
+            data["minimum_days"] = self.minimum_days
+        return data
 
     @classmethod
     def from_dict(
@@ -377,7 +588,7 @@ class IncentivePlan:
         *,
         kinds: Mapping[str, Callable[[Mapping[str, Any]], Rule]] | None = None,
     ) -> IncentivePlan:
-        """Read :meth:`to_dict` output; ``eligible_roles``, ``allow_negative`` optional.
+        """Read :meth:`to_dict` output; every key but name, currency and rules optional.
 
         Args:
             data: Plain data, e.g. parsed from TOML or JSON.
@@ -393,7 +604,14 @@ class IncentivePlan:
             "IncentivePlan",
             data,
             ("name", "currency", "rules"),
-            ("eligible_roles", "allow_negative"),
+            (
+                "eligible_roles",
+                "allow_negative",
+                "clawback",
+                "clawback_cap",
+                "partial",
+                "minimum_days",
+            ),
             error=PolicyError,
         )
         readers = {**_KINDS, **(kinds or {})}
@@ -420,8 +638,15 @@ class IncentivePlan:
                     "IncentivePlan", "eligible_roles", plain["eligible_roles"]
                 )
             )
-        if "allow_negative" in plain:
-            options["allow_negative"] = plain["allow_negative"]
+        for option in (
+            "allow_negative",
+            "clawback",
+            "clawback_cap",
+            "partial",
+            "minimum_days",
+        ):
+            if option in plain:
+                options[option] = plain[option]
         return cls(name=plain["name"], currency=currency, rules=rules, **options)
 
     @property

@@ -47,6 +47,15 @@ def _judgements(value: Sequence[Judgement]) -> tuple[Judgement, ...]:
     return quoted
 
 
+def _probability(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, float):
+        v.wrong_type("PayoutLine", attribute.name, value, "a float or None")
+    if not 0.0 <= value <= 1.0:
+        v.fail(instance, attribute.name, value, "must be a probability in 0..1")
+
+
 @attrs.frozen(kw_only=True)
 class PayoutLine:
     """What one rule pays one agent, and why.
@@ -62,6 +71,11 @@ class PayoutLine:
         judgements: The judgements of the assessment the line was paid on,
             exactly as the assessment shows them (not compared, like ``key``:
             both come from the assessment).
+        confidence: For a line decided by the tier of a rate (a threshold or
+            tiered bonus on ``satisfaction_rate``, say): the probability that
+            the agent's true rate lies in the tier paid, given the counts
+            (Beta posterior, Jeffreys prior). Near 0.5, noise decided the
+            bonus. ``None`` for other lines.
     """
 
     agent_id: str = attrs.field(validator=v.identifier)
@@ -73,6 +87,7 @@ class PayoutLine:
     judgements: tuple[Judgement, ...] = attrs.field(
         default=(), converter=_judgements, eq=False
     )
+    confidence: float | None = attrs.field(default=None, validator=_probability)
 
 
 @attrs.frozen(kw_only=True)

@@ -14,6 +14,7 @@ import attrs
 from servicequality import _validators as v
 from servicequality._errors import PolicyError, UnknownKeyError
 from servicequality._model import Role
+from servicequality.incentives._confidence import line_confidence
 from servicequality.incentives._eligibility import Eligibility
 from servicequality.incentives._money import allocate, as_money
 from servicequality.incentives._protocol import (
@@ -177,6 +178,19 @@ def _bar(value: TierPolicy) -> TierPolicy:
     return value
 
 
+def _agent_bars(value: Mapping[str, object]) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        v.wrong_type("ThresholdBonus", "agent_bars", value, "a mapping of agent to bar")
+    return {
+        v.text("ThresholdBonus", "agent_bars", agent, error=PolicyError): float(
+            v.number(
+                "ThresholdBonus", f"agent_bars[{agent!r}]", bound, error=PolicyError
+            )
+        )
+        for agent, bound in value.items()
+    }
+
+
 @attrs.frozen(kw_only=True)
 class ThresholdBonus:
     """Reach the bar, get the whole amount (达标就拿); never rank-based.
@@ -195,10 +209,13 @@ class ThresholdBonus:
         amount: Paid when the bar is reached (Decimal, int or decimal string).
         cap: Optional ceiling on the amount.
         eligible: Optional gate: who may be paid at all.
+        agent_bars: Agent id → that agent's own bound for the bar's first
+            tier (a trainee's target, say); the rest of the bar (sample
+            floor, basis) stays. The line quotes the agent's own bar.
 
     Raises:
-        PolicyError: for a blank name, a bar without exactly two tiers, or a
-            negative cap.
+        PolicyError: for a blank name, a bar without exactly two tiers, a
+            negative cap, or an own bar that is not a finite number.
         WrongTypeError: for a bar that is not a TierPolicy, or a float amount.
     """
 
@@ -207,6 +224,7 @@ class ThresholdBonus:
     amount: Decimal = attrs.field(converter=_amount)
     cap: Decimal | None = attrs.field(default=None, converter=_optional_cap)
     eligible: Eligibility | None = attrs.field(default=None, converter=_eligibility)
+    agent_bars: Mapping[str, float] = attrs.field(factory=dict, converter=_agent_bars)
 
     def __attrs_post_init__(self) -> None:
         v.text("ThresholdBonus", "name", self.name, error=PolicyError)
@@ -219,7 +237,11 @@ class ThresholdBonus:
     def to_dict(self) -> dict[str, Any]:
         """Plain data (``kind`` ``"threshold_bonus"``), money as decimal strings."""
         return _plain(
-            "threshold_bonus", self, bar=self.bar.to_dict(), amount=self.amount
+            "threshold_bonus",
+            self,
+            bar=self.bar.to_dict(),
+            amount=self.amount,
+            agent_bars=dict(self.agent_bars) or None,
         )
 
     @classmethod
@@ -229,7 +251,13 @@ class ThresholdBonus:
         Raises:
             PolicyError: for unknown or missing keys and bad values.
         """
-        plain = _read("ThresholdBonus", "threshold_bonus", data, ("bar", "amount"))
+        plain = _read(
+            "ThresholdBonus",
+            "threshold_bonus",
+            data,
+            ("bar", "amount"),
+            ("agent_bars",),
+        )
         return cls(**{**plain, "bar": TierPolicy.from_dict(plain["bar"])})
 
     def check(self, currency: Currency, *, allow_negative: bool) -> None:
@@ -247,12 +275,50 @@ class ThresholdBonus:
         reached = self.bar.tiers[0].name
         lines = []
         for payee in payees:
-            judgement = _judgement(owner, self.bar, assessment, payee)
+            policy, judgement = self._own(
+                assessment, payee, _judgement(owner, self.bar, assessment, payee)
+            )
             amount = self.amount if judgement.tier == reached else Decimal(0)
             lines.append(
-                _judged_line(self.name, payee, judgement, amount, self.cap, currency)
+                _judged_line(
+                    self.name,
+                    payee,
+                    judgement,
+                    amount,
+                    self.cap,
+                    currency,
+                    line_confidence(assessment, payee, policy, judgement),
+                )
             )
         return RuleOutcome(lines=tuple(lines))
+
+    def _own(
+        self, assessment: Assessment, payee: Payee, judgement: Judgement
+    ) -> tuple[TierPolicy, Judgement]:
+        """The bar and judgement of ``payee``: their own bar, if they have one."""
+        own = self.agent_bars.get(payee.agent_id)
+        if own is None:
+            return self.bar, judgement
+        first, rest = self.bar.tiers
+        bound = (
+            attrs.evolve(first, at_least=own)
+            if self.bar.higher_is_better
+            else attrs.evolve(first, at_most=own)
+        )
+        policy = attrs.evolve(self.bar, tiers=(bound, rest))
+        metric = assessment.measurements.metric(judgement.metric)
+        policy.check_metric(unit=metric.unit, higher_is_better=metric.higher_is_better)
+        tier, reason = policy.classify(
+            judgement.value,
+            n=judgement.n,
+            low=judgement.low,
+            high=judgement.high,
+            unit=metric.unit,
+            confidence=metric.confidence,
+        )
+        return policy, attrs.evolve(
+            judgement, tier=tier, reason=f"{payee.agent_id}'s own bar: {reason}"
+        )
 
 
 def _judged_line(  # noqa: PLR0917  # the parts of one paid judgement
@@ -262,17 +328,25 @@ def _judged_line(  # noqa: PLR0917  # the parts of one paid judgement
     amount: Decimal,
     cap: Decimal | None,
     currency: Currency,
+    confidence: float | None = None,
 ) -> PayoutLine:
     """The line paying ``amount`` (capped) for one judgement, quoting it."""
     rounded = currency.round(amount)
-    return _line(
-        rule,
-        payee,
-        *_capped(
-            rounded, cap, currency, f"{judgement.reason} ⇒ {currency.format(rounded)}"
+    paid, explanation = _capped(
+        rounded, cap, currency, f"{judgement.reason} ⇒ {currency.format(rounded)}"
+    )
+    if confidence is not None:
+        explanation += f" (P = {confidence:.2f} that the true rate is {judgement.tier})"
+    return attrs.evolve(
+        _line(
+            rule,
+            payee,
+            paid,
+            explanation,
+            metrics=(judgement.metric,),
+            judgements=(judgement,),
         ),
-        metrics=(judgement.metric,),
-        judgements=(judgement,),
+        confidence=confidence,
     )
 
 
@@ -439,8 +513,21 @@ class TieredBonus:
         for payee in payees:
             judgement = self._judgement(assessment, payee)
             amount = self.amounts.get(judgement.tier, Decimal(0))
+            policy = (
+                self.tiers
+                if isinstance(self.tiers, TierPolicy)
+                else assessment.policy(self.tiers, **payee.key)
+            )
             lines.append(
-                _judged_line(self.name, payee, judgement, amount, self.cap, currency)
+                _judged_line(
+                    self.name,
+                    payee,
+                    judgement,
+                    amount,
+                    self.cap,
+                    currency,
+                    line_confidence(assessment, payee, policy, judgement),
+                )
             )
         return RuleOutcome(lines=tuple(lines))
 

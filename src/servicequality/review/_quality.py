@@ -12,6 +12,7 @@ from servicequality import _validators as v
 from servicequality._engine._grouping import resolve_by
 from servicequality._engine._measure import measure
 from servicequality._errors import ValidationError
+from servicequality._history import RatingExclusion
 from servicequality._model import Role
 from servicequality._table import ConversationTable
 from servicequality.metrics._catalogue import (
@@ -28,7 +29,7 @@ from servicequality.stats import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from numpy.typing import NDArray
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DataQualityReport", "QualityFinding", "QualityRow", "data_quality"]
 
-_Kind = Literal["rating_rate", "difficulty_mix"]
+_Kind = Literal["rating_rate", "difficulty_mix", "exclusion_rate"]
 
 _STRATA: tuple[By, ...] = ("channel", "difficulty")
 _OPTIONAL = {
@@ -84,8 +85,10 @@ class QualityFinding:
     """An agent whose numbers differ significantly from their team's.
 
     Attributes:
-        kind: ``"rating_rate"`` (a sign of inviting only happy customers) or
-            ``"difficulty_mix"`` (an easier mix: a sign of cherry-picking).
+        kind: ``"rating_rate"`` (a sign of inviting only happy customers),
+            ``"difficulty_mix"`` (an easier mix: a sign of cherry-picking) or
+            ``"exclusion_rate"`` (more of their ratings excluded: a sign of
+            appealing only one agent's bad ratings).
         agent_id: The agent.
         team: Their team (``None``: the whole shop).
         value: The agent's rate.
@@ -123,6 +126,8 @@ class DataQualityReport:
         findings: Agents that differ significantly from their team.
         missing: Conversations missing each optional fact.
         alpha: The false-discovery rate the findings were held to.
+        exclusions: Excluded ratings per handling agent (every exclusion
+            given that names a conversation of the table), by agent id.
     """
 
     key_names: tuple[str, ...]
@@ -131,6 +136,7 @@ class DataQualityReport:
     findings: tuple[QualityFinding, ...]
     missing: Mapping[str, int]
     alpha: float
+    exclusions: Mapping[str, int] = attrs.field(factory=dict)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One plain dict per group row (the overall row first), keys flattened."""
@@ -202,6 +208,10 @@ class DataQualityReport:
         ]
         notes = [f.sentence for f in self.findings]
         notes.extend(
+            f"excluded ratings of {agent}: {count}"
+            for agent, count in self.exclusions.items()
+        )
+        notes.extend(
             f"missing: {count} with {what}"
             for what, count in self.missing.items()
             if count
@@ -225,6 +235,10 @@ class DataQualityReport:
             "(post-stratified)",
         ]
         lines.extend(f"- {f.sentence}" for f in self.findings)
+        lines.extend(
+            f"excluded ratings of {agent}: {count}"
+            for agent, count in self.exclusions.items()
+        )
         lines.extend(
             f"missing: {count} with {what}"
             for what, count in self.missing.items()
@@ -295,8 +309,44 @@ def _stratified(
     }
 
 
+def _excluded(
+    table: ConversationTable, exclusions: Sequence[RatingExclusion]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.intp]]:
+    """Rows an exclusion names, rows rated or excluded, and each row's handler."""
+    ids = {e.conversation_id for e in exclusions}
+    vocabulary = table.vocabulary("conversation_id").tolist()
+    named = np.array([x in ids for x in vocabulary], dtype=bool)
+    rows = named[table["conversation_id"]] if vocabulary else np.zeros(0, bool)
+    handler = np.where(
+        table["transferred_to"] >= 0, table["transferred_to"], table["agent_id"]
+    )
+    return rows, rows | (table["rating_scale"] >= 0), handler
+
+
+def _exclusion_state(
+    table: ConversationTable,
+    exclusions: Sequence[RatingExclusion],
+    agents: Sequence[str],
+) -> NDArray[np.float64]:
+    """Per agent in ``agents``: (excluded ratings, ratings given)."""
+    named, given, handler = _excluded(table, exclusions)
+    vocabulary = table.vocabulary("agent_id").tolist()
+    size = len(vocabulary)
+    counts = np.stack(
+        [
+            np.bincount(handler[named], minlength=size),
+            np.bincount(handler[given], minlength=size),
+        ],
+        axis=1,
+    ).astype(np.float64)
+    position = {agent: i for i, agent in enumerate(vocabulary)}
+    return counts[[position[a] for a in agents]] if agents else np.zeros((0, 2))
+
+
 def _agent_findings(
-    table: ConversationTable, alpha: float
+    table: ConversationTable,
+    alpha: float,
+    exclusions: Sequence[RatingExclusion] = (),
 ) -> tuple[QualityFinding, ...]:
     measured = measure(table, [rating_rate(), difficulty_mix()], by="agent")
     teams = {a.id: a.team for a in table.agents}
@@ -306,12 +356,18 @@ def _agent_findings(
         if measured.agent_roles[key[0]] is not Role.BOT
     ]
     candidates = []
-    checks: tuple[tuple[_Kind, Alternative, str], ...] = (
+    checks: list[tuple[_Kind, Alternative, str]] = [
         ("rating_rate", "two-sided", "two-sided"),
         ("difficulty_mix", "less", "one-sided (easier)"),
-    )
+    ]
+    states = {kind: measured.state(kind) for kind, _, _ in checks}
+    if exclusions:
+        checks.append(("exclusion_rate", "greater", "one-sided (more excluded)"))
+        states["exclusion_rate"] = _exclusion_state(
+            table, exclusions, [key[0] for key in measured.keys]
+        )
     for kind, alternative, word in checks:
-        state = measured.state(kind)
+        state = states[kind]
         team_totals: dict[str | None, NDArray[np.float64]] = {}
         for row, agent in agents:
             team = teams.get(agent)
@@ -332,11 +388,11 @@ def _agent_findings(
         if q_value > alpha:
             continue
         who = "the rest of the shop" if team is None else f"the rest of team {team}"
-        what = (
-            "rating rate"
-            if kind == "rating_rate"
-            else "share of non-basic conversations"
-        )
+        what = {
+            "rating_rate": "rating rate",
+            "difficulty_mix": "share of non-basic conversations",
+            "exclusion_rate": "share of ratings excluded",
+        }[kind]
         findings.append(
             QualityFinding(
                 kind=kind,
@@ -367,6 +423,7 @@ def data_quality(
     *,
     by: Sequence[By] | By = "agent",
     alpha: float = 0.05,
+    exclusions: Iterable[RatingExclusion] = (),
 ) -> DataQualityReport:
     """How far to trust the satisfaction numbers of ``table``, and why.
 
@@ -381,11 +438,23 @@ def data_quality(
     ``alpha`` across agents (Benjamini–Hochberg). Counts conversations
     missing each optional fact. Bots' conversations are left out throughout.
 
+    With ``exclusions`` (every :class:`~servicequality.RatingExclusion`
+    recorded, lifted or not), counts the excluded ratings per handling
+    agent and finds agents with a significantly larger share of their
+    ratings excluded than the rest of their team (one-sided): a shop that
+    appeals only one agent's bad ratings games the satisfaction rate.
+
     Raises:
         ValidationError: for a bad dimension or ``alpha``.
-        WrongTypeError: for a table or ``alpha`` of the wrong type.
+        WrongTypeError: for a table, ``alpha`` or exclusions of the wrong
+            type.
     """
     v.instance_of("data_quality", "table", table, ConversationTable)
+    chosen_exclusions = v.sequence(
+        "data_quality", "exclusions", exclusions, "RatingExclusion values"
+    )
+    for exclusion in chosen_exclusions:
+        v.instance_of("data_quality", "exclusions", exclusion, RatingExclusion)
     if not 0 < v.number("data_quality", "alpha", alpha) < 1:
         raise ValidationError("data_quality", "alpha", alpha, "must be in (0, 1)")
     chosen = resolve_by(by)
@@ -414,7 +483,22 @@ def data_quality(
             _row(dict(zip(names, key, strict=True)), counts)
             for key, counts in groups.items()
         ),
-        findings=_agent_findings(table, alpha),
+        findings=_agent_findings(table, alpha, chosen_exclusions),
         missing=missing,
         alpha=float(alpha),
+        exclusions=_exclusions_per_agent(table, chosen_exclusions),
     )
+
+
+def _exclusions_per_agent(
+    table: ConversationTable, exclusions: Sequence[RatingExclusion]
+) -> dict[str, int]:
+    if not exclusions:
+        return {}
+    named, _, handler = _excluded(table, exclusions)
+    agents = table.vocabulary("agent_id")
+    codes, counts = np.unique(handler[named], return_counts=True)
+    return {
+        str(agents[code]): int(count)
+        for code, count in zip(codes.tolist(), counts.tolist(), strict=True)
+    }
