@@ -1330,6 +1330,16 @@ class TestBestCases:
         with pytest.raises(ValidationError, match="calendar"):
             best_cases(shop, calendar="weekly")
 
+    def test_a_table_without_difficulty_is_refused(self):
+        """Cases rank by difficulty: without the column, no silent ranking."""
+        shop = example_shop(1_000)
+        frame = shop.to_pandas().drop(columns=["difficulty"])
+        table = ConversationTable.from_pandas(
+            frame, rating_scale=shop.rating_scales[0], agents=shop.agents
+        )
+        with pytest.raises(UnknownKeyError, match="difficulty"):
+            best_cases(table, calendar=Weekly(tz=SHOP_TIMEZONE), min_sample=1)
+
 
 class TestPraiseDigest:
     def test_positive_comments_reach_the_agent(self):

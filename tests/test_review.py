@@ -228,6 +228,27 @@ class TestDataQuality:
         with pytest.raises(ValidationError, match="table"):
             data_quality({})
 
+    def test_a_table_without_invitations_channel_or_difficulty(self):
+        """Absent columns leave out what needs them; nothing else changes."""
+        full = generated_weeks(3, invited={"a2": 0.98}, basic={"a4": 0.95})
+        frame = full.to_pandas().drop(
+            columns=["rating_invited", "channel", "difficulty"]
+        )
+        table = ConversationTable.from_pandas(
+            frame, rating_scale=full.rating_scales[0], agents=full.agents
+        )
+        report = data_quality(table)
+        whole = data_quality(full)
+        assert math.isnan(report.overall.response_rate)
+        assert report.overall.invited == 0
+        assert report.overall.satisfaction_poststratified == pytest.approx(
+            report.overall.satisfaction
+        )
+        assert report.overall.rated == whole.overall.rated
+        found = {(f.kind, f.agent_id) for f in report.findings}
+        assert ("rating_rate", "a2") in found
+        assert not any(f.kind == "difficulty_mix" for f in report.findings)
+
     def test_bots_are_left_out(self):
         shop = example_shop(1_000)
         report = data_quality(shop)

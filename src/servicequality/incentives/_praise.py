@@ -8,7 +8,7 @@ import attrs
 import numpy as np
 
 from servicequality._engine._facts import Rows
-from servicequality._errors import ValidationError
+from servicequality._errors import UnknownKeyError, ValidationError
 from servicequality._model import Difficulty, Role, Sentiment
 from servicequality._periods import Calendar
 from servicequality._results import Results
@@ -191,6 +191,7 @@ def best_cases(
     Raises:
         ValidationError: for a bad table, calendar, ``per_period`` or
             ``min_sample``.
+        UnknownKeyError: for a table without the ``difficulty`` column.
     """
     chosen = _required("best_cases", calendar)
     _check("best_cases", table, chosen)
@@ -203,6 +204,15 @@ def best_cases(
             "best_cases", "per_period", per_period, "must be a whole number >= 1"
         )
     check_min_sample("best_cases", min_sample, ValidationError)
+    if "difficulty" in table.absent_columns:
+        raise UnknownKeyError(
+            "best_cases",
+            "table",
+            "difficulty",
+            "ranks cases by difficulty, which the table does not have; load that "
+            "column, or pass defaults={'difficulty': ...} to the loader if one "
+            "value really holds for every row",
+        )
     rows = Rows.of(table)
     picked = np.flatnonzero(_by_humans(rows) & table["resolved"])
     if not len(picked):

@@ -284,16 +284,23 @@ def _row(
 def _stratified(
     table: ConversationTable, by: tuple[By, ...]
 ) -> tuple[tuple[str, ...], dict[tuple[Any, ...], dict[str, NDArray[np.float64]]]]:
-    strata = [s for s in _STRATA if s not in by]
+    absent = table.absent_columns
+    strata = [s for s in _STRATA if s not in by and s not in absent]
+    invitations = "rating_invited" not in absent
     measured = measure(
         table,
-        [rating_rate(), response_rate(), satisfaction_rate()],
+        [rating_rate(), satisfaction_rate()]
+        + ([response_rate()] if invitations else []),
         by=[*by, *strata],
     )
     width = len(by)
     rating = measured.state("rating_rate")
-    response = measured.state("response_rate")
     satisfaction = measured.state("satisfaction_rate")
+    response = (
+        measured.state("response_rate")
+        if invitations
+        else np.zeros((len(measured.keys), 2))
+    )
     groups: dict[tuple[Any, ...], list[int]] = {}
     for row, key in enumerate(measured.keys):
         groups.setdefault(key[:width], []).append(row)
@@ -348,7 +355,10 @@ def _agent_findings(
     alpha: float,
     exclusions: Sequence[RatingExclusion] = (),
 ) -> tuple[QualityFinding, ...]:
-    measured = measure(table, [rating_rate(), difficulty_mix()], by="agent")
+    mix = "difficulty" not in table.absent_columns
+    measured = measure(
+        table, [rating_rate()] + ([difficulty_mix()] if mix else []), by="agent"
+    )
     teams = {a.id: a.team for a in table.agents}
     agents = [
         (row, key[0])
@@ -358,8 +368,9 @@ def _agent_findings(
     candidates = []
     checks: list[tuple[_Kind, Alternative, str]] = [
         ("rating_rate", "two-sided", "two-sided"),
-        ("difficulty_mix", "less", "one-sided (easier)"),
     ]
+    if mix:
+        checks.append(("difficulty_mix", "less", "one-sided (easier)"))
     states = {kind: measured.state(kind) for kind, _, _ in checks}
     if exclusions:
         checks.append(("exclusion_rate", "greater", "one-sided (more excluded)"))
@@ -437,6 +448,11 @@ def data_quality(
     significantly lower (one-sided) — each at false-discovery rate
     ``alpha`` across agents (Benjamini–Hochberg). Counts conversations
     missing each optional fact. Bots' conversations are left out throughout.
+
+    A table without ``rating_invited`` reports no response rate (NaN); one
+    without ``channel`` or ``difficulty`` post-stratifies over the strata it
+    has (none: the raw rate) and, without ``difficulty``, makes no
+    difficulty-mix finding.
 
     With ``exclusions`` (every :class:`~servicequality.RatingExclusion`
     recorded, lifted or not), counts the excluded ratings per handling
