@@ -95,6 +95,24 @@ class TestAbsentColumns:
         assert caught.value.field == "metrics"
         assert measure(table, "resolution_rate").get("resolution_rate").value == 1
 
+    def test_a_custom_metric_reading_an_absent_column_is_refused(self):
+        """A metric the schema does not list is refused when it reads the column."""
+        table = ConversationTable.from_records([conversation(1)])
+        escalations = sqm.RateMetric(
+            name="my_escalations",
+            numerator=lambda rows: rows["escalated"],
+            denominator=lambda rows: np.ones(len(rows), dtype=bool),
+        )
+        with pytest.raises(UnknownKeyError, match="absent") as caught:
+            measure(table, [escalations])
+        assert caught.value.value == "escalated"
+        resolved = sqm.RateMetric(
+            name="my_resolved",
+            numerator=lambda rows: rows["resolved"],
+            denominator=lambda rows: np.ones(len(rows), dtype=bool),
+        )
+        assert measure(table, [resolved]).get("my_resolved").value == 1
+
     def test_first_contact_resolution_needs_customers(self):
         """Without customer ids FCR would silently become the resolution rate."""
         table = ConversationTable.from_records([conversation(1), conversation(2)])

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from servicequality._engine._cases import Cases, derive_cases
+from servicequality._errors import UnknownKeyError
 from servicequality._model import Role
 
 if TYPE_CHECKING:
@@ -52,6 +53,22 @@ class Rows:
         return self.table.derived(key, compute)
 
     def __getitem__(self, name: str) -> NDArray[Any]:
+        """The table column ``name``.
+
+        Raises:
+            UnknownKeyError: for a column the table's input did not have
+                (:attr:`ConversationTable.absent_columns`): a metric that
+                reads it would otherwise count the stored "none" as data.
+        """
+        if name in self.table.absent_columns:
+            raise UnknownKeyError(
+                "Rows",
+                "column",
+                name,
+                "is absent from the table, so no metric may read it; load that "
+                f"column, or pass defaults={{{name!r}: ...}} to the loader if one "
+                "value really holds for every row",
+            )
         return self.table[name]
 
     def __len__(self) -> int:
