@@ -25,6 +25,7 @@ from servicequality.stats import (
     two_proportion_test,
     wilson_interval,
 )
+from servicequality.stats._beta import beta_quantile
 
 COUNTS = st.integers(1, 5000).flatmap(
     lambda n: st.tuples(st.integers(0, n), st.just(n))
@@ -188,13 +189,31 @@ class TestBetaQuantile:
     )
     def test_any_shape_matches_scipy(self, a, b, p):
         """Quantiles of 2-D parameters, from the default start, equal scipy's."""
-        from servicequality.stats._beta import beta_quantile
-
         shape_a = np.array(a).reshape(2, 3)
         shape_b = np.array(b).reshape(2, 3)
         got = beta_quantile(p, shape_a, shape_b)
         assert got.shape == (2, 3)
         assert np.allclose(got, scipy_stats.beta.ppf(p, shape_a, shape_b), atol=1e-10)
+
+    def test_quantiles_near_one_are_exact_relative_to_their_distance_from_one(self):
+        """Upper tails of Beta(n + 0.5, 0.5) keep 1e-12 of scipy's bound up to 3,000."""
+        n = np.arange(1, 3001, dtype=float)
+        got = beta_quantile(0.975, n + 0.5, 0.5)
+        np.testing.assert_allclose(
+            1 - got, 1 - scipy_stats.beta.ppf(0.975, n + 0.5, 0.5), rtol=1e-9
+        )
+
+    @settings(max_examples=25, deadline=None)
+    @given(
+        st.floats(0.3, 1e5),
+        st.floats(0.3, 1e5),
+        st.floats(1e-6, 1 - 1e-6),
+    )
+    def test_wide_shapes_and_tails_match_scipy(self, a, b, p):
+        """Large and unequal shapes and far tails land within 1e-9 of scipy."""
+        got = beta_quantile([p, 1 - p], a, b)
+        expected = scipy_stats.beta.ppf([p, 1 - p], a, b)
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-13)
 
     def test_edge_guess_is_close_for_tiny_tails(self):
         """The series guess at a 2.5 % tail of Beta(0.5, n + 0.5) is near the truth."""

@@ -18,7 +18,13 @@ lgamma = np.frompyfunc(math.lgamma, 1, 1)
 
 
 def _log_beta(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(lgamma(a) + lgamma(b) - lgamma(a + b), dtype=np.float64)
+    """``log B(a, b)``, with ``lgamma`` called once per distinct argument."""
+    a, b = np.broadcast_arrays(a, b)
+    arguments = np.concatenate([a.ravel(), b.ravel(), (a + b).ravel()])
+    distinct, inverse = np.unique(arguments, return_inverse=True)
+    logs = np.asarray(lgamma(distinct), dtype=np.float64)[inverse].reshape(3, -1)
+    result: NDArray[np.float64] = (logs[0] + logs[1] - logs[2]).reshape(a.shape)
+    return result
 
 
 def _guard(values: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -105,12 +111,12 @@ def edge_quantile(p: Any, a: Any, b: Any) -> NDArray[np.float64]:
 def beta_quantile(p: Any, a: Any, b: Any, *, start: Any = None) -> NDArray[np.float64]:
     """``x`` with ``I_x(a, b) = p``, vectorised, for ``0 < p < 1``.
 
-    Safeguarded Newton steps inside a shrinking bracket, each on the values
+    Safeguarded Halley steps inside a shrinking bracket, each on the values
     not yet settled: a step that would leave the bracket is replaced by
-    bisection, so it converges like bisection at worst and in a few steps
-    from a close ``start`` (the mean by default). It stops once a Newton
-    step moves less than 1e-12 relative (the error left is about its
-    square), or after 64 steps.
+    bisection, so it converges like bisection at worst and in two or three
+    steps from a close ``start`` (the mean by default). Halley's method
+    triples the correct digits per step, so it stops once a step moves less
+    than 1e-7 relative (the error left is about its cube), or after 64 steps.
     """
     p, a, b = np.broadcast_arrays(
         np.asarray(p, dtype=np.float64),
@@ -136,15 +142,19 @@ def beta_quantile(p: Any, a: Any, b: Any, *, start: Any = None) -> NDArray[np.fl
         below = error < 0
         low[active] = np.where(below, xa, low[active])
         high[active] = np.where(below, high[active], xa)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stepped = xa - error / _beta_density(xa, aa, ba, lb)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            newton = error / _beta_density(xa, aa, ba, lb)
+            bend = (aa - 1) / xa - (ba - 1) / (1 - xa)
+            stepped = xa - newton / np.maximum(1 - newton * bend / 2, 0.5)
         inside = (
             np.isfinite(stepped) & (stepped >= low[active]) & (stepped <= high[active])
         )
         following = np.where(inside, stepped, (low[active] + high[active]) / 2)
         following = np.where(error == 0, xa, following)
-        # a Newton step this small leaves an error near its square: done
-        settled = np.abs(following - xa) <= 1e-12 * np.maximum(xa, 1e-300)
+        moved = np.abs(following - xa) <= 1e-7 * np.maximum(
+            np.minimum(xa, 1 - xa), 1e-300
+        )
+        settled = (moved & inside) | (error == 0)
         x[active] = following
         active = active[~settled]
     result: NDArray[np.float64] = x.reshape(shape)

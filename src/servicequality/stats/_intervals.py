@@ -270,9 +270,14 @@ def jeffreys_interval(
     )
     near_low = np.where(near_low > 0, near_low, edge_quantile(tail, a, b))
     near_high = np.where(near_high < 1, near_high, 1 - edge_quantile(tail, b, a))
-    empty = pairs[:, 1] == 0
-    low = np.where(empty, np.nan, beta_quantile(tail, a, b, start=near_low))
-    high = np.where(empty, np.nan, beta_quantile(1 - tail, a, b, start=near_high))
+    bounds = beta_quantile(
+        np.repeat([tail, 1 - tail], len(a)),
+        np.tile(a, 2),
+        np.tile(b, 2),
+        start=np.concatenate([near_low, near_high]),
+    )
+    bounds[np.tile(pairs[:, 1] == 0, 2)] = np.nan
+    low, high = bounds[: len(a)], bounds[len(a) :]
     return low[inverse].reshape(shape), high[inverse].reshape(shape)
 
 
