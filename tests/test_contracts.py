@@ -27,6 +27,8 @@ import pytest
 from servicequality import (
     Agent,
     ConversationTable,
+    Daily,
+    DayOfWeek,
     DifficultyCoefficients,
     HourOfDay,
     KnowledgeTest,
@@ -211,11 +213,13 @@ def examples() -> dict[str, Any]:
         "SumMetric": sqm.weighted_workload(),
         "DifficultyCoefficients": DifficultyCoefficients(),
         "Period": november,
+        "Daily": Daily(tz=SHOP_TIMEZONE),
         "Weekly": week,
         "Monthly": month,
         "Quarterly": Quarterly(tz=SHOP_TIMEZONE),
         "Yearly": Yearly(tz=SHOP_TIMEZONE),
         "HourOfDay": HourOfDay(tz=SHOP_TIMEZONE),
+        "DayOfWeek": DayOfWeek(tz="Asia/Shanghai"),
         "ServiceHours": hours,
         "SLAPolicy": SLAPolicy(
             name="chat", first_response=timedelta(minutes=3), clock=hours

@@ -35,6 +35,8 @@ from servicequality._model import (
 )
 from servicequality._periods import (
     Calendar,
+    Daily,
+    DayOfWeek,
     HourOfDay,
     Monthly,
     Period,
@@ -55,6 +57,8 @@ __all__ = [
     "Channel",
     "Conversation",
     "ConversationTable",
+    "Daily",
+    "DayOfWeek",
     "Difficulty",
     "DifficultyCoefficients",
     "HourOfDay",
