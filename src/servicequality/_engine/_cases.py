@@ -59,17 +59,15 @@ def _pack(keys: NDArray[np.int64], times: NDArray[np.int64]) -> _Packed | None:
 def radix_order(values: NDArray[np.int64], bits: int) -> NDArray[np.intp]:
     """A stable order of non-negative ``values`` below ``2**bits``.
 
-    Least-significant-digit radix sort in 16-bit digits: numpy's stable sort
-    of 16-bit keys is itself a radix sort, so each pass is linear, and rows
+    Least-significant-digit radix sort in 16-bit digits: ``np.lexsort`` sorts
+    16-bit keys with numpy's radix sort, one linear pass per digit, and rows
     with equal values keep their input order.
     """
     digits = [
         ((values >> shift) & 0xFFFF).astype(np.uint16)
         for shift in range(0, max(bits, 1), 16)
     ]
-    order: NDArray[np.intp] = np.argsort(digits[0], kind="stable")
-    for digit in digits[1:]:
-        order = order[np.argsort(digit[order], kind="stable")]
+    order: NDArray[np.intp] = np.lexsort(digits)
     return order
 
 
@@ -173,8 +171,8 @@ def derive_cases(table: ConversationTable, window: timedelta) -> Cases:
     order, new = _boundaries(keys, times, table["conversation_id"], cases_given, limit)
     del keys
     number = np.cumsum(new) - 1
-    sizes = np.bincount(number)
-    small: type[np.integer[Any]] = np.int32 if len(sizes) < 2**31 else np.int64
+    small: type[np.integer[Any]] = np.int32 if n < 2**31 else np.int64
+    sizes = np.bincount(number).astype(small)
     size = np.empty(n, dtype=small)
     size[order] = sizes[number]
     first = np.empty(n, dtype=bool)
