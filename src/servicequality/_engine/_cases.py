@@ -52,7 +52,7 @@ def _pack(keys: NDArray[np.int64], times: NDArray[np.int64]) -> _Packed | None:
     for unit in (1, 1_000, 1_000_000):
         bits = int((span // unit).max()).bit_length()
         if key_bits + bits <= 62:
-            return (keys << bits) | (span // unit), bits, unit
+            return (keys.astype(np.int64) << bits) | (span // unit), bits, unit
     return None
 
 
@@ -161,7 +161,9 @@ def derive_cases(table: ConversationTable, window: timedelta) -> Cases:
     topics = len(table.vocabulary("topic")) + 1
     cases_given = len(table.vocabulary("case_id"))
     case_id = table["case_id"]
-    keys = table["customer_id"].astype(np.int64) * topics
+    highest = (len(table.vocabulary("customer_id")) + 1) * topics + cases_given + 1
+    width: type[np.integer[Any]] = np.int32 if highest < 2**31 else np.int64
+    keys = table["customer_id"].astype(width) * topics
     keys += table["topic"]
     keys += cases_given + 1
     given = case_id >= 0
