@@ -215,6 +215,30 @@ class TestBetaQuantile:
         expected = scipy_stats.beta.ppf([p, 1 - p], a, b)
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-13)
 
+    @settings(max_examples=25, deadline=None)
+    @given(
+        st.floats(5, 5_000),
+        st.floats(5, 5_000),
+        st.sampled_from([0.005, 0.025, 0.1, 0.9, 0.975]),
+    )
+    def test_normal_guess_is_close_for_counted_shapes(self, a, b, p):
+        """A&S 26.5.22 lands within 2 % of the distance to the nearer end."""
+        from servicequality.stats._beta import normal_guess
+
+        guess = float(normal_guess(normal_quantile(p), a, b))
+        exact = float(scipy_stats.beta.ppf(p, a, b))
+        assert abs(guess - exact) <= 0.02 * min(exact, 1 - exact)
+
+    def test_the_fraction_falls_back_to_lentzs_guard(self, monkeypatch):
+        """A denominator that vanishes unguarded is evaluated again with the guard."""
+        from servicequality.stats import _beta
+
+        a, b, x = np.array([2.5, 7.5]), np.array([3.5, 1.5]), np.array([0.2, 0.6])
+        guarded = _beta._lentz(a, b, x, _beta._guard)
+        monkeypatch.setattr(_beta, "_unguarded", lambda v: np.full_like(v, np.inf))
+        assert np.isfinite(guarded).all()
+        np.testing.assert_array_equal(_beta._continued_fraction(a, b, x), guarded)
+
     def test_edge_guess_is_close_for_tiny_tails(self):
         """The series guess at a 2.5 % tail of Beta(0.5, n + 0.5) is near the truth."""
         from servicequality.stats._beta import edge_quantile
