@@ -172,11 +172,10 @@ def derive_cases(table: ConversationTable, window: timedelta) -> Cases:
     limit = window // timedelta(microseconds=1)
     order, new = _boundaries(keys, times, table["conversation_id"], cases_given, limit)
     del keys
-    number = np.cumsum(new) - 1
     small: type[np.integer[Any]] = np.int32 if n < 2**31 else np.int64
-    sizes = np.bincount(number).astype(small)
+    sizes = np.diff(np.flatnonzero(new), append=n).astype(small)
     size = np.empty(n, dtype=small)
-    size[order] = sizes[number]
+    size[order] = np.repeat(sizes, sizes)
     first = np.empty(n, dtype=bool)
     first[order] = new
     return Cases(first=first, size=size)
