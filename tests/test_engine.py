@@ -380,6 +380,20 @@ class TestDailyAndDayOfWeek:
         assert merged.keys == whole.keys == tuple((d,) for d in range(1, 8))
         assert (merged.state("rating_rate") == whole.state("rating_rate")).all()
 
+    def test_trend_plot_draws_one_point_per_day(self, shop):
+        """metric_trend takes daily periods like weekly ones: a point per day."""
+        plt = pytest.importorskip("matplotlib.pyplot")
+        from servicequality.plot import metric_trend
+
+        daily = measure(shop, ["rating_rate"], by=Daily(tz=SHOP_TIMEZONE))
+        figure = metric_trend(daily, "rating_rate")
+        (line,) = figure.axes[0].get_lines()
+        assert (
+            len(line.get_xdata())
+            == len(daily)
+            == len({opened.date() for _, opened in self.local_opened(shop)})
+        )
+
     def test_dask_path_groups_by_day_and_weekday(self, shop):
         """servicequality.dask.measure by Daily and DayOfWeek equals measure."""
         dask = pytest.importorskip("dask")
