@@ -388,6 +388,7 @@ class TestDailyAndDayOfWeek:
         daily = measure(shop, ["rating_rate"], by=Daily(tz=SHOP_TIMEZONE))
         figure = metric_trend(daily, "rating_rate")
         (line,) = figure.axes[0].get_lines()
+        plt.close(figure)
         assert (
             len(line.get_xdata())
             == len(daily)
