@@ -196,10 +196,12 @@ def beta_quantile(p: Any, a: Any, b: Any, *, start: Any = None) -> NDArray[np.fl
         )
         following = np.where(inside, stepped, (low[active] + high[active]) / 2)
         following = np.where(error == 0, xa, following)
-        moved = np.abs(following - xa) <= 1e-7 * np.maximum(
-            np.minimum(xa, 1 - xa), 1e-300
-        )
-        settled = (moved & inside) | (error == 0)
+        scale = np.maximum(np.minimum(xa, 1 - xa), 1e-300)
+        moved = np.abs(following - xa) <= 1e-7 * scale
+        # rounding can push a converged step just outside a bracket that has
+        # closed around the root: a bracket a few ulps wide is settled too
+        tight = high[active] - low[active] <= 1e-13 * scale
+        settled = (moved & inside) | tight | (error == 0)
         x[active] = following
         active = active[~settled]
     result: NDArray[np.float64] = x.reshape(shape)

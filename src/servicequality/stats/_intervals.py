@@ -268,8 +268,8 @@ def jeffreys_interval(
     near_low, near_high = wilson_interval(
         pairs[:, 0], pairs[:, 1], confidence=confidence
     )
-    near_low = np.where(near_low > 0, near_low, edge_quantile(tail, a, b))
-    near_high = np.where(near_high < 1, near_high, 1 - edge_quantile(tail, b, a))
+    near_low = np.where(a > 1, near_low, edge_quantile(tail, a, b))
+    near_high = np.where(b > 1, near_high, 1 - edge_quantile(tail, b, a))
     inner = (a > 1) & (b > 1)
     z = normal_quantile(tail)
     near_low = np.where(inner, normal_guess(z, a, b), near_low)
