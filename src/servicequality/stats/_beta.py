@@ -63,11 +63,12 @@ def _lentz(
     d = 1 / guard(1 - (a + b) * x / (a + 1))
     h = d.copy()
     limit = 50 + int(20 * math.sqrt(float(np.max(np.maximum(a, b), initial=1.0))))
-    below, sum_ab, above = a - 1, a + b, a + 1
+    sum_ab = a + b
     for m in range(1, limit):
+        twice = a + 2 * m
         step = (
-            m * (b - m) * x / ((below + 2 * m) * (a + 2 * m)),
-            -(a + m) * (sum_ab + m) * x / ((a + 2 * m) * (above + 2 * m)),
+            m * (b - m) * x / ((twice - 1) * twice),
+            -(a + m) * (sum_ab + m) * x / (twice * (twice + 1)),
         )
         delta = c
         for numerator in step:

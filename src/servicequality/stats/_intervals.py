@@ -268,12 +268,13 @@ def jeffreys_interval(
     near_low, near_high = wilson_interval(
         pairs[:, 0], pairs[:, 1], confidence=confidence
     )
-    near_low = np.where(a > 1, near_low, edge_quantile(tail, a, b))
-    near_high = np.where(b > 1, near_high, 1 - edge_quantile(tail, b, a))
-    inner = (a > 1) & (b > 1)
+    none, every = a < 1, b < 1
+    near_low[none] = edge_quantile(tail, a[none], b[none])
+    near_high[every] = 1 - edge_quantile(tail, b[every], a[every])
+    inner = ~none & ~every
     z = normal_quantile(tail)
-    near_low = np.where(inner, normal_guess(z, a, b), near_low)
-    near_high = np.where(inner, normal_guess(-z, a, b), near_high)
+    near_low[inner] = normal_guess(z, a[inner], b[inner])
+    near_high[inner] = normal_guess(-z, a[inner], b[inner])
     bounds = beta_quantile(
         np.repeat([tail, 1 - tail], len(a)),
         np.tile(a, 2),
