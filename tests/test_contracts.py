@@ -28,6 +28,8 @@ from servicequality import (
     SCHEMA,
     Agent,
     ConversationTable,
+    Daily,
+    DayOfWeek,
     DifficultyCoefficients,
     ExclusionReason,
     HourOfDay,
@@ -290,11 +292,13 @@ def examples() -> dict[str, Any]:
         "SumMetric": sqm.weighted_workload(),
         "DifficultyCoefficients": DifficultyCoefficients(),
         "Period": november,
+        "Daily": Daily(tz=SHOP_TIMEZONE),
         "Weekly": week,
         "Monthly": month,
         "Quarterly": Quarterly(tz=SHOP_TIMEZONE),
         "Yearly": Yearly(tz=SHOP_TIMEZONE),
         "HourOfDay": HourOfDay(tz=SHOP_TIMEZONE),
+        "DayOfWeek": DayOfWeek(tz="Asia/Shanghai"),
         "ServiceHours": hours,
         "SLAPolicy": SLAPolicy(
             name="chat", first_response=timedelta(minutes=3), clock=hours

@@ -12,9 +12,12 @@ from hypothesis import strategies as st
 
 from servicequality import (
     ConversationTable,
+    Daily,
+    DayOfWeek,
     HourOfDay,
     Measurements,
     Monthly,
+    RatingScale,
     UnknownKeyError,
     Weekly,
     WrongTypeError,
@@ -318,6 +321,102 @@ def test_hour_of_day_groups_count_the_local_hours(shop):
     expected = {hour: local.count(hour) for hour in sorted(set(local))}
     counts = result.column("conversation_count").tolist()
     assert dict(zip((k[0] for k in result.keys), counts, strict=True)) == expected
+
+
+class TestDailyAndDayOfWeek:
+    """Daily periods and weekday buckets group like any other calendar."""
+
+    @staticmethod
+    def local_opened(shop):
+        return [
+            (c.transferred_to or c.agent_id, c.opened_at.astimezone(SHOP_TIMEZONE))
+            for c in shop.to_records().conversations
+        ]
+
+    def test_weekday_groups_count_the_local_weekdays(self, shop):
+        """Bucket d holds every conversation opened on local ISO weekday d."""
+        result = measure(
+            shop,
+            [sqm.conversation_count(include_bots=True)],
+            by=DayOfWeek(tz=SHOP_TIMEZONE),
+        )
+        weekdays = [opened.isoweekday() for _, opened in self.local_opened(shop)]
+        expected = {d: weekdays.count(d) for d in sorted(set(weekdays))}
+        counts = result.column("conversation_count").tolist()
+        assert result.key_names == ("weekday",)
+        assert dict(zip((k[0] for k in result.keys), counts, strict=True)) == expected
+
+    def test_agent_by_day_counts_and_labels(self, shop):
+        """(agent, local day) groups count their conversations; labels are ISO days."""
+        result = measure(
+            shop,
+            [sqm.conversation_count(include_bots=True)],
+            by=("agent", Daily(tz=SHOP_TIMEZONE)),
+        )
+        pairs = [(agent, opened.date()) for agent, opened in self.local_opened(shop)]
+        expected = {p: pairs.count(p) for p in set(pairs)}
+        got = {
+            (agent, day.start.date()): count
+            for (agent, day), count in zip(
+                result.keys, result.column("conversation_count").tolist(), strict=True
+            )
+        }
+        assert got == expected
+        frame = result.to_pandas(period_labels=True)
+        first_agent, first_day = min(expected)
+        assert frame["period"].iloc[0] == first_day.isoformat()
+        assert frame["agent"].iloc[0] == first_agent
+
+    def test_merged_weekdays_stay_monday_first(self, shop):
+        """Merging halves keeps the buckets in weekday order and adds their counts."""
+        clock = DayOfWeek(tz=SHOP_TIMEZONE)
+        half = np.arange(len(shop)) < len(shop) // 2
+        parts = [
+            measure(shop.filter(mask), ["rating_rate"], by=clock)
+            for mask in (half, ~half)
+        ]
+        merged = parts[0].merge(parts[1])
+        whole = measure(shop, ["rating_rate"], by=clock)
+        assert merged.keys == whole.keys == tuple((d,) for d in range(1, 8))
+        assert (merged.state("rating_rate") == whole.state("rating_rate")).all()
+
+    def test_trend_plot_draws_one_point_per_day(self, shop):
+        """metric_trend takes daily periods like weekly ones: a point per day."""
+        plt = pytest.importorskip("matplotlib.pyplot")
+        from servicequality.plot import metric_trend
+
+        daily = measure(shop, ["rating_rate"], by=Daily(tz=SHOP_TIMEZONE))
+        figure = metric_trend(daily, "rating_rate")
+        (line,) = figure.axes[0].get_lines()
+        plt.close(figure)
+        assert (
+            len(line.get_xdata())
+            == len(daily)
+            == len({opened.date() for _, opened in self.local_opened(shop)})
+        )
+
+    def test_dask_path_groups_by_day_and_weekday(self, shop):
+        """servicequality.dask.measure by Daily and DayOfWeek equals measure."""
+        dask = pytest.importorskip("dask")
+        dd = pytest.importorskip("dask.dataframe")
+        import servicequality.dask as sqd
+
+        frame = dd.from_pandas(shop.to_pandas(), npartitions=3)
+        for by in (("agent", Daily(tz=SHOP_TIMEZONE)), DayOfWeek(tz=SHOP_TIMEZONE)):
+            with dask.config.set(scheduler="synchronous"):
+                distributed = sqd.measure(
+                    frame,
+                    ["rating_rate", "first_response_time"],
+                    by=by,
+                    rating_scale=RatingScale.THREE_LEVEL,
+                    agents=shop.agents,
+                )
+            single = measure(shop, ["rating_rate", "first_response_time"], by=by)
+            assert distributed.keys == single.keys
+            for name in single.metric_names:
+                np.testing.assert_allclose(
+                    distributed.state(name), single.state(name), rtol=1e-12
+                )
 
 
 def test_empty_table_measures_no_groups(shop):

@@ -30,6 +30,8 @@ from hypothesis import strategies as st
 
 from servicequality import (
     ConversationTable,
+    Daily,
+    DayOfWeek,
     HourOfDay,
     Monthly,
     Quarterly,
@@ -363,7 +365,7 @@ def test_from_dict_refuses_anything_that_is_not_plain_data(name, cls, value):
     valid_or_library_error(lambda: cls.from_dict(value), cls)
 
 
-CALENDARS = (Weekly, Monthly, Quarterly, Yearly, HourOfDay)
+CALENDARS = (Daily, Weekly, Monthly, Quarterly, Yearly, HourOfDay, DayOfWeek)
 
 
 @FUZZ

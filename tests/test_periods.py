@@ -1,6 +1,6 @@
 """Periods and calendars: boundaries, DST, vectorised assignment."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicequality import (
+    Daily,
+    DayOfWeek,
     HourOfDay,
     Monthly,
     Period,
@@ -171,7 +173,7 @@ ZONES = st.sampled_from(
 STAMPS = st.lists(
     st.datetimes(datetime(2000, 1, 1), datetime(2040, 1, 1)), min_size=1, max_size=20
 )
-CALENDARS = st.sampled_from([Weekly, Monthly, Quarterly, Yearly])
+CALENDARS = st.sampled_from([Daily, Weekly, Monthly, Quarterly, Yearly])
 
 
 class TestProperties:
@@ -209,7 +211,7 @@ class TestProperties:
 class TestHostileInstantsAndZones:
     """Instants and zone names a calendar cannot use are the library's errors."""
 
-    CALENDARS = (Weekly, Monthly, Quarterly, Yearly, HourOfDay)
+    CALENDARS = (Daily, Weekly, Monthly, Quarterly, Yearly, HourOfDay, DayOfWeek)
 
     @pytest.mark.parametrize("name", ["America", "Asia/", "a" * 10_000, "\x00", ""])
     @pytest.mark.parametrize("calendar", CALENDARS)
@@ -228,7 +230,7 @@ class TestHostileInstantsAndZones:
         with pytest.raises(ValidationError, match="UTC offset"):
             Monthly(tz=tzinfo())
 
-    @pytest.mark.parametrize("calendar", CALENDARS[:4])
+    @pytest.mark.parametrize("calendar", CALENDARS[:5])
     @pytest.mark.parametrize("zone", [SHANGHAI, ZoneInfo("America/Los_Angeles")])
     @pytest.mark.parametrize(
         "instant",
@@ -268,7 +270,7 @@ class TestHostileInstantsAndZones:
             min_value=datetime(2, 1, 2), max_value=datetime(9998, 12, 29, 23)
         ),
         zone=st.timezones(),
-        calendar=st.sampled_from([Weekly, Monthly, Quarterly, Yearly]),
+        calendar=st.sampled_from([Daily, Weekly, Monthly, Quarterly, Yearly]),
     )
     def test_every_supported_instant_has_its_period(self, instant, zone, calendar):
         """From 0002-01-02 to 9998-12-30 UTC any zone's period holds the instant."""
@@ -290,7 +292,7 @@ class TestHostileInstantsAndZones:
 
 class TestNoImplicitZone:
     @pytest.mark.parametrize(
-        "calendar", [Weekly, Monthly, Quarterly, Yearly, HourOfDay]
+        "calendar", [Daily, Weekly, Monthly, Quarterly, Yearly, HourOfDay, DayOfWeek]
     )
     def test_a_calendar_needs_its_zone(self, calendar):
         """No calendar falls back to UTC: the zone is asked for by name."""
@@ -299,3 +301,109 @@ class TestNoImplicitZone:
         assert (caught.value.owner, caught.value.field) == (calendar.__name__, "tz")
         with pytest.raises(WrongTypeError, match="not float"):
             calendar(tz=8.0)
+
+
+class TestDaily:
+    def test_a_day_is_local_midnight_to_midnight(self):
+        """16:00 UTC is already the next day in Shanghai; 15:59 is not."""
+        codes, days = Daily(tz=SHANGHAI).assign(
+            instants("2025-11-09T15:59", "2025-11-09T16:00", "2025-11-10T15:59")
+        )
+        assert codes.tolist() == [0, 1, 1]
+        assert days == (
+            Period(
+                start=datetime(2025, 11, 9, tzinfo=SHANGHAI),
+                end=datetime(2025, 11, 10, tzinfo=SHANGHAI),
+            ),
+            Period(
+                start=datetime(2025, 11, 10, tzinfo=SHANGHAI),
+                end=datetime(2025, 11, 11, tzinfo=SHANGHAI),
+            ),
+        )
+        assert [d.label for d in days] == ["2025-11-09", "2025-11-10"]
+
+    def test_the_day_clocks_go_back_lasts_25_hours(self):
+        """Berlin, 26 October 2025: one period of 25 h, then a day of 24 h."""
+        day = Daily(tz=BERLIN).period_of(datetime(2025, 10, 26, 12, tzinfo=BERLIN))
+        assert day.duration == timedelta(hours=25)
+        assert Daily(tz=BERLIN).following(day).duration == timedelta(hours=24)
+
+
+class TestDayOfWeek:
+    def test_iso_weekdays_on_the_local_calendar(self):
+        """Sunday 23:30 in Shanghai is day 7; Monday 00:30 there is day 1."""
+        clock = DayOfWeek(tz=SHANGHAI)
+        sunday_night = instants("2025-11-09T15:30")  # 23:30 Sunday, Shanghai
+        monday_early = instants("2025-11-09T16:30")  # 00:30 Monday, Shanghai
+        assert clock.weekdays(sunday_night).tolist() == [7]
+        assert clock.weekdays(monday_early).tolist() == [1]
+        assert (
+            DayOfWeek(tz=UTC).weekday_of(datetime(2025, 11, 9, 16, 30, tzinfo=UTC)) == 7
+        )
+
+    def test_assign_gives_the_days_present_monday_first(self):
+        codes, days = DayOfWeek(tz=UTC).assign(
+            instants("2025-11-09T10:00", "2025-11-12T10:00", "2025-11-02T01:00")
+        )
+        assert days == (3, 7)
+        assert codes.tolist() == [1, 0, 1]
+        assert DayOfWeek.buckets == (1, 2, 3, 4, 5, 6, 7)
+
+    @given(ZONES, STAMPS)
+    def test_each_row_lands_in_one_bucket_its_local_weekday(self, zone, naive):
+        """Codes index exactly one bucket, the weekday zoneinfo gives the row."""
+        codes, days = DayOfWeek(tz=zone).assign(np.array(naive, dtype="datetime64[us]"))
+        assert len(codes) == len(naive)
+        assert ((codes >= 0) & (codes < len(days))).all()
+        assert list(days) == sorted(set(days))
+        expected = [s.replace(tzinfo=UTC).astimezone(zone).isoweekday() for s in naive]
+        assert expected == [days[c] for c in codes.tolist()]
+
+
+class TestPlainData:
+    @pytest.mark.parametrize(
+        "calendar", [Daily, Weekly, Monthly, Quarterly, Yearly, HourOfDay, DayOfWeek]
+    )
+    @pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "America/Sao_Paulo"])
+    def test_round_trip_through_json(self, calendar, zone):
+        import json
+
+        value = calendar(tz=zone)
+        data = value.to_dict()
+        assert data == {"tz": zone}
+        assert calendar.from_dict(json.loads(json.dumps(data))) == value
+
+    def test_datetime_utc_is_written_as_utc(self):
+        assert Daily(tz=UTC).to_dict() == {"tz": "UTC"}
+
+    def test_a_fixed_offset_is_written_as_its_offset(self):
+        """datetime.timezone travels as "+08:00" / "-03:30" and comes back equal."""
+        for hours in (8, -3.5):
+            clock = DayOfWeek(tz=timezone(timedelta(hours=hours)))
+            data = clock.to_dict()
+            assert data == {"tz": "+08:00" if hours == 8 else "-03:30"}
+            assert DayOfWeek.from_dict(data) == clock
+
+    def test_a_zone_with_no_name_nor_fixed_offset_is_refused(self):
+        class Custom(tzinfo):
+            def utcoffset(self, dt):
+                return timedelta(hours=1)
+
+            def dst(self, dt):
+                return timedelta(0)
+
+        with pytest.raises(ValidationError, match="no IANA name") as caught:
+            Daily(tz=Custom()).to_dict()
+        assert (caught.value.owner, caught.value.field) == ("Daily", "tz")
+        with pytest.raises(ValidationError, match="not a UTC offset"):
+            Daily.from_dict({"tz": "+24:00"})
+
+    def test_unknown_and_missing_keys_and_bad_zones_are_refused(self):
+        with pytest.raises(ValidationError, match="not a known key"):
+            Daily.from_dict({"tz": "UTC", "start": "Monday"})
+        with pytest.raises(ValidationError, match="required but missing"):
+            Daily.from_dict({})
+        with pytest.raises(ValidationError, match="not a known IANA time zone"):
+            DayOfWeek.from_dict({"tz": "Mars/Olympus"})
+        with pytest.raises(WrongTypeError):
+            Daily.from_dict(["UTC"])

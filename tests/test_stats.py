@@ -25,6 +25,7 @@ from servicequality.stats import (
     two_proportion_test,
     wilson_interval,
 )
+from servicequality.stats._beta import beta_quantile
 
 COUNTS = st.integers(1, 5000).flatmap(
     lambda n: st.tuples(st.integers(0, n), st.just(n))
@@ -188,13 +189,55 @@ class TestBetaQuantile:
     )
     def test_any_shape_matches_scipy(self, a, b, p):
         """Quantiles of 2-D parameters, from the default start, equal scipy's."""
-        from servicequality.stats._beta import beta_quantile
-
         shape_a = np.array(a).reshape(2, 3)
         shape_b = np.array(b).reshape(2, 3)
         got = beta_quantile(p, shape_a, shape_b)
         assert got.shape == (2, 3)
         assert np.allclose(got, scipy_stats.beta.ppf(p, shape_a, shape_b), atol=1e-10)
+
+    def test_quantiles_near_one_are_exact_relative_to_their_distance_from_one(self):
+        """Upper tails of Beta(n + 0.5, 0.5) keep 1e-12 of scipy's bound up to 3,000."""
+        n = np.arange(1, 3001, dtype=float)
+        got = beta_quantile(0.975, n + 0.5, 0.5)
+        np.testing.assert_allclose(
+            1 - got, 1 - scipy_stats.beta.ppf(0.975, n + 0.5, 0.5), rtol=1e-9
+        )
+
+    @settings(max_examples=25, deadline=None)
+    @given(
+        st.floats(0.3, 1e5),
+        st.floats(0.3, 1e5),
+        st.floats(1e-6, 1 - 1e-6),
+    )
+    def test_wide_shapes_and_tails_match_scipy(self, a, b, p):
+        """Large and unequal shapes and far tails land within 1e-9 of scipy."""
+        got = beta_quantile([p, 1 - p], a, b)
+        expected = scipy_stats.beta.ppf([p, 1 - p], a, b)
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-13)
+
+    @settings(max_examples=25, deadline=None)
+    @given(
+        st.floats(5, 5_000),
+        st.floats(5, 5_000),
+        st.sampled_from([0.005, 0.025, 0.1, 0.9, 0.975]),
+    )
+    def test_normal_guess_is_close_for_counted_shapes(self, a, b, p):
+        """A&S 26.5.22 lands within 2 % of the distance to the nearer end."""
+        from servicequality.stats._beta import normal_guess
+
+        guess = float(normal_guess(normal_quantile(p), a, b))
+        exact = float(scipy_stats.beta.ppf(p, a, b))
+        assert abs(guess - exact) <= 0.02 * min(exact, 1 - exact)
+
+    def test_the_fraction_falls_back_to_lentzs_guard(self, monkeypatch):
+        """A denominator that vanishes unguarded is evaluated again with the guard."""
+        from servicequality.stats import _beta
+
+        a, b, x = np.array([2.5, 7.5]), np.array([3.5, 1.5]), np.array([0.2, 0.6])
+        guarded = _beta._lentz(a, b, x, _beta._guard)
+        monkeypatch.setattr(_beta, "_unguarded", lambda v: np.full_like(v, np.inf))
+        assert np.isfinite(guarded).all()
+        np.testing.assert_array_equal(_beta._continued_fraction(a, b, x), guarded)
 
     def test_edge_guess_is_close_for_tiny_tails(self):
         """The series guess at a 2.5 % tail of Beta(0.5, n + 0.5) is near the truth."""

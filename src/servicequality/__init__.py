@@ -42,6 +42,8 @@ from servicequality._model import (
 )
 from servicequality._periods import (
     Calendar,
+    Daily,
+    DayOfWeek,
     HourOfDay,
     Monthly,
     Period,
@@ -66,6 +68,8 @@ __all__ = [
     "Column",
     "Conversation",
     "ConversationTable",
+    "Daily",
+    "DayOfWeek",
     "Difficulty",
     "DifficultyCoefficients",
     "ExclusionReason",

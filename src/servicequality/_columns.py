@@ -159,7 +159,7 @@ def dense_codes(
     offset = values - lowest
     present = np.bincount(offset, minlength=span) > 0
     codes = (np.cumsum(present) - 1)[offset]
-    return codes.astype(np.intp), np.flatnonzero(present) + lowest
+    return codes.astype(np.intp, copy=False), np.flatnonzero(present) + lowest
 
 
 def read_only(array: NDArray[Any]) -> NDArray[Any]:

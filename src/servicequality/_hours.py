@@ -20,7 +20,7 @@ import numpy as np
 from servicequality import _validators as v
 from servicequality._columns import from_instants
 from servicequality._errors import ValidationError
-from servicequality._periods import _ZONE, _as_instants
+from servicequality._periods import _ZONE, _as_instants, zone_name
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -157,17 +157,6 @@ def _label(interval: Interval) -> str:
         return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
     return f"{clock(interval[0])}-{clock(interval[1])}"
-
-
-def zone_name(owner: str, tz: tzinfo) -> str:
-    """The IANA name of ``tz`` (``"UTC"`` for :data:`datetime.UTC`)."""
-    if tz is UTC:
-        return "UTC"
-    key = getattr(tz, "key", None)
-    if not isinstance(key, str):
-        rule = "has no IANA name to write as plain data; use a ZoneInfo"
-        raise ValidationError(owner, "tz", tz, rule)
-    return key
 
 
 def _instants(values: Any) -> NDArray[np.int64]:

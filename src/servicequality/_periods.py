@@ -2,13 +2,15 @@
 
 Timestamps in columns are ``datetime64`` UTC instants. A calendar converts
 them to wall-clock time in its own time zone (vectorised, exact across DST
-changes) and groups by the local week, month, quarter, year or hour.
+changes) and groups by the local day, week, month, quarter or year, or by
+a recurring bucket: the hour of the day or the day of the week.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Calendar",
+    "Daily",
+    "DayOfWeek",
     "HourOfDay",
     "Monthly",
     "Period",
@@ -225,6 +229,60 @@ def _zone(value: tzinfo | str | None, instance: object) -> tzinfo:
 _ZONE = attrs.Converter(_zone, takes_self=True)
 
 
+def zone_name(owner: str, tz: tzinfo) -> str:
+    """The IANA name of ``tz`` (``"UTC"`` for :data:`datetime.UTC`).
+
+    Raises:
+        ValidationError: for a zone without an IANA name (a fixed offset).
+    """
+    if tz is UTC:
+        return "UTC"
+    key = getattr(tz, "key", None)
+    if not isinstance(key, str):
+        rule = "has no IANA name to write as plain data; use a ZoneInfo"
+        raise ValidationError(owner, "tz", tz, rule)
+    return key
+
+
+_FIXED_OFFSET = re.compile(r"[+-]\d\d:\d\d")
+
+
+@attrs.frozen(kw_only=True)
+class _Zoned:
+    """A calendar or clock in one time zone, written as plain data ``{"tz": ...}``."""
+
+    tz: tzinfo = attrs.field(default=None, converter=_ZONE)  # type: ignore[misc]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: ``{"tz": "Asia/Shanghai"}``; a fixed offset as ``"+08:00"``.
+
+        Raises:
+            ValidationError: for a zone with neither an IANA name nor a fixed
+                offset.
+        """
+        if isinstance(self.tz, timezone) and self.tz is not UTC:
+            return {"tz": _offset(datetime(2000, 1, 1, tzinfo=self.tz))}
+        return {"tz": zone_name(type(self).__name__, self.tz)}
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Read :meth:`to_dict` output: an IANA name or a ``"+HH:MM"`` offset.
+
+        Raises:
+            ValidationError: for an unknown or missing key or zone.
+            WrongTypeError: for data that is not a mapping or a zone of the
+                wrong type.
+        """
+        zone = v.mapping(cls.__name__, data, ("tz",))["tz"]
+        if isinstance(zone, str) and _FIXED_OFFSET.fullmatch(zone):
+            hours, minutes = int(zone[1:3]), int(zone[4:])
+            if hours > 23 or minutes > 59:
+                raise ValidationError(cls.__name__, "tz", zone, "is not a UTC offset")
+            sign = -1 if zone[0] == "-" else 1
+            zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
+        return cls(tz=zone)
+
+
 def _offset_at(tz: tzinfo, second: int) -> timedelta:
     offset = (_EPOCH + timedelta(seconds=second)).astimezone(tz).utcoffset()
     assert offset is not None  # an aware datetime always has one
@@ -332,11 +390,15 @@ def _moment(instant: object) -> datetime:
 
 
 class TimeGrouping(Protocol):
-    """Anything that maps UTC timestamps to group keys (a calendar or a clock)."""
+    """Anything that maps UTC timestamps to group keys (a calendar or a clock).
+
+    A recurring clock (:class:`HourOfDay`, :class:`DayOfWeek`) also has
+    ``buckets``: every key it can give, in the order its groups come.
+    """
 
     @property
     def key(self) -> str:
-        """Name of the group key this produces (``"period"`` or ``"hour"``)."""
+        """Name of the group key: ``"period"``, ``"hour"`` or ``"weekday"``."""
         ...
 
     def assign(
@@ -353,11 +415,10 @@ def _wall_to_aware(wall: np.datetime64, tz: tzinfo) -> datetime:
 
 
 @attrs.frozen(kw_only=True)
-class _Calendar:
+class _Calendar(_Zoned):
     """Shared machinery of the period calendars."""
 
     key: ClassVar[str] = "period"
-    tz: tzinfo = attrs.field(default=None, converter=_ZONE)  # type: ignore[misc]
 
     def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
         raise NotImplementedError
@@ -426,6 +487,25 @@ class _Calendar:
 
 def _month_index(wall: NDArray[Any]) -> NDArray[Any]:
     return wall.astype("datetime64[M]").astype(np.int64)
+
+
+@attrs.frozen(kw_only=True)
+class Daily(_Calendar):
+    """Local days, midnight to midnight, in time zone ``tz``.
+
+    A day when clocks change lasts 23 or 25 hours; its period says so.
+
+    Attributes:
+        tz: Time zone whose wall clock defines the days, required
+            (there is no default zone);
+            a ``tzinfo`` or an IANA name such as ``"Asia/Shanghai"``.
+    """
+
+    def _floor(self, wall: NDArray[Any]) -> NDArray[Any]:
+        return wall.astype("datetime64[D]")
+
+    def _next_start(self, start: np.datetime64) -> np.datetime64:
+        return np.datetime64(start + np.timedelta64(1, "D"))
 
 
 @attrs.frozen(kw_only=True)
@@ -503,12 +583,12 @@ class Yearly(_Calendar):
         )
 
 
-Calendar = Weekly | Monthly | Quarterly | Yearly
+Calendar = Daily | Weekly | Monthly | Quarterly | Yearly
 """Any of the period calendars."""
 
 
 @attrs.frozen(kw_only=True)
-class HourOfDay:
+class HourOfDay(_Zoned):
     """The wall-clock hour (0 to 23) in time zone ``tz``, for time-slot analysis.
 
     On a day when clocks go back, the repeated hour gets the rows of both
@@ -520,7 +600,8 @@ class HourOfDay:
     """
 
     key: ClassVar[str] = "hour"
-    tz: tzinfo = attrs.field(default=None, converter=_ZONE)  # type: ignore[misc]
+    buckets: ClassVar[tuple[int, ...]] = tuple(range(24))
+    """Every hour a row can land in, in the order groups come."""
 
     def assign(
         self, timestamps: NDArray[Any]
@@ -543,3 +624,45 @@ class HourOfDay:
     def hour_of(self, instant: datetime) -> int:
         """The local hour, 0 to 23, of a timezone-aware ``instant``."""
         return int(self.hours(_as_instants(_moment(instant)))[0])
+
+
+@attrs.frozen(kw_only=True)
+class DayOfWeek(_Zoned):
+    """The local day of the week in time zone ``tz``: seven recurring buckets.
+
+    Buckets are ISO weekday numbers, 1 (Monday) to 7 (Sunday), as
+    :meth:`datetime.date.isoweekday` gives them: every Monday of the data
+    adds to bucket 1, and groups come Monday first. A day is the local
+    calendar day, so a row at 23:30 on Sunday in Shanghai (15:30 UTC) is a
+    Sunday row.
+
+    Attributes:
+        tz: Time zone whose wall clock defines the days, required
+            (there is no default zone).
+    """
+
+    key: ClassVar[str] = "weekday"
+    buckets: ClassVar[tuple[int, ...]] = tuple(range(1, 8))
+    """Every bucket a row can land in, in the order groups come."""
+
+    def assign(
+        self, timestamps: NDArray[Any]
+    ) -> tuple[NDArray[np.intp], tuple[int, ...]]:
+        """Assign UTC timestamps to their local day of the week.
+
+        Returns:
+            An ``intp`` code per timestamp and the ISO weekdays present
+            (1 Monday to 7 Sunday), ascending, that the codes index.
+        """
+        codes, present = dense_codes(self.weekdays(_column(timestamps)))
+        return codes, tuple(int(d) for d in present)
+
+    def weekdays(self, timestamps: NDArray[Any]) -> NDArray[np.int64]:
+        """The local ISO weekday, 1 (Monday) to 7 (Sunday), of each UTC timestamp."""
+        wall = local_wall_times(_as_instants(timestamps), self.tz)
+        days = wall.astype("datetime64[D]").astype(np.int64)
+        return np.asarray((days + 3) % 7 + 1)  # 1970-01-01 was a Thursday (4)
+
+    def weekday_of(self, instant: datetime) -> int:
+        """The local ISO weekday, 1 (Monday) to 7 (Sunday), of an aware ``instant``."""
+        return int(self.weekdays(_as_instants(_moment(instant)))[0])

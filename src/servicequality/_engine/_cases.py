@@ -52,24 +52,22 @@ def _pack(keys: NDArray[np.int64], times: NDArray[np.int64]) -> _Packed | None:
     for unit in (1, 1_000, 1_000_000):
         bits = int((span // unit).max()).bit_length()
         if key_bits + bits <= 62:
-            return (keys << bits) | (span // unit), bits, unit
+            return (keys.astype(np.int64) << bits) | (span // unit), bits, unit
     return None
 
 
 def radix_order(values: NDArray[np.int64], bits: int) -> NDArray[np.intp]:
     """A stable order of non-negative ``values`` below ``2**bits``.
 
-    Least-significant-digit radix sort in 16-bit digits: numpy's stable sort
-    of 16-bit keys is itself a radix sort, so each pass is linear, and rows
+    Least-significant-digit radix sort in 16-bit digits: ``np.lexsort`` sorts
+    16-bit keys with numpy's radix sort, one linear pass per digit, and rows
     with equal values keep their input order.
     """
     digits = [
         ((values >> shift) & 0xFFFF).astype(np.uint16)
         for shift in range(0, max(bits, 1), 16)
     ]
-    order: NDArray[np.intp] = np.argsort(digits[0], kind="stable")
-    for digit in digits[1:]:
-        order = order[np.argsort(digit[order], kind="stable")]
+    order: NDArray[np.intp] = np.lexsort(digits)
     return order
 
 
@@ -163,7 +161,9 @@ def derive_cases(table: ConversationTable, window: timedelta) -> Cases:
     topics = len(table.vocabulary("topic")) + 1
     cases_given = len(table.vocabulary("case_id"))
     case_id = table["case_id"]
-    keys = table["customer_id"].astype(np.int64) * topics
+    highest = (len(table.vocabulary("customer_id")) + 1) * topics + cases_given + 1
+    width: type[np.integer[Any]] = np.int32 if highest < 2**31 else np.int64
+    keys = table["customer_id"].astype(width) * topics
     keys += table["topic"]
     keys += cases_given + 1
     given = case_id >= 0
@@ -172,11 +172,10 @@ def derive_cases(table: ConversationTable, window: timedelta) -> Cases:
     limit = window // timedelta(microseconds=1)
     order, new = _boundaries(keys, times, table["conversation_id"], cases_given, limit)
     del keys
-    number = np.cumsum(new) - 1
-    sizes = np.bincount(number)
-    small: type[np.integer[Any]] = np.int32 if len(sizes) < 2**31 else np.int64
+    small: type[np.integer[Any]] = np.int32 if n < 2**31 else np.int64
+    sizes = np.diff(np.flatnonzero(new), append=n).astype(small)
     size = np.empty(n, dtype=small)
-    size[order] = sizes[number]
+    size[order] = np.repeat(sizes, sizes)
     first = np.empty(n, dtype=bool)
     first[order] = new
     return Cases(first=first, size=size)

@@ -17,7 +17,7 @@ import numpy as np
 
 from servicequality._errors import ValidationError, WrongTypeError
 from servicequality._model import Channel, Difficulty, Role
-from servicequality._periods import HourOfDay, Period, TimeGrouping
+from servicequality._periods import Period, TimeGrouping
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -83,7 +83,7 @@ def resolve_by(by: Sequence[By] | By) -> tuple[By, ...]:
 
 
 def key_names(by: Sequence[By]) -> tuple[str, ...]:
-    """The key of each ``by`` item: the dimension name, ``period`` or ``hour``."""
+    """The key of each ``by`` item: the dimension name or the calendar's key."""
     return tuple(item if isinstance(item, str) else str(item.key) for item in by)
 
 
@@ -293,10 +293,12 @@ class GroupIndex:
         )
         bounds = np.cumsum([len(p) for p in pieces])[:-1]
         split = np.split(codes.astype(np.int64, copy=False), bounds)
-        if isinstance(calendar, HourOfDay):
-            hours = np.array(labels, dtype=np.int64)
-            return list(range(24)), {
-                s: hours[c] if len(hours) else c
+        buckets = getattr(calendar, "buckets", None)
+        if buckets is not None:
+            place = {bucket: i for i, bucket in enumerate(buckets)}
+            of_label = np.array([place[x] for x in labels], dtype=np.int64)
+            return list(buckets), {
+                s: of_label[c] if len(of_label) else c
                 for s, c in zip(specs, split, strict=True)
             }
         return list(labels), dict(zip(specs, split, strict=True))

@@ -802,8 +802,9 @@ def measure(
         table: The conversations.
         metrics: Metric objects or built-in names (``"satisfaction_rate"``).
         by: Any mix of ``"agent"``, ``"team"``, ``"role"``, ``"channel"``,
-            ``"topic"``, ``"difficulty"`` and calendars (``Weekly(tz=...)``,
-            ``Monthly``, ``Quarterly``, ``Yearly``, ``HourOfDay``).
+            ``"topic"``, ``"difficulty"`` and calendars (``Daily(tz=...)``,
+            ``Weekly``, ``Monthly``, ``Quarterly``, ``Yearly``, ``HourOfDay``,
+            ``DayOfWeek``).
             Conversations fall in the period of their ``opened_at``; knowledge
             tests in that of ``taken_at``. ``()`` is one group: the whole table.
         min_sample: Fewest observations for a value not to be flagged

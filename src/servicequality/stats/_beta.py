@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from numpy.typing import NDArray
 
-__all__ = ["beta_cdf", "beta_quantile", "edge_quantile", "lgamma"]
+__all__ = ["beta_cdf", "beta_quantile", "edge_quantile", "lgamma", "normal_guess"]
 
 _TINY = 1e-300
 lgamma = np.frompyfunc(math.lgamma, 1, 1)
@@ -18,30 +20,60 @@ lgamma = np.frompyfunc(math.lgamma, 1, 1)
 
 
 def _log_beta(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(lgamma(a) + lgamma(b) - lgamma(a + b), dtype=np.float64)
+    """``log B(a, b)``, with ``lgamma`` called once per distinct argument."""
+    a, b = np.broadcast_arrays(a, b)
+    arguments = np.concatenate([a.ravel(), b.ravel(), (a + b).ravel()])
+    distinct, inverse = np.unique(arguments, return_inverse=True)
+    logs = np.asarray(lgamma(distinct), dtype=np.float64)[inverse].reshape(3, -1)
+    result: NDArray[np.float64] = (logs[0] + logs[1] - logs[2]).reshape(a.shape)
+    return result
 
 
 def _guard(values: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.where(np.abs(values) < _TINY, _TINY, values)
 
 
+def _unguarded(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    return values
+
+
 def _continued_fraction(
     a: NDArray[np.float64], b: NDArray[np.float64], x: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Lentz's evaluation of the incomplete-beta continued fraction (NR 6.4)."""
+    """Lentz's evaluation of the incomplete-beta continued fraction (NR 6.4).
+
+    Lentz's guard against a zero denominator is needed almost never, so the
+    fraction is first evaluated without it; only if that gives a value that
+    is not finite is it evaluated again with the guard.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        fraction = _lentz(a, b, x, _unguarded)
+    if np.isfinite(fraction).all():
+        return fraction
+    return _lentz(a, b, x, _guard)
+
+
+def _lentz(
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    x: NDArray[np.float64],
+    guard: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+) -> NDArray[np.float64]:
     c = np.ones_like(x)
-    d = 1 / _guard(1 - (a + b) * x / (a + 1))
+    d = 1 / guard(1 - (a + b) * x / (a + 1))
     h = d.copy()
     limit = 50 + int(20 * math.sqrt(float(np.max(np.maximum(a, b), initial=1.0))))
+    sum_ab = a + b
     for m in range(1, limit):
+        twice = a + 2 * m
         step = (
-            m * (b - m) * x / ((a - 1 + 2 * m) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 1 + 2 * m)),
+            m * (b - m) * x / ((twice - 1) * twice),
+            -(a + m) * (sum_ab + m) * x / (twice * (twice + 1)),
         )
-        delta = np.ones_like(x)
+        delta = c
         for numerator in step:
-            d = 1 / _guard(1 + numerator * d)
-            c = _guard(1 + numerator / c)
+            d = 1 / guard(1 + numerator * d)
+            c = guard(1 + numerator / c)
             delta = d * c
             h *= delta
         if np.all(np.abs(delta - 1) < 1e-15):
@@ -102,15 +134,35 @@ def edge_quantile(p: Any, a: Any, b: Any) -> NDArray[np.float64]:
     return guess
 
 
+def normal_guess(z: float, a: Any, b: Any) -> NDArray[np.float64]:
+    """A close guess at a quantile from a normal one, for ``a, b > 1``.
+
+    Abramowitz and Stegun 26.5.22: ``x ≈ a / (a + b e^{2w})`` with ``z`` the
+    standard normal quantile of the *lower* tail probability wanted. Off by
+    about 1 % of the distance to the nearer end for shapes of 5 or more,
+    up to a quarter of it for shapes near 1.5.
+    """
+    a, b = (np.asarray(v, dtype=np.float64) for v in (a, b))
+    y = -z
+    bend = (y * y - 3) / 6
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = 2 / (1 / (2 * a - 1) + 1 / (2 * b - 1))
+        w = y * np.sqrt(h + bend) / h - (1 / (2 * b - 1) - 1 / (2 * a - 1)) * (
+            bend + 5 / 6 - 2 / (3 * h)
+        )
+        guess: NDArray[np.float64] = a / (a + b * np.exp(2 * w))
+    return guess
+
+
 def beta_quantile(p: Any, a: Any, b: Any, *, start: Any = None) -> NDArray[np.float64]:
     """``x`` with ``I_x(a, b) = p``, vectorised, for ``0 < p < 1``.
 
-    Safeguarded Newton steps inside a shrinking bracket, each on the values
+    Safeguarded Halley steps inside a shrinking bracket, each on the values
     not yet settled: a step that would leave the bracket is replaced by
-    bisection, so it converges like bisection at worst and in a few steps
-    from a close ``start`` (the mean by default). It stops once a Newton
-    step moves less than 1e-12 relative (the error left is about its
-    square), or after 64 steps.
+    bisection, so it converges like bisection at worst and in two or three
+    steps from a close ``start`` (the mean by default). Halley's method
+    triples the correct digits per step, so it stops once a step moves less
+    than 1e-7 relative (the error left is about its cube), or after 64 steps.
     """
     p, a, b = np.broadcast_arrays(
         np.asarray(p, dtype=np.float64),
@@ -136,15 +188,21 @@ def beta_quantile(p: Any, a: Any, b: Any, *, start: Any = None) -> NDArray[np.fl
         below = error < 0
         low[active] = np.where(below, xa, low[active])
         high[active] = np.where(below, high[active], xa)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stepped = xa - error / _beta_density(xa, aa, ba, lb)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            newton = error / _beta_density(xa, aa, ba, lb)
+            bend = (aa - 1) / xa - (ba - 1) / (1 - xa)
+            stepped = xa - newton / np.maximum(1 - newton * bend / 2, 0.5)
         inside = (
             np.isfinite(stepped) & (stepped >= low[active]) & (stepped <= high[active])
         )
         following = np.where(inside, stepped, (low[active] + high[active]) / 2)
         following = np.where(error == 0, xa, following)
-        # a Newton step this small leaves an error near its square: done
-        settled = np.abs(following - xa) <= 1e-12 * np.maximum(xa, 1e-300)
+        scale = np.maximum(np.minimum(xa, 1 - xa), 1e-300)
+        moved = np.abs(following - xa) <= 1e-7 * scale
+        # rounding can push a converged step just outside a bracket that has
+        # closed around the root: a bracket a few ulps wide is settled too
+        tight = high[active] - low[active] <= 1e-13 * scale
+        settled = (moved & inside) | tight | (error == 0)
         x[active] = following
         active = active[~settled]
     result: NDArray[np.float64] = x.reshape(shape)

@@ -14,7 +14,7 @@ import numpy as np
 
 from servicequality._columns import dense_codes
 from servicequality._errors import ValidationError
-from servicequality.stats._beta import beta_quantile, edge_quantile
+from servicequality.stats._beta import beta_quantile, edge_quantile, normal_guess
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -234,7 +234,7 @@ def _distinct_pairs(
     whole = (x == np.floor(x)).all() and (n == np.floor(n)).all()
     if whole and n.max(initial=0) < 2**31:
         width = int(x.max(initial=0)) + 1
-        inverse, keys = dense_codes(n.astype(np.int64) * width + x.astype(np.int64))
+        inverse, keys = dense_codes((n * width + x).astype(np.int64))
         pairs = np.column_stack([keys % width, keys // width]).astype(np.float64)
         return pairs, inverse
     pairs, inverse = np.unique(np.column_stack([x, n]), axis=0, return_inverse=True)
@@ -268,11 +268,21 @@ def jeffreys_interval(
     near_low, near_high = wilson_interval(
         pairs[:, 0], pairs[:, 1], confidence=confidence
     )
-    near_low = np.where(near_low > 0, near_low, edge_quantile(tail, a, b))
-    near_high = np.where(near_high < 1, near_high, 1 - edge_quantile(tail, b, a))
-    empty = pairs[:, 1] == 0
-    low = np.where(empty, np.nan, beta_quantile(tail, a, b, start=near_low))
-    high = np.where(empty, np.nan, beta_quantile(1 - tail, a, b, start=near_high))
+    none, every = a < 1, b < 1
+    near_low[none] = edge_quantile(tail, a[none], b[none])
+    near_high[every] = 1 - edge_quantile(tail, b[every], a[every])
+    inner = ~none & ~every
+    z = normal_quantile(tail)
+    near_low[inner] = normal_guess(z, a[inner], b[inner])
+    near_high[inner] = normal_guess(-z, a[inner], b[inner])
+    bounds = beta_quantile(
+        np.repeat([tail, 1 - tail], len(a)),
+        np.tile(a, 2),
+        np.tile(b, 2),
+        start=np.concatenate([near_low, near_high]),
+    )
+    bounds[np.tile(pairs[:, 1] == 0, 2)] = np.nan
+    low, high = bounds[: len(a)], bounds[len(a) :]
     return low[inverse].reshape(shape), high[inverse].reshape(shape)
 
 
