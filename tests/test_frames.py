@@ -282,6 +282,15 @@ class TestDurations:
                 columns={"first_response_after": "wait", "first_response_at": "x"},
             )
 
+    def test_a_duration_beside_its_instant_column_is_refused(self):
+        """closed_at in the frame and handle_time mapped: which one? Refused."""
+        frame = minimal(
+            talk=[5, 5, 5],
+            closed_at=pd.to_datetime(["2025-11-03 12:10"] * 3).tz_localize("UTC"),
+        )
+        with pytest.raises(ValidationError, match="also has"):
+            ConversationTable.from_frame(frame, columns={"handle_time": "talk"})
+
     def test_negative_or_infinite_seconds_are_rejects(self):
         frame = minimal(wait=[-1.0, math.inf, 3.0])
         table = ConversationTable.from_frame(
@@ -511,6 +520,12 @@ class TestDeclarationsAreChecked:
             ({"rating_scale": "five_star"}, WrongTypeError, "rating_scale"),
             ({"columns": {"agent": "agent_id"}}, ValidationError, "columns"),
             ({"errors": "ignore"}, ValidationError, "errors"),
+            ({"labels": 5}, WrongTypeError, "labels"),
+            ({"formats": "%Y"}, WrongTypeError, "formats"),
+            ({"formats": {"nope": "%Y"}}, ValidationError, "formats"),
+            ({"formats": {5: "%Y"}}, WrongTypeError, "formats"),
+            ({"columns": {"agent_id": 5}}, WrongTypeError, "columns['agent_id']"),
+            ({"columns": ["agent_id"]}, WrongTypeError, "columns"),
         ],
     )
     def test_bad_declarations_are_named(self, options, error, field):

@@ -15,6 +15,7 @@ from servicequality import (
     Difficulty,
     RatingScale,
     Role,
+    UnknownKeyError,
     ValidationError,
 )
 from servicequality.review import invitation_report
@@ -194,3 +195,14 @@ class TestReport:
         """Delays must be increasing timedeltas."""
         with pytest.raises(ValidationError, match="delays"):
             invitation_report(invited_shop(1, n=20), delays=delays)
+
+
+def test_a_table_without_invitation_flags_is_refused():
+    """Who was invited is the denominator: no column, no report (not zero rows)."""
+    shop = invited_shop(3)
+    frame = shop.to_pandas().drop(columns=["rating_invited"])
+    table = ConversationTable.from_pandas(
+        frame, rating_scale=shop.rating_scales[0], agents=shop.agents
+    )
+    with pytest.raises(UnknownKeyError, match="rating_invited"):
+        invitation_report(table)

@@ -1012,3 +1012,32 @@ class TestPartialPeriods:
             PerPoint(name="p", rate="1"), partial="minimum_days", minimum_days=5
         )
         assert IncentivePlan.from_dict(days.to_dict()) == days
+
+
+class TestAsOfWithLaterFacts:
+    def test_messages_and_instants_after_the_moment_are_not_yet_known(self):
+        """as_of keeps only messages of kept rows sent by then, and no later times."""
+        from servicequality.demo import example_shop
+        from servicequality.metrics import reply_time
+
+        shop = example_shop(2_000, messages=True)
+        opened = np.sort(shop["opened_at"])
+        moment = opened[len(opened) // 2].astype(datetime).replace(tzinfo=UTC)
+        known = shop.as_of(moment)
+        cut = np.datetime64(moment.replace(tzinfo=None), "us")
+        assert known.messages is not None
+        assert (known.messages["sent_at"] <= cut).all()
+        kept = set(known.vocabulary("conversation_id")[known["conversation_id"]])
+        talked = set(
+            known.messages.vocabulary("conversation_id")[
+                known.messages["conversation_id"]
+            ]
+        )
+        assert talked <= kept
+        for name in ("closed_at", "first_response_at", "handed_over_at", "invited_at"):
+            column = known[name]
+            assert not (column[~np.isnat(column)] > cut).any(), name
+        same = known.filter(np.ones(len(known), dtype=bool))
+        assert measure(known, [reply_time()], by="agent") == measure(
+            same, [reply_time()], by="agent"
+        )

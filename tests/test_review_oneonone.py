@@ -207,3 +207,24 @@ class TestRefusals:
         """Notes are non-empty strings in a list."""
         with pytest.raises(ValidationError):
             one_to_one(SHOP, "a01", NOVEMBER, calendar=MONTH, notes=notes)
+
+
+class TestAbsentColumns:
+    def test_a_douyin_like_export_gets_what_its_columns_allow(self):
+        """Without difficulty, escalation or customers: fewer metrics, no best cases."""
+        frame = SHOP.to_pandas().drop(
+            columns=["difficulty", "escalated", "customer_id"]
+        )
+        table = ConversationTable.from_pandas(
+            frame, rating_scale=SHOP.rating_scales[0], agents=SHOP.agents
+        )
+        review = one_to_one(table, "a05", NOVEMBER, calendar=MONTH, history=2)
+        names = {m.metric for m in review.metrics}
+        assert "escalation_rate" not in names
+        assert "first_contact_resolution" not in names
+        assert "satisfaction_rate" in names
+        assert review.best_cases == ()
+        with pytest.raises(UnknownKeyError, match="escalated"):
+            one_to_one(
+                table, "a05", NOVEMBER, calendar=MONTH, metrics=["escalation_rate"]
+            )

@@ -3,6 +3,7 @@
 import pathlib
 from datetime import UTC, datetime
 
+import attrs
 import numpy as np
 import pytest
 
@@ -164,11 +165,12 @@ class TestAbsentColumns:
         bare = ConversationTable.from_arrays(**common)
         assert {"channel", "escalated", "customer_id"} <= bare.absent_columns
         filled = ConversationTable.from_arrays(
-            **common, defaults={"rating_invited": True, "customer_id": "walk-in"}
+            **common, defaults={"rating_invited": True, "channel": "chat"}
         )
         assert filled["rating_invited"].tolist() == [True, True]
-        assert filled.vocabulary("customer_id").tolist() == ["walk-in"]
-        assert "customer_id" not in filled.absent_columns
+        assert filled["channel"].tolist() == [Channel.CHAT.code] * 2
+        assert "channel" not in filled.absent_columns
+        assert "customer_id" in filled.absent_columns
 
     def test_concat_and_filter_keep_absent_columns(self):
         """A column absent from one part is absent from the whole."""
@@ -188,7 +190,8 @@ class TestAbsentColumns:
             ({"opened_at": "x"}, ValidationError),
             ({"channel": "fax"}, ValidationError),
             ({"escalated": "no"}, WrongTypeError),
-            ({"customer_id": " "}, WrongTypeError),
+            ({"customer_id": "walk-in"}, ValidationError),
+            ({"topic": " "}, WrongTypeError),
             (["channel"], WrongTypeError),
         ],
     )
@@ -218,3 +221,30 @@ def test_dask_refuses_an_absent_column_before_computing():
         sqd.measure(lazy, "first_contact_resolution")
     with pytest.raises(UnknownKeyError, match="'channel'"):
         sqd.measure(lazy, "resolution_rate", by="channel")
+
+
+class TestNoSilentChangeOfMeaning:
+    def test_a_renamed_case_metric_without_customers_is_refused(self):
+        """Cases need customers, whatever the metric that asks is called."""
+        table = ConversationTable.from_records([conversation(1), conversation(2)])
+        renamed = attrs.evolve(sqm.get_metric("first_contact_resolution"), name="fcr2")
+        with pytest.raises(UnknownKeyError, match="customer_id"):
+            measure(table, [renamed])
+
+    def test_customer_and_case_ids_take_no_default(self):
+        """One id for every row would make all conversations one customer's."""
+        for name in ("customer_id", "case_id"):
+            with pytest.raises(ValidationError, match="no default"):
+                ConversationTable.from_records(
+                    [conversation(1)], defaults={name: "everyone"}
+                )
+
+    def test_the_hint_offers_defaults_only_where_they_are_allowed(self):
+        """FCR without customers says 'load that column', not 'pass defaults'."""
+        table = ConversationTable.from_records([conversation(1)])
+        with pytest.raises(UnknownKeyError) as caught:
+            measure(table, "first_contact_resolution")
+        assert "defaults" not in caught.value.rule
+        with pytest.raises(UnknownKeyError) as caught:
+            measure(table, "escalation_rate")
+        assert "defaults={'escalated'" in caught.value.rule

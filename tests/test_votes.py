@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
-from servicequality import RatingScale, ValidationError, Weekly
+from servicequality import ConversationTable, RatingScale, ValidationError, Weekly
 from servicequality.demo import example_shop
 from servicequality.metrics import first_response_time
 from servicequality.review import vote_distribution, weekly_review
@@ -236,3 +236,21 @@ def test_shares_sum_to_one_and_counts_to_ratings(rows):
         assert len(mine) == votes.totals[row]
         assert sum(mine) == votes.counts[row, 2]
         assert votes.shares[row].sum() == pytest.approx(1.0)
+
+
+def test_the_default_scale_is_the_tables_own():
+    """A five-star table counts its stars; a table with two scales must choose."""
+    five = RatingScale.FIVE_STAR
+    shop = example_shop(500)
+    frame = shop.to_pandas()
+    frame["rating_score"] = frame["rating_score"].where(frame["rating_score"].isna(), 5)
+    table = ConversationTable.from_pandas(frame, rating_scale=five, agents=shop.agents)
+    votes = vote_distribution(table)
+    assert votes.scores == (1, 2, 3, 4, 5)
+    assert int(votes.totals.sum()) == int(vote_distribution(shop).totals.sum())
+    assert int(votes.counts[:, :4].sum()) == 0
+    both = table.filter(np.arange(len(table)) < 250) + shop.filter(
+        np.arange(len(shop)) >= 250
+    )
+    with pytest.raises(ValidationError, match="not one scale"):
+        vote_distribution(both)

@@ -104,12 +104,20 @@ def _sources(
     frame: Any, columns: Mapping[str, Source] | None, problems: list[ValidationError]
 ) -> dict[str, Source]:
     """The frame column(s) of each field the frame has; problems collected."""
+    if columns is not None and not isinstance(columns, Mapping):
+        raise WrongTypeError(_reading.OWNER, "columns", columns, "must be a mapping")
     mapping = dict(columns or {})
-    for field in mapping:
+    for field, source in mapping.items():
         if field not in FIELDS:
             raise _reading.fail(
                 "columns", field, f"is not a field; fields: {', '.join(FIELDS)}"
             )
+        parts = (source,) if isinstance(source, str) else source
+        if not isinstance(parts, tuple | list) or not all(
+            isinstance(part, str) for part in parts
+        ):
+            rule = "must name a column, or a tuple of date and time columns"
+            raise WrongTypeError(_reading.OWNER, f"columns[{field!r}]", source, rule)
     for field, instead in _reading.DURATIONS.items():
         if field in mapping and instead in mapping:
             raise _reading.fail(
@@ -130,6 +138,13 @@ def _sources(
                     None,
                     f"is missing: the frame has no column {shown} for {field}",
                 )
+            )
+    for field, instead in _reading.DURATIONS.items():
+        if field in present and instead in present:
+            raise _reading.fail(
+                "columns",
+                field,
+                f"stands for {instead}, which the frame also has: map one of the two",
             )
     return present
 
@@ -206,7 +221,7 @@ def from_frame(  # one pass over the declared columns
     pd = pandas()
     data = as_pandas(frame)
     options = _options(pd, rating_scale, labels, true_values, false_values, tz)
-    options = attrs.evolve(options, formats=dict(formats or {}))
+    options = attrs.evolve(options, formats=_formats(formats))
     constants = check_defaults(_reading.OWNER, defaults)
     problems: list[ValidationError] = []
     sources = _sources(data, columns, problems)
@@ -260,6 +275,21 @@ def _raw(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
+def _formats(formats: Mapping[str, str] | None) -> dict[str, str]:
+    """``formats`` checked: instant fields to ``strptime`` formats."""
+    if formats is None:
+        return {}
+    rule = "must map instant fields to strptime formats"
+    if not isinstance(formats, Mapping):
+        raise WrongTypeError(_reading.OWNER, "formats", formats, rule)
+    for field, pattern in formats.items():
+        if not isinstance(field, str) or not isinstance(pattern, str):
+            raise WrongTypeError(_reading.OWNER, "formats", field, rule)
+        if field not in COLUMNS or COLUMNS[field].kind != "time":
+            raise ValidationError(_reading.OWNER, "formats", field, rule)
+    return dict(formats)
+
+
 def _options(  # noqa: PLR0917  # the declarations of from_frame, in order
     pd: Any,
     rating_scale: RatingScale | None,
@@ -283,6 +313,10 @@ def _options(  # noqa: PLR0917  # the declarations of from_frame, in order
             "true_values",
             sorted(words["true_values"] & words["false_values"]),
             "a word cannot be both true and false",
+        )
+    if labels is not None and not isinstance(labels, Mapping):
+        raise WrongTypeError(
+            _reading.OWNER, "labels", labels, "must map a field to {label: value}"
         )
     for field, mapping in (labels or {}).items():
         if field not in FIELDS or not isinstance(mapping, Mapping):

@@ -178,8 +178,8 @@ def _without_ratings(
             columns[name] = np.where(rows, empty, columns[name]).astype(
                 columns[name].dtype
             )
-    columns = {name: array[keep] for name, array in columns.items()}
-    return type(table)(**{**state, "columns": columns, "rejects": ()})
+    cleared = type(table)(**{**state, "columns": columns, "rejects": ()})
+    return cleared if keep.all() else cleared.filter(keep)
 
 
 def exclude_ratings(
@@ -220,8 +220,9 @@ def as_of(
 
     Conversations opened after ``at`` are left out; ratings given after
     ``at`` (``rated_at`` is when the platform recorded the rating, so when
-    it became known) are removed; closing and first-reply times after
-    ``at`` become "not yet"; the exclusions in force at ``at`` apply (see
+    it became known) are removed; closing, first-reply, hand-over and
+    invitation times after ``at`` become "not yet", and messages sent after
+    ``at`` are left out; the exclusions in force at ``at`` apply (see
     :func:`exclude_ratings`). Other facts of a conversation are kept as the
     table holds them, so keep the table a statement was paid from if
     conversations can change afterwards. Evaluating a locked period as of
@@ -251,8 +252,11 @@ def as_of(
     )
     state = known.__getstate__()
     columns = dict(state["columns"])
-    for name in ("closed_at", "first_response_at"):
+    for name in ("closed_at", "first_response_at", "handed_over_at", "invited_at"):
         columns[name] = np.where(
             columns[name] > moment, np.datetime64("NaT"), columns[name]
         ).astype(columns[name].dtype)
-    return type(table)(**{**state, "columns": columns})
+    messages = state["messages"]
+    if messages is not None:
+        messages = messages.filter(messages["sent_at"] <= moment)
+    return type(table)(**{**state, "columns": columns, "messages": messages})

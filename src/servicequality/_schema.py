@@ -676,8 +676,7 @@ def refuse_absent(
                     field,
                     reader,
                     f"reads the column {name!r}, which the table does not have; "
-                    f"load that column, or pass defaults={{{name!r}: ...}} to the "
-                    "loader if one value really holds for every row",
+                    + absent_hint(name),
                 )
 
 
@@ -700,6 +699,29 @@ def parse_enum(enum: type[_Coded], value: object) -> _Coded:
     raise ValueError(value)
 
 
+_IDENTITIES = ("customer_id", "case_id")
+DEFAULTABLE = tuple(
+    name
+    for name, column in COLUMNS.items()
+    if column.optional
+    and column.kind in ("code", "enum", "bool")
+    and column.vocabulary in (None, name)
+    and name not in ("rating_scale", "rating_comment", "reviewer_id", *_IDENTITIES)
+    and not name.startswith("review_")
+)
+"""Optional columns a loader's ``defaults=`` may fill with one value."""
+
+
+def absent_hint(name: str) -> str:
+    """What to do about the absent column ``name``."""
+    if name in DEFAULTABLE:
+        return (
+            f"load that column, or pass defaults={{{name!r}: ...}} to the loader "
+            "if one value really holds for every row"
+        )
+    return "load that column"
+
+
 def check_defaults(owner: str, defaults: Mapping[str, Any] | None) -> dict[str, Any]:
     """``defaults`` with each value read as its column's kind.
 
@@ -712,17 +734,15 @@ def check_defaults(owner: str, defaults: Mapping[str, Any] | None) -> dict[str, 
         return {}
     if not isinstance(defaults, Mapping):
         raise WrongTypeError(owner, "defaults", defaults, "must be a mapping")
-    allowed = [
-        name
-        for name, column in COLUMNS.items()
-        if column.optional
-        and column.kind in ("code", "enum", "bool")
-        and column.vocabulary in (None, name)
-        and name not in ("rating_scale", "rating_comment", "reviewer_id")
-        and not name.startswith("review_")
-    ]
+    allowed = DEFAULTABLE
     parsed: dict[str, Any] = {}
     for name, value in defaults.items():
+        if name in _IDENTITIES:
+            rule = (
+                "can take no default: one id for every row would make all "
+                "conversations one customer's (or one case), a change of meaning"
+            )
+            raise ValidationError(owner, "defaults", name, rule)
         if name not in allowed:
             rule = f"can take no default; columns with defaults: {', '.join(allowed)}"
             raise ValidationError(owner, "defaults", name, rule)

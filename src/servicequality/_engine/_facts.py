@@ -10,6 +10,7 @@ import numpy as np
 from servicequality._engine._cases import Cases, derive_cases
 from servicequality._errors import UnknownKeyError
 from servicequality._model import Role
+from servicequality._schema import absent_hint
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
@@ -53,23 +54,26 @@ class Rows:
         return self.table.derived(key, compute)
 
     def __getitem__(self, name: str) -> NDArray[Any]:
-        """The table column ``name``.
+        """The table column ``name`` (see :meth:`require`)."""
+        self.require(name)
+        return self.table[name]
+
+    def require(self, name: str) -> None:
+        """Refuse to go on when the table's input lacked the column ``name``.
 
         Raises:
-            UnknownKeyError: for a column the table's input did not have
-                (:attr:`ConversationTable.absent_columns`): a metric that
-                reads it would otherwise count the stored "none" as data.
+            UnknownKeyError: for a column in
+                :attr:`ConversationTable.absent_columns`: a metric that reads
+                it would otherwise count the stored "none" as data.
         """
         if name in self.table.absent_columns:
             raise UnknownKeyError(
                 "Rows",
                 "column",
                 name,
-                "is absent from the table, so no metric may read it; load that "
-                f"column, or pass defaults={{{name!r}: ...}} to the loader if one "
-                "value really holds for every row",
+                "is absent from the table, so no metric may read it; "
+                + absent_hint(name),
             )
-        return self.table[name]
 
     def __len__(self) -> int:
         return len(self.table)
@@ -178,7 +182,12 @@ class Rows:
         return inside
 
     def cases(self, window: timedelta) -> Cases:
-        """Case facts for chains within ``window`` (cached per window)."""
+        """Case facts for chains within ``window`` (cached per window).
+
+        Raises:
+            UnknownKeyError: for a table without ``customer_id``.
+        """
+        self.require("customer_id")
         cases: Cases = self.derived(
             ("cases", window), lambda: derive_cases(self.table, window)
         )

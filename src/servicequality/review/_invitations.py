@@ -260,13 +260,15 @@ def invitation_report(
     Raises:
         ValidationError: for bad delays or ``alpha``.
         WrongTypeError: for a table of the wrong type.
+        UnknownKeyError: for a table without ``rating_invited`` (who was
+            invited is what every rate here divides by).
     """
     v.instance_of("invitation_report", "table", table, ConversationTable)
     edges = _check_delays(delays)
     if not 0 < v.number("invitation_report", "alpha", alpha) < 1:
         raise ValidationError("invitation_report", "alpha", alpha, "must be in (0, 1)")
     rows = Rows.of(table)
-    invited = np.asarray(table["rating_invited"], dtype=bool)
+    invited = np.asarray(rows["rating_invited"], dtype=bool)
     if not v.flag("invitation_report", "include_bots", include_bots):
         invited = invited & ~rows.handled_by_bot
     variant = table["invitation_variant"].astype(np.intp)

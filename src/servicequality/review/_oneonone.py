@@ -15,6 +15,7 @@ from servicequality import _validators as v
 from servicequality._engine._measure import measure
 from servicequality._errors import UnknownKeyError, ValidationError
 from servicequality._periods import Period
+from servicequality._schema import refuse_absent
 from servicequality._table import ConversationTable
 from servicequality.incentives import (
     BestCase,
@@ -348,6 +349,15 @@ def _check(
         raise ValidationError("one_to_one", "alpha", alpha, "must be in (0, 1)")
 
 
+def _readable(table: ConversationTable, metric: Metric) -> bool:
+    """Whether ``metric`` reads only columns ``table`` has."""
+    try:
+        refuse_absent("one_to_one", table.absent_columns, [metric], ())
+    except UnknownKeyError:
+        return False
+    return True
+
+
 def one_to_one(
     table: ConversationTable,
     agent_id: str,
@@ -378,6 +388,10 @@ def one_to_one(
     statement of the period. ``notes`` (or :meth:`OneToOne.with_notes`)
     holds what the agent says of their difficulties.
 
+    The default metrics leave out those whose columns the table lacks (a
+    Douyin export has no escalations); a metric you name is refused instead.
+    Without a ``difficulty`` column there are no best cases.
+
     Args:
         table: The conversations (the team's, over the period and before).
         agent_id: The agent.
@@ -400,6 +414,8 @@ def one_to_one(
     """
     _check(table, agent_id, period, history, alpha)
     chosen = testable("one_to_one", metrics)
+    if metrics is ONE_TO_ONE_METRICS:
+        chosen = [m for m in chosen if _readable(table, m)]
     if statement is not None:
         v.instance_of("one_to_one", "statement", statement, PayoutStatement)
         if statement.period != period:
@@ -475,8 +491,15 @@ def one_to_one(
                 behind_count=behind[1],
             )
         )
-    cases = best_cases(
-        table, calendar=calendar, per_period=max(len(table), 1), min_sample=min_sample
+    cases = (
+        ()
+        if "difficulty" in table.absent_columns
+        else best_cases(
+            table,
+            calendar=calendar,
+            per_period=max(len(table), 1),
+            min_sample=min_sample,
+        )
     )
     praise = praise_digest(table, calendar=calendar)
     return OneToOne(

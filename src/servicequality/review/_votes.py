@@ -194,7 +194,7 @@ class VoteDistribution:
 def vote_distribution(
     table: ConversationTable,
     *,
-    scale: RatingScale = RatingScale.THREE_LEVEL,
+    scale: RatingScale | None = None,
     by: Sequence[By] | By = (),
     include_bots: bool = False,
 ) -> VoteDistribution:
@@ -207,7 +207,8 @@ def vote_distribution(
 
     Args:
         table: The conversations.
-        scale: The scale whose levels are counted.
+        scale: The scale whose levels are counted; by default the table's
+            only scale (a table with none or several needs it named).
         by: Grouping, as for :func:`~servicequality.measure`.
         include_bots: Also count conversations a bot handled alone.
 
@@ -216,6 +217,16 @@ def vote_distribution(
         ValidationError: for a bad grouping, or a scale of more than 101 levels.
     """
     v.instance_of("vote_distribution", "table", table, ConversationTable)
+    if scale is None:
+        if len(table.rating_scales) != 1:
+            names = ", ".join(s.name for s in table.rating_scales) or "none"
+            raise ValidationError(
+                "vote_distribution",
+                "scale",
+                None,
+                f"must be given: the table's ratings use {names}, not one scale",
+            )
+        scale = table.rating_scales[0]
     v.instance_of("vote_distribution", "scale", scale, RatingScale)
     bots = v.flag("vote_distribution", "include_bots", include_bots)
     if scale.high - scale.low >= _MAX_LEVELS:
