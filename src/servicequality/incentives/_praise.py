@@ -79,7 +79,10 @@ def _check(owner: str, table: object, calendar: object) -> None:
         raise ValidationError(owner, "table", table, "must be a ConversationTable")
     if not isinstance(calendar, Calendar):
         raise ValidationError(
-            owner, "calendar", calendar, "must be Weekly, Monthly, Quarterly or Yearly"
+            owner,
+            "calendar",
+            calendar,
+            "must be a calendar (Daily, Weekly, Monthly, Quarterly or Yearly)",
         )
 
 
