@@ -1041,3 +1041,63 @@ class TestAsOfWithLaterFacts:
         assert measure(known, [reply_time()], by="agent") == measure(
             same, [reply_time()], by="agent"
         )
+
+
+class TestReviewsInTime:
+    def test_a_review_recorded_after_the_moment_is_not_yet_known(self):
+        """as_of removes reviews with a later reviewed_at; undated ones stay."""
+        from servicequality import QualityReview
+        from servicequality.metrics import reply_accuracy
+
+        opened = datetime(2026, 5, 4, 9, tzinfo=UTC)
+        conversations = [conversation(i, "a1", opened) for i in range(3)]
+        reviews = [
+            QualityReview(
+                conversation_id="c0",
+                reviewer_id="qa",
+                accurate=True,
+                script_compliant=True,
+                empathy=4,
+                reviewed_at=opened + timedelta(days=1),
+            ),
+            QualityReview(
+                conversation_id="c1",
+                reviewer_id="qa",
+                accurate=False,
+                script_compliant=True,
+                empathy=2,
+                reviewed_at=opened + timedelta(days=20),
+            ),
+            QualityReview(
+                conversation_id="c2",
+                reviewer_id="qa",
+                accurate=False,
+                script_compliant=False,
+                empathy=1,
+            ),
+        ]
+        table = ConversationTable.from_records(conversations, reviews=reviews)
+        assert table.to_records().reviews == tuple(reviews)
+        known = table.as_of(opened + timedelta(days=2))
+        assert known["reviewer_id"].tolist()[1] == -1
+        assert np.isnat(known["reviewed_at"][1])
+        assert known.to_records().reviews == (reviews[0], reviews[2])
+        accuracy = measure(known, [reply_accuracy()]).get("reply_accuracy")
+        assert (accuracy.numerator, accuracy.denominator) == (1, 2)
+        later = table.as_of(opened + timedelta(days=30))
+        assert later.to_records().reviews == tuple(reviews)
+
+    def test_a_review_instant_without_a_review_is_a_reject(self):
+        """reviewed_at on a row nobody reviewed is refused, naming the row."""
+        opened = np.array(["2026-05-04T09:00"] * 2, dtype="datetime64[us]")
+        table = ConversationTable.from_arrays(
+            conversation_id=np.array([0, 1]),
+            conversation_ids=["c0", "c1"],
+            agent_id=np.array([0, 0]),
+            agent_ids=["a1"],
+            opened_at=opened,
+            resolved=np.array([True, True]),
+            reviewed_at=np.array(["2026-05-05T09:00", "NaT"], dtype="datetime64[us]"),
+            errors="collect",
+        )
+        assert [(r.index, r.field) for r in table.rejects] == [(0, "reviewed_at")]

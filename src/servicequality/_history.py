@@ -162,6 +162,16 @@ def excluded_rows(
     return np.asarray(hit & (table["rating_scale"] >= 0))
 
 
+_NO_REVIEW: dict[str, Any] = {
+    "reviewer_id": MISSING,
+    "review_accurate": False,
+    "review_script_compliant": False,
+    "review_empathy": 0,
+    "reviewed_at": np.datetime64("NaT"),
+}
+"""The stored "no review" of each review column."""
+
+
 def _without_ratings(
     table: ConversationTable, rows: NDArray[np.bool_], keep: NDArray[np.bool_]
 ) -> ConversationTable:
@@ -221,8 +231,10 @@ def as_of(
     Conversations opened after ``at`` are left out; ratings given after
     ``at`` (``rated_at`` is when the platform recorded the rating, so when
     it became known) are removed; closing, first-reply, hand-over and
-    invitation times after ``at`` become "not yet", and messages sent after
-    ``at`` are left out; the exclusions in force at ``at`` apply (see
+    invitation times after ``at`` become "not yet", reviews recorded after
+    ``at`` (``reviewed_at``; a review without it counts as known) are
+    removed, and messages sent after ``at`` are left out; the exclusions in
+    force at ``at`` apply (see
     :func:`exclude_ratings`). Other facts of a conversation are kept as the
     table holds them, so keep the table a statement was paid from if
     conversations can change afterwards. Evaluating a locked period as of
@@ -252,6 +264,12 @@ def as_of(
     )
     state = known.__getstate__()
     columns = dict(state["columns"])
+    unreviewed = columns["reviewed_at"] > moment
+    if unreviewed.any():
+        for name, empty in _NO_REVIEW.items():
+            columns[name] = np.where(unreviewed, empty, columns[name]).astype(
+                columns[name].dtype
+            )
     for name in ("closed_at", "first_response_at", "handed_over_at", "invited_at"):
         columns[name] = np.where(
             columns[name] > moment, np.datetime64("NaT"), columns[name]

@@ -311,6 +311,9 @@ def fold_reviews(
         column = np.zeros(size, dtype=dtype)
         column[rows] = [getattr(r, attribute) for r in values]
         columns[name] = column
+    reviewed_at = np.full(size, np.datetime64("NaT"), dtype="datetime64[us]")
+    reviewed_at[rows] = to_instants([r.reviewed_at for r in values])
+    columns["reviewed_at"] = reviewed_at
 
 
 def from_records(

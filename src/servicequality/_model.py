@@ -595,6 +595,9 @@ class QualityReview(_Record):
         accurate: Whether the replies were accurate (回复准确).
         script_compliant: Whether the agent followed the service script (话术规范).
         empathy: Empathy score from 1 (none) to 5 (excellent) (同理心).
+        reviewed_at: When the review was recorded, if known
+            (timezone-aware); :func:`~servicequality.as_of` leaves out
+            reviews recorded after its instant.
     """
 
     conversation_id: str = attrs.field(validator=v.identifier)
@@ -602,6 +605,9 @@ class QualityReview(_Record):
     accurate: bool = attrs.field(validator=v.boolean)
     script_compliant: bool = attrs.field(validator=v.boolean)
     empathy: int = attrs.field(validator=v.integer_between(1, 5))
+    reviewed_at: datetime | None = attrs.field(
+        default=None, validator=_optional_instant
+    )
 
 
 @attrs.frozen(kw_only=True)

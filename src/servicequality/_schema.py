@@ -265,6 +265,11 @@ COLUMNS: dict[str, Column] = {
         meaning="Review: empathy from 1 to 5.",
         read_by=("empathy_score",),
     ),
+    "reviewed_at": Spec(
+        "time",
+        optional=True,
+        meaning="When the review was recorded; empty when unknown.",
+    ),
     "invited_at": Spec(
         "time",
         optional=True,
@@ -292,7 +297,7 @@ VOCABULARIES = (
 RATING_PARTS = ("rating_score", "rated_at", "rating_comment")
 REVIEW_PARTS = ("review_accurate", "review_script_compliant", "review_empathy")
 RATING_COLUMNS = ("rating_scale", *RATING_PARTS)
-REVIEW_COLUMNS = ("reviewer_id", *REVIEW_PARTS)
+REVIEW_COLUMNS = ("reviewer_id", *REVIEW_PARTS, "reviewed_at")
 
 
 def sorted_scales(scales: Iterable[RatingScale]) -> tuple[RatingScale, ...]:
@@ -524,6 +529,12 @@ def _time_checks(columns: Mapping[str, NDArray[Any]]) -> list[Check]:
             "must not be before",
             "opened_at",
         ),
+        (
+            columns["reviewed_at"] < opened,
+            "reviewed_at",
+            "must not be before",
+            "opened_at",
+        ),
     ]
 
 
@@ -586,6 +597,14 @@ def _score_checks(
             valid["reviewer_id"] & ((empathy < 1) | (empathy > 5)),
             "review_empathy",
             "must be between 1 and 5",
+            None,
+        )
+    )
+    checks.append(
+        (
+            ~valid["reviewer_id"] & ~np.isnat(columns["reviewed_at"]),
+            "reviewed_at",
+            "needs a review (reviewer_id) on the row",
             None,
         )
     )

@@ -409,6 +409,7 @@ class ConversationTable(ReadOnly):
         review_accurate: ArrayLike | None = None,
         review_script_compliant: ArrayLike | None = None,
         review_empathy: ArrayLike | None = None,
+        reviewed_at: ArrayLike | None = None,
         invited_at: ArrayLike | None = None,
         invitation_variant: ArrayLike | None = None,
         invitation_variants: Sequence[str] | NDArray[Any] = (),
@@ -469,6 +470,7 @@ class ConversationTable(ReadOnly):
             "review_accurate": review_accurate,
             "review_script_compliant": review_script_compliant,
             "review_empathy": review_empathy,
+            "reviewed_at": reviewed_at,
             "invited_at": invited_at,
             "invitation_variant": invitation_variant,
         }
@@ -825,6 +827,7 @@ class ConversationTable(ReadOnly):
                 accurate=flags["review_accurate"][row],
                 script_compliant=flags["review_script_compliant"][row],
                 empathy=flags["review_empathy"][row],
+                reviewed_at=times["reviewed_at"][row],
             )
             for row, reviewer in enumerate(text["reviewer_id"])
             if reviewer is not None
