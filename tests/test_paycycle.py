@@ -1101,3 +1101,14 @@ class TestReviewsInTime:
             errors="collect",
         )
         assert [(r.index, r.field) for r in table.rejects] == [(0, "reviewed_at")]
+
+
+def test_plan_options_of_the_wrong_type_are_named():
+    """An array or number for clawback or partial is a WrongTypeError (fuzz find)."""
+    from servicequality import WrongTypeError
+
+    rule = ThresholdBonus(name="bar", bar=BAR, amount="200")
+    for field, value in (("clawback", np.array([1, 2])), ("partial", 3)):
+        with pytest.raises(WrongTypeError) as caught:
+            IncentivePlan(name="p", rules=(rule,), currency="CNY", **{field: value})
+        assert caught.value.field == field

@@ -153,7 +153,7 @@ def to_frame(
         WrongTypeError: for a result without ``to_pandas``.
         ValidationError: for ``period_labels=False`` outside pandas.
     """
-    if library not in _LIBRARIES:
+    if not isinstance(library, str) or library not in _LIBRARIES:
         raise UnknownKeyError(
             "to_frame", "library", library, f"must be one of {', '.join(_LIBRARIES)}"
         )

@@ -413,6 +413,9 @@ class IncentivePlan:
         v.flag("IncentivePlan", "allow_negative", self.allow_negative)
         for rule in self.rules:
             rule.check(self.currency, allow_negative=self.allow_negative)
+        for field, chosen in (("clawback", self.clawback), ("partial", self.partial)):
+            if not isinstance(chosen, str):
+                v.wrong_type("IncentivePlan", field, chosen, "a string")
         if self.clawback not in _CLAWBACKS:
             why = f"must be one of {', '.join(map(repr, _CLAWBACKS))}"
             raise PolicyError("IncentivePlan", "clawback", self.clawback, why)
@@ -705,7 +708,7 @@ def _role(value: object) -> Role:
     if isinstance(value, Role):
         return value
     names = [role.value for role in Role]
-    if value not in names:
+    if not isinstance(value, str) or value not in names:
         rule = f"is not a role; roles: {', '.join(names)}"
         raise UnknownKeyError("IncentivePlan", "eligible_roles", value, rule)
     return Role(value)

@@ -318,7 +318,7 @@ def reply_time(
     them). ``"median"`` and ``"p90"`` come from the log-spaced histogram,
     within about 2 % of the exact order statistic.
     """
-    if statistic not in ("mean", "median", "p90"):
+    if not isinstance(statistic, str) or statistic not in ("mean", "median", "p90"):
         raise ValidationError(
             "reply_time", "statistic", statistic, "must be 'mean', 'median' or 'p90'"
         )

@@ -346,7 +346,7 @@ def sla_hit_rate(
     """
     if not all(hasattr(sla, a) for a in ("name", *TARGETS, "clock")):
         raise WrongTypeError("sla_hit_rate", "sla", sla, "must be an SLAPolicy")
-    if target not in TARGETS:
+    if not isinstance(target, str) or target not in TARGETS:
         raise ValidationError(
             "sla_hit_rate",
             "target",

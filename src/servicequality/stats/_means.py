@@ -71,7 +71,11 @@ def welch_test(  # noqa: PLR0917  # two samples of three sums each
         ValidationError: for non-finite sums, negative counts or an unknown
             alternative.
     """
-    if alternative not in ("less", "greater", "two-sided"):
+    if not isinstance(alternative, str) or alternative not in (
+        "less",
+        "greater",
+        "two-sided",
+    ):
         raise ValidationError(
             "stats", "alternative", alternative, "must be less, greater or two-sided"
         )
