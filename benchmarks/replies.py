@@ -1,16 +1,19 @@
-"""Per-reply metrics by agent × week: ``measure`` against idiomatic pandas.
+"""Per-reply metrics by agent × day: ``measure`` against idiomatic pandas.
 
-Data: the example shop with generated messages
+Data: the example shop's month with generated messages
 (``example_shop(--rows, messages=True)``: about 4.4 messages per
-conversation). Both contenders start from what they would be handed:
-``measure`` from the ``ConversationTable`` with its messages attached
-(derived facts dropped before every run, so waits are found again);
-pandas from a conversations DataFrame and a messages DataFrame (sorted
-inside the timing, as an export need not be).
+conversation), its human conversations spread over ``--agents`` agents
+(seeded), so that agent × day gives hundreds of thousands of groups (the
+default: 8,000 agents × 30 days). Both contenders start from what they
+would be handed, built outside the timing: ``measure`` from the
+``ConversationTable`` with its messages attached (derived facts dropped
+before every run, so waits are found again); pandas from a conversations
+DataFrame and a messages DataFrame in the order the table keeps them
+(conversation, time, customer first at the same instant).
 
 Metrics, for human handlers (a bot's own conversations left out, a
 handed-over conversation counts for the human who took it), by agent and
-week (Monday, UTC+08:00, by the conversation's opening):
+local day (UTC+08:00, by the conversation's opening):
 - ``reply_time`` (mean): count and sum of seconds of human replies;
 - ``replied_within`` (3 minutes): replies in time / human replies plus
   unanswered waits of closed conversations;
@@ -33,7 +36,7 @@ import numpy as np
 import pandas as pd
 from _timing import forget_derived, interleaved
 
-from servicequality import Weekly, measure
+from servicequality import Agent, ConversationTable, Daily, Role, measure
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 from servicequality.metrics import QUANTILE_RELATIVE_ERROR
 
@@ -45,7 +48,7 @@ def pandas_contender(
     conversations: pd.DataFrame, messages: pd.DataFrame
 ) -> pd.DataFrame:
     """Every wait with shifts and a forward fill; then one groupby."""
-    m = messages.sort_values(["conversation_id", "sent_at"], kind="stable")
+    m = messages
     conversation = m["conversation_id"]
     customer = m["sender"] == "customer"
     first = conversation != conversation.shift()
@@ -58,7 +61,7 @@ def pandas_contender(
     owners = conversations.set_index("conversation_id")
     handler = owners["transferred_to"].fillna(owners["agent_id"])
     local = owners["opened_at"].dt.tz_convert(SHOP_TIMEZONE).dt.tz_localize(None)
-    week = local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")
+    day = local.dt.normalize()
     waits = pd.DataFrame(
         {
             "conversation_id": conversation,
@@ -72,13 +75,13 @@ def pandas_contender(
     waits = waits.dropna(subset=["end"])
     waits["seconds"] = (waits["end"] - waits["start"]).dt.total_seconds()
     waits["agent"] = handler.reindex(waits["conversation_id"]).to_numpy()
-    waits["week"] = week.reindex(waits["conversation_id"]).to_numpy()
+    waits["day"] = day.reindex(waits["conversation_id"]).to_numpy()
     waits = waits[waits["agent"] != "bot"]
     replies = waits["seconds"].where(waits["human"])
     facts = pd.DataFrame(
         {
             "agent": waits["agent"],
-            "week": waits["week"],
+            "day": waits["day"],
             "replies": waits["human"].astype(np.int64),
             "reply_seconds": replies.fillna(0.0),
             "within": (waits["human"] & (waits["seconds"] <= LIMIT)).astype(np.int64),
@@ -86,7 +89,7 @@ def pandas_contender(
             "longest": waits["seconds"],
         }
     )
-    return facts.groupby(["agent", "week"]).agg(
+    return facts.groupby(["agent", "day"]).agg(
         replies=("replies", "sum"),
         reply_seconds=("reply_seconds", "sum"),
         within=("within", "sum"),
@@ -97,15 +100,14 @@ def pandas_contender(
 
 def measure_contender(table: object) -> pd.DataFrame:
     forget_derived(table)
-    measured = measure(table, METRICS, by=["agent", Weekly(tz=SHOP_TIMEZONE)])
-    weeks = [
-        pd.Timestamp(p.start.replace(tzinfo=None))
-        for p in measured.key_column("period")
-    ]
+    measured = measure(table, METRICS, by=["agent", Daily(tz=SHOP_TIMEZONE)])
+    codes, periods = measured.key_codes("period")
+    starts = pd.DatetimeIndex([p.start.replace(tzinfo=None) for p in periods])
+    agents, names = measured.key_codes("agent")
     frame = pd.DataFrame(
         {
-            "agent": measured.key_column("agent"),
-            "week": weeks,
+            "agent": np.asarray(names, dtype=object)[agents],
+            "day": starts[codes],
             "replies": measured.column("reply_time", "n"),
             "reply_seconds": measured.column("reply_time", "numerator"),
             "within": measured.column("replied_within", "numerator"),
@@ -114,7 +116,7 @@ def measure_contender(table: object) -> pd.DataFrame:
         }
     )
     counted = (frame["replies"] > 0) | (frame["waits"] > 0)
-    return frame[counted].set_index(["agent", "week"]).sort_index()
+    return frame[counted].set_index(["agent", "day"]).sort_index()
 
 
 def check(expected: pd.DataFrame, got: pd.DataFrame) -> None:
@@ -133,17 +135,38 @@ def check(expected: pd.DataFrame, got: pd.DataFrame) -> None:
     )
 
 
+def spread(table: ConversationTable, agents: int, seed: int) -> ConversationTable:
+    """``table`` with its human handlers drawn from ``agents`` agents (seeded)."""
+    frame = table.to_pandas()
+    rng = np.random.default_rng(seed)
+    names = np.array([f"h{i:05d}" for i in range(agents)], dtype=object)
+    bots = {a.id for a in table.agents if a.role.value == "bot"}
+    for column in ("agent_id", "transferred_to"):
+        human = frame[column].notna() & ~frame[column].isin(bots)
+        frame.loc[human, column] = names[rng.integers(0, agents, int(human.sum()))]
+    roster = [a for a in table.agents if a.id in bots]
+    roster += [Agent(id=name, role=Role.AGENT) for name in names]
+    spread_table = ConversationTable.from_pandas(
+        frame, rating_scale=table.rating_scales[0], agents=roster
+    )
+    assert table.messages is not None
+    return spread_table.with_messages(table.messages)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=300_000)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--agents", type=int, default=8_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     options = parser.parse_args()
-    table = example_shop(options.rows, seed=options.seed, messages=True)
+    shop = example_shop(options.rows, seed=options.seed, messages=True)
+    table = spread(shop, options.agents, options.seed)
     conversations = table.to_pandas()[
         ["conversation_id", "agent_id", "transferred_to", "opened_at", "closed_at"]
     ]
-    messages = table.messages.to_pandas().sample(frac=1.0, random_state=options.seed)
+    assert table.messages is not None
+    messages = table.messages.to_pandas()
     reference = pandas_contender(conversations, messages)
 
     def verify(name: str, result: pd.DataFrame) -> None:

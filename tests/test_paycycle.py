@@ -1053,28 +1053,16 @@ class TestReviewsInTime:
         conversations = [conversation(i, "a1", opened) for i in range(3)]
         reviews = [
             QualityReview(
-                conversation_id="c0",
+                conversation_id=f"c{i}",
                 reviewer_id="qa",
-                accurate=True,
+                accurate=accurate,
                 script_compliant=True,
-                empathy=4,
-                reviewed_at=opened + timedelta(days=1),
-            ),
-            QualityReview(
-                conversation_id="c1",
-                reviewer_id="qa",
-                accurate=False,
-                script_compliant=True,
-                empathy=2,
-                reviewed_at=opened + timedelta(days=20),
-            ),
-            QualityReview(
-                conversation_id="c2",
-                reviewer_id="qa",
-                accurate=False,
-                script_compliant=False,
-                empathy=1,
-            ),
+                empathy=3,
+                reviewed_at=None if days is None else opened + timedelta(days=days),
+            )
+            for i, (accurate, days) in enumerate(
+                [(True, 1), (False, 20), (False, None)]
+            )
         ]
         table = ConversationTable.from_records(conversations, reviews=reviews)
         assert table.to_records().reviews == tuple(reviews)

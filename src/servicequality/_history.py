@@ -15,7 +15,7 @@ from servicequality._errors import ValidationError
 from servicequality._periods import check_instant
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from numpy.typing import NDArray
 
@@ -162,14 +162,34 @@ def excluded_rows(
     return np.asarray(hit & (table["rating_scale"] >= 0))
 
 
+_NOT_YET = np.datetime64("NaT")
+_NO_RATING: dict[str, Any] = {
+    "rating_scale": MISSING,
+    "rating_score": 0,
+    "rated_at": _NOT_YET,
+    "rating_comment": MISSING,
+}
 _NO_REVIEW: dict[str, Any] = {
     "reviewer_id": MISSING,
     "review_accurate": False,
     "review_script_compliant": False,
     "review_empathy": 0,
-    "reviewed_at": np.datetime64("NaT"),
+    "reviewed_at": _NOT_YET,
 }
-"""The stored "no review" of each review column."""
+"""The stored "none" of each rating and review column."""
+
+
+def _blank(
+    columns: dict[str, NDArray[Any]],
+    rows: NDArray[np.bool_],
+    empties: Mapping[str, Any],
+) -> None:
+    """Write each column's "none" of ``empties`` into ``rows``, in place."""
+    if rows.any():
+        for name, empty in empties.items():
+            columns[name] = np.where(rows, empty, columns[name]).astype(
+                columns[name].dtype
+            )
 
 
 def _without_ratings(
@@ -178,16 +198,7 @@ def _without_ratings(
     """``table``'s ``keep`` rows with the ratings of ``rows`` removed."""
     state = table.__getstate__()
     columns = dict(state["columns"])
-    if rows.any():
-        for name, empty in (
-            ("rating_scale", MISSING),
-            ("rating_score", 0),
-            ("rated_at", np.datetime64("NaT")),
-            ("rating_comment", MISSING),
-        ):
-            columns[name] = np.where(rows, empty, columns[name]).astype(
-                columns[name].dtype
-            )
+    _blank(columns, rows, _NO_RATING)
     cleared = type(table)(**{**state, "columns": columns, "rejects": ()})
     return cleared if keep.all() else cleared.filter(keep)
 
@@ -264,16 +275,9 @@ def as_of(
     )
     state = known.__getstate__()
     columns = dict(state["columns"])
-    unreviewed = columns["reviewed_at"] > moment
-    if unreviewed.any():
-        for name, empty in _NO_REVIEW.items():
-            columns[name] = np.where(unreviewed, empty, columns[name]).astype(
-                columns[name].dtype
-            )
+    _blank(columns, columns["reviewed_at"] > moment, _NO_REVIEW)
     for name in ("closed_at", "first_response_at", "handed_over_at", "invited_at"):
-        columns[name] = np.where(
-            columns[name] > moment, np.datetime64("NaT"), columns[name]
-        ).astype(columns[name].dtype)
+        _blank(columns, columns[name] > moment, {name: _NOT_YET})
     messages = state["messages"]
     if messages is not None:
         messages = messages.filter(messages["sent_at"] <= moment)

@@ -676,6 +676,14 @@ def _ordering(
     return text
 
 
+def absent_read(absent: Iterable[str], reader: str) -> str | None:
+    """The first absent column that the metric or dimension ``reader`` reads."""
+    lacking = set(absent)
+    return next(
+        (n for n, c in COLUMNS.items() if n in lacking and reader in c.read_by), None
+    )
+
+
 def refuse_absent(
     owner: str, absent: Iterable[str], metrics: Iterable[Any], by: Iterable[Any]
 ) -> None:
@@ -684,19 +692,18 @@ def refuse_absent(
     Raises:
         UnknownKeyError: naming the metric (or dimension) and the column.
     """
-    lacking = [name for name in COLUMNS if name in set(absent)]
     readers = [(m.name, "metrics") for m in metrics]
     readers += [(d, "by") for d in by if isinstance(d, str)]
     for reader, field in readers:
-        for name in lacking:
-            if reader in COLUMNS[name].read_by:
-                raise UnknownKeyError(
-                    owner,
-                    field,
-                    reader,
-                    f"reads the column {name!r}, which the table does not have; "
-                    + absent_hint(name),
-                )
+        name = absent_read(absent, reader)
+        if name is not None:
+            raise UnknownKeyError(
+                owner,
+                field,
+                reader,
+                f"reads the column {name!r}, which the table does not have; "
+                + absent_hint(name),
+            )
 
 
 PRESENCE = tuple(

@@ -15,7 +15,7 @@ from servicequality import _validators as v
 from servicequality._engine._measure import measure
 from servicequality._errors import UnknownKeyError, ValidationError
 from servicequality._periods import Period
-from servicequality._schema import refuse_absent
+from servicequality._schema import absent_read
 from servicequality._table import ConversationTable
 from servicequality.incentives import (
     BestCase,
@@ -349,15 +349,6 @@ def _check(
         raise ValidationError("one_to_one", "alpha", alpha, "must be in (0, 1)")
 
 
-def _readable(table: ConversationTable, metric: Metric) -> bool:
-    """Whether ``metric`` reads only columns ``table`` has."""
-    try:
-        refuse_absent("one_to_one", table.absent_columns, [metric], ())
-    except UnknownKeyError:
-        return False
-    return True
-
-
 def one_to_one(
     table: ConversationTable,
     agent_id: str,
@@ -415,7 +406,9 @@ def one_to_one(
     _check(table, agent_id, period, history, alpha)
     chosen = testable("one_to_one", metrics)
     if metrics is ONE_TO_ONE_METRICS:
-        chosen = [m for m in chosen if _readable(table, m)]
+        chosen = [
+            m for m in chosen if absent_read(table.absent_columns, m.name) is None
+        ]
     if statement is not None:
         v.instance_of("one_to_one", "statement", statement, PayoutStatement)
         if statement.period != period:
