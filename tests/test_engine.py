@@ -146,19 +146,56 @@ class TestColumnarResults:
 class TestSharedCounts:
     def test_one_mask_object_is_counted_once(self):
         """count_where remembers a mask by identity within a Groups."""
-        calls = []
+        tasks = []
 
-        def tracking(function, parts):
-            calls.append(len(parts))
-            return map(function, parts)
+        def tracking(function, work):
+            tasks.append(len(work))
+            return map(function, work)
 
-        groups = Groups(np.array([1, 2, 2, 0, 1]), 2, map_chunks=tracking)
+        groups = Groups(np.array([1, 2, 2, 0, 1]), 2, map_tasks=tracking)
         mask = np.array([True, True, False, True, True])
         assert groups.count_where(mask).tolist() == [2.0, 1.0]
         assert groups.count_where(mask).tolist() == [2.0, 1.0]
-        assert len(calls) == 1
+        assert tasks == [1]
         assert groups.count_where(mask.copy()).tolist() == [2.0, 1.0]
-        assert len(calls) == 2
+        assert tasks == [1, 1]
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        data=st.data(),
+        rows=st.integers(0, 300),
+        count=st.integers(0, 12),
+        masks=st.integers(1, 19),
+    )
+    def test_packed_counts_equal_one_count_per_mask(self, data, rows, count, masks):
+        """Masks counted several to a pass give each mask's own bincount."""
+        seed = data.draw(st.integers(0, 2**32 - 1))
+        rng = np.random.default_rng(seed)
+        crowded = data.draw(st.booleans())
+        shifted = (
+            np.full(rows, min(count, 1), dtype=np.intp)
+            if crowded
+            else rng.integers(0, count + 1, rows).astype(np.intp)
+        )
+        arrays = [rng.random(rows) < rng.random() for _ in range(masks)]
+        arrays.append(rng.normal(size=rows))
+        groups = Groups(shifted, count)
+        groups.prefetch(arrays)
+        for array in arrays:
+            expected = np.bincount(shifted, weights=array, minlength=count + 1)[1:]
+            assert np.array_equal(groups.sum(array), expected)
+
+    def test_packs_fit_the_largest_group_in_a_float(self):
+        """Fields are as wide as the largest group; wider than 26 bits: none."""
+        assert _grouping._packs(20, np.array([3, 255])) == [
+            (0, 6),
+            (6, 12),
+            (12, 18),
+            (18, 20),
+        ]
+        assert _grouping._packs(3, np.array([1])) == [(0, 3)]
+        assert _grouping._packs(3, np.array([2**26 - 1])) == [(0, 2), (2, 3)]
+        assert _grouping._packs(3, np.array([2**26])) == []
 
     def test_metrics_sharing_masks_equal_metrics_measured_alone(self, shop):
         """Shared masks change nothing: each metric equals its own measurement."""
@@ -172,12 +209,12 @@ class TestSharedCounts:
 
 
 class TestThreads:
-    @settings(max_examples=10, deadline=None)
-    @given(chunk=st.integers(min_value=7, max_value=400), threads=st.integers(2, 8))
-    def test_threads_give_the_same_bits(self, shop, chunk, threads):
-        """Any number of threads gives bit-identical states (fixed chunks)."""
+    @settings(max_examples=5, deadline=None)
+    @given(threads=st.integers(2, 8))
+    def test_threads_give_the_same_bits(self, shop, threads):
+        """Any number of threads gives bit-identical states (one task per sum)."""
         by = ("agent", Weekly(tz=SHOP_TIMEZONE))
-        with chunks_of(chunk):
+        with parallel_from(0):
             one = measure(shop, CONVERSATION_METRICS, by=by, threads=1)
             many = measure(shop, CONVERSATION_METRICS, by=by, threads=threads)
         assert one.keys == many.keys
@@ -193,13 +230,13 @@ class TestThreads:
 
 
 @contextlib.contextmanager
-def chunks_of(size):
-    original = _grouping.CHUNK
-    _grouping.CHUNK = size
+def parallel_from(rows):
+    original = _grouping.PARALLEL_ROWS
+    _grouping.PARALLEL_ROWS = rows
     try:
         yield
     finally:
-        _grouping.CHUNK = original
+        _grouping.PARALLEL_ROWS = original
 
 
 class TestTravel:

@@ -21,6 +21,8 @@ from servicequality._columns import dense_codes
 from servicequality._errors import ValidationError, WrongTypeError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from numpy.typing import NDArray
 
 __all__ = [
@@ -289,6 +291,40 @@ def _offset_at(tz: tzinfo, second: int) -> timedelta:
     return offset
 
 
+def _offsets(low: int, high: int, tz: tzinfo) -> tuple[NDArray[Any], NDArray[Any]]:
+    """UTC instants (µs) where ``tz``'s offset changes, and each offset (µs).
+
+    Covers the seconds ``low`` to ``high``; the first change point is the
+    UTC day of ``low``. Change points are found per UTC day and pinned to
+    the second by bisection.
+    """
+    day = 86_400
+    first_day = low - low % day
+    starts = [first_day]
+    offsets = [_offset_at(tz, first_day)]
+    for second in range(first_day + day, high + day, day):
+        offset = _offset_at(tz, second)
+        if offset != offsets[-1]:
+            before, after = second - day, second
+            while after - before > 1:
+                middle = (before + after) // 2
+                if _offset_at(tz, middle) == offsets[-1]:
+                    before = middle
+                else:
+                    after = middle
+            starts.append(after)
+            offsets.append(_offset_at(tz, after))
+    change_at = np.array(starts, dtype=np.int64) * 1_000_000
+    shift = np.array([o // timedelta(microseconds=1) for o in offsets], np.int64)
+    return change_at, shift
+
+
+def _span_seconds(instants: NDArray[Any]) -> tuple[int, int]:
+    low = int(instants.min().astype("datetime64[s]").astype(np.int64))
+    high = int(instants.max().astype("datetime64[s]").astype(np.int64))
+    return low, high
+
+
 def local_wall_times(instants: NDArray[Any], tz: tzinfo) -> NDArray[Any]:
     """Wall-clock times in ``tz`` of UTC ``instants`` (``datetime64[us]``).
 
@@ -306,32 +342,57 @@ def local_wall_times(instants: NDArray[Any], tz: tzinfo) -> NDArray[Any]:
         raise ValidationError(
             "calendar", "timestamps", "NaT", "every timestamp must be set"
         )
-    low = int(instants.min().astype("datetime64[s]").astype(np.int64))
-    high = int(instants.max().astype("datetime64[s]").astype(np.int64))
-    day = 86_400
-    first_day = low - low % day
-    starts = [first_day]
-    offsets = [_offset_at(tz, first_day)]
-    for second in range(first_day + day, high + day, day):
-        offset = _offset_at(tz, second)
-        if offset != offsets[-1]:
-            before, after = second - day, second
-            while after - before > 1:
-                middle = (before + after) // 2
-                if _offset_at(tz, middle) == offsets[-1]:
-                    before = middle
-                else:
-                    after = middle
-            starts.append(after)
-            offsets.append(_offset_at(tz, after))
-    change_at = np.array(starts, dtype="datetime64[s]").astype("datetime64[us]")
-    shift = np.array(
-        [o // timedelta(microseconds=1) for o in offsets], dtype=np.int64
-    ).astype("timedelta64[us]")
+    change_at, shift = _offsets(*_span_seconds(instants), tz)
+    micros = instants.view(np.int64)
     if len(shift) == 1:
-        return np.asarray(instants + shift[0])
-    index = np.searchsorted(change_at, instants, side="right") - 1
-    return np.asarray(instants + shift[index])
+        return np.asarray(micros + shift[0]).view("datetime64[us]")
+    index = np.searchsorted(change_at, micros, side="right") - 1
+    return np.asarray(micros + shift[index]).view("datetime64[us]")
+
+
+_BLOCK = 1 << 16
+"""Rows per block of the one-pass period assignment (temporaries stay in cache)."""
+
+
+def _period_codes(
+    instants: NDArray[Any],
+    tz: tzinfo,
+    floor: Callable[[NDArray[Any]], NDArray[Any]],
+) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+    """Period code of each instant and the start day of each period present.
+
+    One pass over the rows in blocks: wall-clock day, then the period of
+    that day from a table over the days spanned. ``floor`` maps local days
+    (``datetime64[D]``) to the first day of their period.
+    """
+    if np.isnat(instants.min()):
+        raise ValidationError(
+            "calendar", "timestamps", "NaT", "every timestamp must be set"
+        )
+    change_at, shift = _offsets(*_span_seconds(instants), tz)
+    micros = instants.view(np.int64)
+    first = (int(micros.min()) + int(shift.min())) // _DAY_US
+    last = (int(micros.max()) + int(shift.max())) // _DAY_US
+    floors = floor(np.arange(first, last + 1).astype("datetime64[D]"))
+    of_day, starts = dense_codes(floors.astype(np.int64))
+    codes = np.empty(len(micros), dtype=np.intp)
+    seen = np.zeros(len(of_day), dtype=bool)
+    for start in range(0, len(micros), _BLOCK):
+        block = micros[start : start + _BLOCK]
+        if len(shift) == 1:
+            wall = block + shift[0]
+        else:
+            wall = block + shift[np.searchsorted(change_at, block, side="right") - 1]
+        wall //= _DAY_US
+        wall -= first
+        seen[wall] = True
+        codes[start : start + _BLOCK] = of_day[wall]
+    present = np.unique(of_day[seen])
+    if len(present) < len(starts):
+        renumber = np.zeros(len(starts), dtype=np.intp)
+        renumber[present] = np.arange(len(present))
+        codes = renumber[codes]
+    return codes, starts[present]
 
 
 def _as_instants(
@@ -351,6 +412,8 @@ def _as_instants(
         raise WrongTypeError(owner, "timestamps", timestamps, rule) from None
     if array.dtype.kind != "M":
         raise WrongTypeError(owner, "timestamps", array.dtype, rule)
+    if array.size and _inside(array.min(), array.max()):
+        return array.astype("datetime64[us]", copy=False)
     days = array.astype("datetime64[D]")  # coarser: no overflow in the check
     outside = (days < _EARLIEST64) | (days >= _LATEST64)
     if outside.any():
@@ -362,6 +425,16 @@ def _as_instants(
             index=int(np.argmax(outside)),
         )
     return array.astype("datetime64[us]", copy=False)
+
+
+def _inside(low: np.datetime64, high: np.datetime64) -> bool:
+    """Whether every instant between ``low`` and ``high`` is supported (no NaT)."""
+    if np.isnat(low) or np.isnat(high):
+        return False
+    return bool(
+        low.astype("datetime64[D]") >= _EARLIEST64
+        and high.astype("datetime64[D]") < _LATEST64
+    )
 
 
 _EARLIEST64 = np.datetime64(EARLIEST.replace(tzinfo=None), "D")
@@ -441,14 +514,14 @@ class _Calendar(_Zoned):
         Raises:
             ValidationError: if an instant is NaT or the array is not datetime64.
         """
-        wall = local_wall_times(_column(timestamps), self.tz)
-        day_codes, days = dense_codes(wall.view(np.int64) // _DAY_US)
-        floors = self._floor(days.astype("datetime64[D]")).astype(np.int64)
-        period_of_day, starts = dense_codes(floors)
+        instants = _column(timestamps)
+        if instants.size == 0:
+            return np.zeros(0, dtype=np.intp), ()
+        codes, starts = _period_codes(instants, self.tz, self._floor)
         periods = tuple(
             self._period_from_wall(np.datetime64(int(day), "D")) for day in starts
         )
-        return period_of_day[day_codes], periods
+        return codes, periods
 
     def _period_from_wall(self, start: np.datetime64) -> Period:
         return Period(

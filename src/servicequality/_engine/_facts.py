@@ -26,9 +26,7 @@ __all__ = ["Rows"]
 
 def _seconds(later: NDArray[Any], earlier: NDArray[Any]) -> NDArray[np.float64]:
     """Elapsed seconds between ``datetime64[us]`` columns, NaN where either is NaT."""
-    elapsed = np.subtract(later.view(np.int64), earlier.view(np.int64), dtype=np.int64)
-    seconds = elapsed / 1e6
-    seconds[np.isnat(later) | np.isnat(earlier)] = np.nan
+    seconds: NDArray[np.float64] = np.subtract(later, earlier) / np.timedelta64(1, "s")
     return seconds
 
 

@@ -9,6 +9,7 @@ dimension's label space), as code arrays: no Python object per group.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
     from servicequality.metrics._base import Metric
 
 __all__ = [
-    "CHUNK",
     "DIMENSIONS",
+    "PARALLEL_ROWS",
     "By",
     "GroupIndex",
     "Groups",
@@ -44,9 +45,8 @@ __all__ = [
 DIMENSIONS = ("agent", "team", "role", "channel", "topic", "difficulty")
 """Names accepted in ``by=`` besides calendars."""
 _CONVERSATION_ONLY = ("channel", "topic", "difficulty")
-CHUNK = 1 << 21
-"""Rows per reduction chunk: sums are added chunk by chunk in a fixed order,
-so results are the same bit for bit whatever the number of threads."""
+PARALLEL_ROWS = 1 << 20
+"""Tables of more rows than this are reduced on several threads."""
 
 By = str | TimeGrouping
 Spec = tuple[Literal["conversations", "knowledge_tests"], Literal["handler", "agent"]]
@@ -93,24 +93,33 @@ class Groups:
     ``sum`` and ``count_where`` are ``np.bincount`` over the index, so states
     are plain per-group sums whatever the metric. Within one ``measure``
     call, metrics that share a population share one ``Groups``, and each
-    distinct mask array is counted once.
+    distinct array is reduced once. Arrays announced with :meth:`prefetch`
+    are reduced together: masks several to a pass, passes spread over the
+    call's threads.
     """
 
-    __slots__ = ("_counted", "_map", "_memo", "_shifted", "count")
+    __slots__ = ("_counted", "_every", "_map", "_memo", "_shifted", "_sizes", "count")
 
     def __init__(
         self,
         shifted: NDArray[np.intp],
         count: int,
         *,
-        map_chunks: Callable[..., Iterable[NDArray[np.float64]]] = map,
+        map_tasks: Callable[..., Iterable[NDArray[np.float64]]] = map,
         memo: dict[Hashable, Any] | None = None,
+        every: NDArray[np.bool_] | None = None,
     ) -> None:
-        """Hold ``index + 1`` per row (0: skip) for ``count`` groups."""
+        """Hold ``index + 1`` per row (0: skip) for ``count`` groups.
+
+        ``map_tasks`` runs independent reductions (``map`` or a thread
+        pool's); ``every`` is the all-rows mask, counted as the group sizes.
+        """
         self._shifted = shifted
         self.count = count
-        self._map = map_chunks
+        self._map = map_tasks
         self._memo = {} if memo is None else memo
+        self._every = every
+        self._sizes: NDArray[np.int64] | None = None
         self._counted: dict[int, tuple[NDArray[Any], NDArray[np.float64]]] = {}
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
@@ -133,25 +142,60 @@ class Groups:
         """The group of each row, -1 for rows that add to no group."""
         return self._shifted - 1
 
-    def _reduce(self, weights: NDArray[Any] | None) -> NDArray[np.float64]:
-        size = len(self._shifted)
-        minlength = self.count + 1
+    def _bins(self, weights: NDArray[Any] | None) -> NDArray[Any]:
+        return np.bincount(self._shifted, weights=weights, minlength=self.count + 1)[1:]
 
-        def chunk(part: slice) -> NDArray[np.float64]:
-            return np.bincount(
-                self._shifted[part],
-                weights=None if weights is None else weights[part],
-                minlength=minlength,
-            ).astype(np.float64, copy=False)
+    def sizes(self) -> NDArray[np.int64]:
+        """Rows per group (computed once)."""
+        if self._sizes is None:
+            self._sizes = self._bins(None)
+        return self._sizes
 
-        total: NDArray[np.float64] | None = None
-        for partial in self._map(
-            chunk, [slice(s, s + CHUNK) for s in range(0, size, CHUNK)]
+    def _store(self, array: NDArray[Any], total: NDArray[Any]) -> None:
+        self._counted[id(array)] = (array, np.asarray(total, dtype=np.float64))
+
+    def prefetch(self, arrays: Iterable[NDArray[Any]]) -> None:
+        """Reduce ``arrays`` now, together, for later :meth:`sum` calls.
+
+        Boolean masks are counted up to eight at a time: each row's mask
+        bits become one float weight with a field per mask wide enough for
+        the largest group, so one weighted ``np.bincount`` yields every
+        count exactly. Each pass and each sum of values is one task on the
+        call's threads; results are the same whatever their number.
+        """
+        pending = {
+            id(a): a for a in arrays if id(a) not in self._counted and a is not None
+        }
+        if self._every is not None and id(self._every) in pending:
+            self._store(pending.pop(id(self._every)), self.sizes())
+        masks = [a for a in pending.values() if a.dtype == np.bool_]
+        packs = _packs(len(masks), self.sizes()) if len(masks) > 1 else []
+        packed = [masks[start:stop] for start, stop in packs]
+        alone = [a for a in pending.values() if a.dtype != np.bool_ or len(packs) == 0]
+        tasks: list[Callable[[], list[NDArray[Any]]]] = [
+            functools.partial(self._counts, group) for group in packed
+        ] + [functools.partial(lambda a: [self._bins(a)], a) for a in alone]
+        for arrays_done, totals in zip(
+            [*packed, *([a] for a in alone)],
+            self._map(_call, tasks),
+            strict=True,
         ):
-            total = partial if total is None else total + partial
-        if total is None:
-            return np.zeros(self.count)
-        return total[1:]
+            for array, total in zip(arrays_done, totals, strict=True):
+                self._store(array, total)
+
+    def _counts(self, masks: Sequence[NDArray[np.bool_]]) -> list[NDArray[Any]]:
+        width = _field_width(self.sizes())
+        pattern = masks[0].view(np.uint8).copy()
+        for shift, mask in enumerate(masks[1:], start=1):
+            pattern |= mask.view(np.uint8) << shift
+        field = np.arange(1 << len(masks))
+        weights = sum(
+            ((field >> j) & 1).astype(np.float64) * float(1 << (width * j))
+            for j in range(len(masks))
+        )
+        packed = self._bins(np.asarray(weights)[pattern]).astype(np.int64)
+        low = (1 << width) - 1
+        return [(packed >> (width * j)) & low for j in range(len(masks))]
 
     def sum(self, weights: NDArray[Any]) -> NDArray[np.float64]:
         """Per-group sum of ``weights`` over counted rows (length ``count``).
@@ -160,7 +204,7 @@ class Groups:
         """
         key = id(weights)
         if key not in self._counted:
-            self._counted[key] = (weights, self._reduce(weights))
+            self.prefetch([weights])
         return self._counted[key][1]
 
     def count_where(self, mask: NDArray[np.bool_]) -> NDArray[np.float64]:
@@ -169,6 +213,27 @@ class Groups:
         The same mask array (the same object) is counted once.
         """
         return self.sum(mask)
+
+
+_FLOAT_BITS = 53
+"""Integers up to 2**53 add exactly in float64."""
+_MASKS_PER_PASS = 8
+
+
+def _field_width(sizes: NDArray[np.int64]) -> int:
+    return max(int(sizes.max(initial=0)).bit_length(), 1)
+
+
+def _packs(count: int, sizes: NDArray[np.int64]) -> list[tuple[int, int]]:
+    """Slices of ``count`` masks counted in one pass each ([] : one by one)."""
+    per_pass = min(_MASKS_PER_PASS, _FLOAT_BITS // _field_width(sizes))
+    if per_pass < 2:
+        return []
+    return [(s, min(s + per_pass, count)) for s in range(0, count, per_pass)]
+
+
+def _call(task: Callable[[], Any]) -> Any:
+    return task()
 
 
 def _spec(metric: Metric) -> Spec:
@@ -192,13 +257,23 @@ def _population_mask(selection: Selection, rows: Rows) -> NDArray[np.bool_] | No
     return ~rows.handled_by_bot
 
 
+Coded = tuple["NDArray[np.integer[Any]]", "NDArray[np.int64]"]
+"""Row values and the key code of each value: a row's code is ``mapping[raw]``."""
+BLOCK = 1 << 16
+"""Rows per block when group numbers are computed (temporaries stay in cache)."""
+
+
 class GroupIndex:
-    """Dense group numbers for each metric's rows, and each group's key codes.
+    """Group numbers for each metric's rows, and each group's key codes.
+
+    Rows are numbered by the mixed-radix code of their keys. When there are
+    no more possible keys than rows, that code is the group number itself
+    (groups without rows are dropped at the end, :meth:`present`);
+    otherwise the codes present are numbered densely first.
 
     Attributes:
         labels: Per dimension, the labels its codes index, in key order.
-        codes: Per dimension, the code of every group (groups in key order).
-        size: Number of groups.
+        size: Number of group numbers (possible keys, or keys present).
     """
 
     def __init__(
@@ -208,42 +283,48 @@ class GroupIndex:
         by: Sequence[By],
         metrics: Sequence[Metric],
         *,
-        map_chunks: Callable[..., Iterable[NDArray[np.float64]]] = map,
+        map_tasks: Callable[..., Iterable[Any]] = map,
     ) -> None:
         self._table, self._rows, self._by = table, rows, tuple(by)
-        self._map = map_chunks
+        self._map = map_tasks
         specs = sorted({_spec(m) for m in metrics})
         labels: list[tuple[Any, ...]] = []
-        per_dimension: dict[Spec, list[NDArray[np.int64]]] = {s: [] for s in specs}
+        self._coded: dict[Spec, list[Coded]] = {s: [] for s in specs}
         for item in self._by:
             dimension_labels, per_spec = _in_key_order(*self._dimension(item, specs))
             labels.append(tuple(dimension_labels))
             for spec in specs:
-                per_dimension[spec].append(per_spec[spec])
+                self._coded[spec].append(per_spec[spec])
         self.labels = tuple(labels)
         self._sizes = [max(len(x), 1) for x in self.labels]
-        self._combined = {
-            spec: combine_codes(per_dimension[spec], self._sizes) if self._by else None
-            for spec in specs
-        }
-        selections = sorted({_selection(m) for m in metrics})
-        self._masks = {s: _population_mask(s, rows) for s in selections}
-        self._distinct, self._lookup = self._dense(selections)
-        self.size = len(self._distinct) if self._by else 1
-        self.codes = split_codes(self._distinct, self._sizes) if self._by else ()
+        capacity = int(np.prod(self._sizes, dtype=object))
+        self._selections = sorted({_selection(m) for m in metrics})
+        self._masks = {s: _population_mask(s, rows) for s in self._selections}
+        self._direct = not self._by or capacity <= max(len(table), 1 << 10)
+        self._distinct: NDArray[np.int64] | None = None
+        if self._direct:
+            self.size = capacity
+        else:
+            self._distinct = self._dense()
+            self.size = len(self._distinct)
         self._groups: dict[Selection, Groups] = {}
         self._memo: dict[Hashable, Any] = {}
 
-    def _subject(self, spec: Spec) -> NDArray[np.int64]:
+    def _length(self, spec: Spec) -> int:
         if spec[0] == "knowledge_tests":
-            return self._table.knowledge_tests["agent_id"].astype(np.int64)
+            return len(self._table.knowledge_tests["agent_id"])
+        return len(self._table)
+
+    def _subject(self, spec: Spec) -> NDArray[np.integer[Any]]:
+        if spec[0] == "knowledge_tests":
+            return self._table.knowledge_tests["agent_id"]
         if spec[1] == "agent":
-            return self._table["agent_id"].astype(np.int64)
-        return self._rows.handler.astype(np.int64)
+            return self._table["agent_id"]
+        return self._rows.handler
 
     def _dimension(
         self, item: By, specs: Sequence[Spec]
-    ) -> tuple[list[Any], dict[Spec, NDArray[np.int64]]]:
+    ) -> tuple[list[Any], dict[Spec, Coded]]:
         table = self._table
         if not isinstance(item, str):
             return self._calendar(item, specs)
@@ -254,13 +335,14 @@ class GroupIndex:
                 item,
                 "does not apply to knowledge tests (knowledge_score)",
             )
+        agents = len(table.vocabulary("agent_id"))
         if item == "agent":
             labels: list[Any] = table.vocabulary("agent_id").tolist()
-            return labels, {s: self._subject(s) for s in specs}
-        if item == "role":
-            roles = table.agent_roles.astype(np.int64)
-            return list(Role), {s: roles[self._subject(s)] for s in specs}
-        if item == "team":
+            of_agent = np.arange(agents, dtype=np.int64)
+        elif item == "role":
+            labels = list(Role)
+            of_agent = table.agent_roles.astype(np.int64)
+        elif item == "team":
             teams = {a.id: a.team for a in table.agents}
             labels = [None, *sorted({t for t in teams.values() if t is not None})]
             position = {label: i for i, label in enumerate(labels)}
@@ -268,16 +350,20 @@ class GroupIndex:
                 [position[teams.get(x)] for x in table.vocabulary("agent_id").tolist()],
                 dtype=np.int64,
             )
-            return labels, {s: of_agent[self._subject(s)] for s in specs}
-        if item == "topic":
+        elif item == "topic":
             labels = [None, *table.vocabulary("topic").tolist()]
-            return labels, {s: table["topic"].astype(np.int64) + 1 for s in specs}
-        enum = Channel if item == "channel" else Difficulty
-        return list(enum), {s: table[item].astype(np.int64) for s in specs}
+            # code -1 (no topic) indexes the last entry: the label None
+            of_topic = np.append(np.arange(1, len(labels)), 0).astype(np.int64)
+            return labels, dict.fromkeys(specs, (table["topic"], of_topic))
+        else:
+            enum = Channel if item == "channel" else Difficulty
+            identity = np.arange(len(enum), dtype=np.int64)
+            return list(enum), dict.fromkeys(specs, (table[item], identity))
+        return labels, {s: (self._subject(s), of_agent) for s in specs}
 
     def _calendar(
         self, calendar: TimeGrouping, specs: Sequence[Spec]
-    ) -> tuple[list[Any], dict[Spec, NDArray[np.int64]]]:
+    ) -> tuple[list[Any], dict[Spec, Coded]]:
         pieces = [
             self._table.knowledge_tests["taken_at"]
             if s[0] == "knowledge_tests"
@@ -292,45 +378,63 @@ class GroupIndex:
             else np.array([], "datetime64[us]")
         )
         bounds = np.cumsum([len(p) for p in pieces])[:-1]
-        split = np.split(codes.astype(np.int64, copy=False), bounds)
+        split = np.split(codes, bounds) if pieces else []
         buckets = getattr(calendar, "buckets", None)
         if buckets is not None:
             place = {bucket: i for i, bucket in enumerate(buckets)}
             of_label = np.array([place[x] for x in labels], dtype=np.int64)
             return list(buckets), {
-                s: of_label[c] if len(of_label) else c
-                for s, c in zip(specs, split, strict=True)
+                s: (c, of_label) for s, c in zip(specs, split, strict=True)
             }
-        return list(labels), dict(zip(specs, split, strict=True))
+        identity = np.arange(len(labels), dtype=np.int64)
+        return list(labels), {
+            s: (c, identity) for s, c in zip(specs, split, strict=True)
+        }
 
-    def _dense(
-        self, selections: Sequence[Selection]
-    ) -> tuple[NDArray[np.int64], NDArray[np.intp] | None]:
-        if not self._by:
-            return np.zeros(1, dtype=np.int64), None
-        capacity = int(np.prod(self._sizes, dtype=object))
-        used = [
-            combined if mask is None else combined[mask]
-            for combined, mask in (
-                (self._combined[spec], self._masks[(spec, population)])
-                for spec, population in selections
-            )
-            if combined is not None
+    def _combined(self, selection: Selection, offset: int) -> NDArray[np.intp]:
+        """Per row: the key's mixed-radix code plus ``offset``; 0 off population."""
+        spec = selection[0]
+        coded = self._coded[spec]
+        mask = self._masks[selection]
+        out = np.empty(self._length(spec), dtype=np.intp)
+        strides = [
+            int(np.prod(self._sizes[i + 1 :], dtype=np.int64))
+            for i in range(len(coded))
         ]
-        if capacity <= 1 << 26:
-            present = np.zeros(capacity, dtype=bool)
-            for codes in used:
-                present |= np.bincount(codes, minlength=capacity) > 0
-            return np.flatnonzero(present), np.cumsum(present, dtype=np.intp)
+        lookups = [
+            mapping * stride
+            for (_, mapping), stride in zip(coded, strides, strict=True)
+        ]
+
+        def block(start: int) -> None:
+            part = slice(start, start + BLOCK)
+            code = np.full(len(out[part]), offset, dtype=np.intp)
+            for (raw, _), lookup in zip(coded, lookups, strict=True):
+                code += lookup[raw[part]]
+            if mask is not None:
+                code *= mask[part]
+            out[part] = code
+
+        for _ in self._map(block, range(0, len(out), BLOCK)):
+            pass
+        return out
+
+    def _dense(self) -> NDArray[np.int64]:
+        used = [
+            combined[combined > 0] - 1
+            for combined in (self._combined(s, 1) for s in self._selections)
+        ]
         if not used:
-            return np.zeros(0, dtype=np.int64), None
-        return np.unique(np.concatenate(used)), None
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(used)).astype(np.int64)
 
     def position(self, codes: Sequence[int]) -> int | None:
         """The group number of the key with these per-dimension codes, if any."""
         flat = 0
         for code, size in zip(codes, self._sizes, strict=True):
             flat = flat * size + int(code)
+        if self._distinct is None:
+            return flat
         at = int(np.searchsorted(self._distinct, flat))
         if at < len(self._distinct) and int(self._distinct[at]) == flat:
             return at
@@ -343,29 +447,55 @@ class GroupIndex:
             self._groups[selection] = Groups(
                 self._shifted(selection),
                 self.size,
-                map_chunks=self._map,
+                map_tasks=self._map,
                 memo=self._memo,
+                every=None
+                if selection[0][0] == "knowledge_tests"
+                else self._rows.every,
             )
         return self._groups[selection]
 
     def _shifted(self, selection: Selection) -> NDArray[np.intp]:
-        spec = selection[0]
-        combined = self._combined[spec]
-        mask = self._masks[selection]
-        if combined is None:
-            size = (
-                len(self._table.knowledge_tests["agent_id"])
-                if spec[0] == "knowledge_tests"
-                else len(self._table)
-            )
-            shifted = np.ones(size, dtype=np.intp)
-        elif self._lookup is not None:
-            shifted = self._lookup[combined]
-        else:
-            shifted = np.searchsorted(self._distinct, combined).astype(np.intp) + 1
-        if mask is not None:
-            shifted[~mask] = 0
-        return shifted
+        if self._direct:
+            return self._combined(selection, 1)
+        assert self._distinct is not None  # set whenever not direct
+        combined = self._combined(selection, 1)
+        inside = combined > 0
+        combined[inside] = np.searchsorted(self._distinct, combined[inside] - 1) + 1
+        return combined
+
+    def present(self) -> NDArray[np.intp]:
+        """Group numbers that have rows for at least one metric, ascending."""
+        if not self._by:
+            return np.zeros(1, dtype=np.intp)
+        if not self._direct:
+            return np.arange(self.size, dtype=np.intp)
+        seen = np.zeros(self.size, dtype=bool)
+        for selection in self._selections:
+            if selection not in self._groups:
+                continue
+            seen |= self._groups[selection].sizes() > 0
+        return np.flatnonzero(seen)
+
+    def finish(
+        self, states: dict[str, NDArray[np.float64]]
+    ) -> tuple[tuple[NDArray[np.int64], ...], dict[str, NDArray[np.float64]]]:
+        """Per dimension the code of each group present, and their states.
+
+        ``states`` hold a row per group number; groups without rows for
+        any metric are dropped.
+        """
+        if not self._by:
+            return (), states
+        present = self.present()
+        flat = (
+            present.astype(np.int64)
+            if self._distinct is None
+            else self._distinct[present]
+        )
+        if self._distinct is None:
+            states = {name: state[present] for name, state in states.items()}
+        return split_codes(flat, self._sizes), states
 
 
 def order_key(label: Any) -> tuple[Any, ...]:
@@ -384,15 +514,17 @@ def order_key(label: Any) -> tuple[Any, ...]:
 
 
 def _in_key_order(
-    labels: list[Any], codes: dict[Spec, NDArray[np.int64]]
-) -> tuple[list[Any], dict[Spec, NDArray[np.int64]]]:
-    """Labels sorted by :func:`order_key`, codes renumbered to match."""
+    labels: list[Any], coded: dict[Spec, Coded]
+) -> tuple[list[Any], dict[Spec, Coded]]:
+    """Labels sorted by :func:`order_key`, their code mappings renumbered to match."""
     order = sorted(range(len(labels)), key=lambda i: order_key(labels[i]))
     if order == list(range(len(labels))):
-        return labels, codes
+        return labels, coded
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return [labels[i] for i in order], {s: rank[c] for s, c in codes.items()}
+    return [labels[i] for i in order], {
+        s: (raw, rank[mapping]) for s, (raw, mapping) in coded.items()
+    }
 
 
 def combine_codes(

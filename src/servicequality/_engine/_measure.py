@@ -16,6 +16,7 @@ from servicequality._engine import _grouping
 from servicequality._engine._facts import Rows
 from servicequality._engine._grouping import (
     GroupIndex,
+    Groups,
     combine_codes,
     key_names,
     order_key,
@@ -813,10 +814,10 @@ def measure(
             ``"wilson"`` or ``"jeffreys"`` (``None`` keeps each metric's own,
             Wilson by default). Means keep their t interval, quantiles their
             rank interval, totals are exact.
-        threads: Threads for the per-group sums (numpy releases the GIL
-            there); ``None`` uses the cores available. Results are the same
-            bit for bit whatever the number: rows are summed in fixed chunks
-            added in a fixed order.
+        threads: Threads for the per-group sums of tables over about a
+            million rows (numpy releases the GIL there); ``None`` uses the
+            cores available. Results are the same bit for bit whatever the
+            number: each sum is one pass over the rows on one thread.
 
     Returns:
         Groups that have rows for at least one metric; every metric has a
@@ -841,7 +842,7 @@ def measure(
     dimensions = resolve_by(by)
     refuse_absent("measure", table.absent_columns, chosen, dimensions)
     rows = Rows.of(table)
-    if workers > 1 and len(table) > _grouping.CHUNK:
+    if workers > 1 and len(table) > _grouping.PARALLEL_ROWS:
         with ThreadPoolExecutor(workers) as pool:
             return _measure(table, rows, chosen, dimensions, min_sample, pool.map)
     return _measure(table, rows, chosen, dimensions, min_sample, map)
@@ -853,31 +854,45 @@ def _measure(  # noqa: PLR0917  # the resolved arguments of measure
     chosen: Sequence[Metric],
     dimensions: tuple[By, ...],
     min_sample: int,
-    map_chunks: Callable[..., Iterable[NDArray[np.float64]]],
+    map_tasks: Callable[..., Iterable[NDArray[np.float64]]],
 ) -> Measurements:
-    index = GroupIndex(table, rows, dimensions, chosen, map_chunks=map_chunks)
-    states = {m.name: m.accumulate(table, index.groups(m)) for m in chosen}
+    index = GroupIndex(table, rows, dimensions, chosen, map_tasks=map_tasks)
+    announced: dict[int, tuple[Groups, list[NDArray[Any]]]] = {}
+    for metric in chosen:
+        reductions = getattr(metric, "reductions", None)
+        if reductions is not None:
+            groups = index.groups(metric)
+            announced.setdefault(id(groups), (groups, []))[1].extend(
+                reductions(table, groups)
+            )
+    for groups, arrays in announced.values():
+        groups.prefetch(arrays)
+    codes, states = index.finish(
+        {m.name: m.accumulate(table, index.groups(m)) for m in chosen}
+    )
     names = key_names(dimensions)
     return Measurements.from_codes(
         key_names=names,
         labels=index.labels,
-        codes=index.codes,
+        codes=codes,
         metrics=chosen,
         states=states,
         min_sample=min_sample,
-        agent_roles=_roles_of(table, names, index),
+        agent_roles=_roles_of(table, names, index.labels, codes),
         source=(table, dimensions),
     )
 
 
 def _roles_of(
-    table: ConversationTable, names: tuple[str, ...], index: GroupIndex
+    table: ConversationTable,
+    names: tuple[str, ...],
+    labels: tuple[tuple[Any, ...], ...],
+    codes: tuple[NDArray[np.int64], ...],
 ) -> dict[str, Role]:
     if "agent" not in names:
         return {}
     position = names.index("agent")
-    labels = index.labels[position]
-    present = [labels[c] for c in np.unique(index.codes[position]).tolist()]
+    agents = labels[position]
     roles = dict(
         zip(
             table.vocabulary("agent_id").tolist(),
@@ -885,7 +900,11 @@ def _roles_of(
             strict=True,
         )
     )
-    return {agent: Role.from_code(roles[agent]) for agent in present}
+    members = tuple(Role)
+    return {
+        agents[c]: members[roles[agents[c]]]
+        for c in np.unique(codes[position]).tolist()
+    }
 
 
 class Accumulator:

@@ -238,13 +238,13 @@ class RateMetric:
             return eligible
         return self._qualifying(rows, eligible)
 
-    def accumulate(
+    def reductions(
         self, table: ConversationTable, groups: Groups
-    ) -> NDArray[np.float64]:
-        """Counts of numerator and denominator rows per group.
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """The qualifying and eligible masks, counted per group by ``accumulate``.
 
         Metrics of one ``measure`` call with the same numerator, denominator
-        and window share their masks and counts.
+        and window share these masks (and their counts).
         """
         rows = Rows.of(table)
         window = self.service_window
@@ -255,8 +255,14 @@ class RateMetric:
             ("qualifying", self.numerator, self.denominator, window),
             lambda: self._qualifying(rows, eligible),
         )
+        return qualifying, eligible
+
+    def accumulate(
+        self, table: ConversationTable, groups: Groups
+    ) -> NDArray[np.float64]:
+        """Counts of numerator and denominator rows per group."""
         return np.column_stack(
-            [groups.count_where(qualifying), groups.count_where(eligible)]
+            [groups.count_where(m) for m in self.reductions(table, groups)]
         )
 
     def finalize(self, state: NDArray[np.float64]) -> MetricValues:
@@ -322,28 +328,41 @@ class MeanMetric:
         _check_part(self.name, part)
         return self.where(Rows.of(table))
 
-    def _observed(
+    def reductions(
         self, table: ConversationTable, groups: Groups
-    ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    ) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
+        """The counted rows, their values (0 elsewhere) and squared values.
+
+        Raises:
+            ValidationError: for a NaN or infinite value on a counted row.
+        """
         rows = Rows.of(table)
         where = groups.memo(("where", self.where), lambda: self.where(rows))
-        values = np.where(where, self.values(rows), 0.0)
-        if not np.isfinite(values).all():
-            raise ValidationError(
-                self.name,
-                "values",
-                "NaN or infinity",
-                "must be finite on every counted row",
-            )
-        return where, values
+
+        def observed() -> NDArray[np.float64]:
+            values = np.where(where, self.values(rows), 0.0)
+            if not np.isfinite(values).all():
+                raise ValidationError(
+                    self.name,
+                    "values",
+                    "NaN or infinity",
+                    "must be finite on every counted row",
+                )
+            return values
+
+        values = groups.memo(("finite", self.values, self.where), observed)
+        squares = groups.memo(
+            ("squares", self.values, self.where), lambda: values * values
+        )
+        return where, values, squares
 
     def accumulate(
         self, table: ConversationTable, groups: Groups
     ) -> NDArray[np.float64]:
         """Count, sum and sum of squares per group."""
-        where, values = self._observed(table, groups)
+        where, values, squares = self.reductions(table, groups)
         return np.column_stack(
-            [groups.count_where(where), groups.sum(values), groups.sum(values * values)]
+            [groups.count_where(where), groups.sum(values), groups.sum(squares)]
         )
 
     def finalize(self, state: NDArray[np.float64]) -> MetricValues:
@@ -396,10 +415,10 @@ class SumMetric:
         _check_part(self.name, part)
         return self.where(Rows.of(table))
 
-    def accumulate(
+    def reductions(
         self, table: ConversationTable, groups: Groups
-    ) -> NDArray[np.float64]:
-        """Row count and total per group."""
+    ) -> tuple[NDArray[np.bool_], NDArray[Any]]:
+        """The counted rows and their values (0 elsewhere)."""
         rows = Rows.of(table)
         where = groups.memo(("where", self.where), lambda: self.where(rows))
         values = groups.memo(
@@ -410,6 +429,13 @@ class SumMetric:
                 else np.where(where, self.values(rows), 0.0)
             ),
         )
+        return where, values
+
+    def accumulate(
+        self, table: ConversationTable, groups: Groups
+    ) -> NDArray[np.float64]:
+        """Row count and total per group."""
+        where, values = self.reductions(table, groups)
         return np.column_stack([groups.count_where(where), groups.sum(values)])
 
     def finalize(self, state: NDArray[np.float64]) -> MetricValues:
