@@ -3,6 +3,7 @@
 import contextlib
 import copy
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -148,17 +149,22 @@ class TestSharedCounts:
         """count_where remembers a mask by identity within a Groups."""
         tasks = []
 
-        def tracking(function, work):
-            tasks.append(len(work))
-            return map(function, work)
+        class Tracking(ThreadPoolExecutor):
+            def submit(self, function, /, *args, **kwargs):
+                tasks.append(function.__name__)
+                return super().submit(function, *args, **kwargs)
 
-        groups = Groups(np.array([1, 2, 2, 0, 1]), 2, map_tasks=tracking)
-        mask = np.array([True, True, False, True, True])
-        assert groups.count_where(mask).tolist() == [2.0, 1.0]
-        assert groups.count_where(mask).tolist() == [2.0, 1.0]
-        assert tasks == [1]
-        assert groups.count_where(mask.copy()).tolist() == [2.0, 1.0]
-        assert tasks == [1, 1]
+        with Tracking(2) as pool:
+            groups = Groups(np.array([1, 2, 2, 0, 1]), 2, pool=pool)
+            mask = np.array([True, True, False, True, True])
+            assert groups.count_where(mask).tolist() == [2.0, 1.0]
+            assert groups.count_where(mask).tolist() == [2.0, 1.0]
+            assert tasks == ["_total"]
+            other = mask.copy()
+            groups.announce([mask, other, ~mask, other])
+            assert groups.count_where(other).tolist() == [2.0, 1.0]
+            assert groups.count_where(~mask).tolist() == [0.0, 1.0]
+            assert tasks == ["_total", "_counts", "_total"]
 
     @settings(max_examples=60, deadline=None)
     @given(
@@ -185,17 +191,13 @@ class TestSharedCounts:
             expected = np.bincount(shifted, weights=array, minlength=count + 1)[1:]
             assert np.array_equal(groups.sum(array), expected)
 
-    def test_packs_fit_the_largest_group_in_a_float(self):
-        """Fields are as wide as the largest group; wider than 26 bits: none."""
-        assert _grouping._packs(20, np.array([3, 255])) == [
-            (0, 6),
-            (6, 12),
-            (12, 18),
-            (18, 20),
-        ]
-        assert _grouping._packs(3, np.array([1])) == [(0, 3)]
-        assert _grouping._packs(3, np.array([2**26 - 1])) == [(0, 2), (2, 3)]
-        assert _grouping._packs(3, np.array([2**26])) == []
+    def test_masks_per_pass_fit_the_largest_group_in_a_float(self):
+        """Fields are as wide as the largest group; wider than 26 bits: one."""
+        assert _grouping.masks_per_pass(0) == 8
+        assert _grouping.masks_per_pass(255) == 6
+        assert _grouping.masks_per_pass(256) == 5
+        assert _grouping.masks_per_pass(2**26 - 1) == 2
+        assert _grouping.masks_per_pass(2**26) == 1
 
     def test_metrics_sharing_masks_equal_metrics_measured_alone(self, shop):
         """Shared masks change nothing: each metric equals its own measurement."""

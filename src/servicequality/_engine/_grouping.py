@@ -9,7 +9,7 @@ dimension's label space), as code arrays: no Python object per group.
 
 from __future__ import annotations
 
-import functools
+from concurrent.futures import Executor, Future
 from datetime import UTC
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
@@ -93,34 +93,47 @@ class Groups:
     ``sum`` and ``count_where`` are ``np.bincount`` over the index, so states
     are plain per-group sums whatever the metric. Within one ``measure``
     call, metrics that share a population share one ``Groups``, and each
-    distinct array is reduced once. Arrays announced with :meth:`prefetch`
-    are reduced together: masks several to a pass, passes spread over the
-    call's threads.
+    distinct array is reduced once. Arrays announced with :meth:`announce`
+    start reducing at once on the call's threads while the next metric
+    builds its masks; masks are counted several to a pass.
     """
 
-    __slots__ = ("_counted", "_every", "_map", "_memo", "_shifted", "_sizes", "count")
+    __slots__ = (
+        "_counted",
+        "_every",
+        "_memo",
+        "_pending",
+        "_pool",
+        "_queue",
+        "_shifted",
+        "_sizes",
+        "count",
+    )
 
     def __init__(
         self,
         shifted: NDArray[np.intp],
         count: int,
         *,
-        map_tasks: Callable[..., Iterable[NDArray[np.float64]]] = map,
+        pool: Executor | None = None,
         memo: dict[Hashable, Any] | None = None,
         every: NDArray[np.bool_] | None = None,
     ) -> None:
         """Hold ``index + 1`` per row (0: skip) for ``count`` groups.
 
-        ``map_tasks`` runs independent reductions (``map`` or a thread
-        pool's); ``every`` is the all-rows mask, counted as the group sizes.
+        ``pool`` runs reductions in the background (``None``: at once, on
+        the calling thread); ``every`` is the all-rows mask, counted as the
+        group sizes.
         """
         self._shifted = shifted
         self.count = count
-        self._map = map_tasks
+        self._pool = pool
         self._memo = {} if memo is None else memo
         self._every = every
         self._sizes: NDArray[np.int64] | None = None
         self._counted: dict[int, tuple[NDArray[Any], NDArray[np.float64]]] = {}
+        self._pending: dict[int, tuple[list[NDArray[Any]], Future[Any]]] = {}
+        self._queue: list[NDArray[np.bool_]] = []
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """A value shared by the metrics of one ``measure`` call (a row mask, say).
@@ -151,49 +164,89 @@ class Groups:
             self._sizes = self._bins(None)
         return self._sizes
 
-    def _store(self, array: NDArray[Any], total: NDArray[Any]) -> None:
-        self._counted[id(array)] = (array, np.asarray(total, dtype=np.float64))
-
-    def prefetch(self, arrays: Iterable[NDArray[Any]]) -> None:
-        """Reduce ``arrays`` now, together, for later :meth:`sum` calls.
+    def announce(self, arrays: Iterable[NDArray[Any]]) -> None:
+        """Start reducing ``arrays`` for later :meth:`sum` calls.
 
         Boolean masks are counted up to eight at a time: each row's mask
         bits become one float weight with a field per mask wide enough for
         the largest group, so one weighted ``np.bincount`` yields every
-        count exactly. Each pass and each sum of values is one task on the
-        call's threads; results are the same whatever their number.
+        count exactly. Each pass and each sum of values is one task;
+        results are the same whatever the number of threads.
         """
-        pending = {
-            id(a): a for a in arrays if id(a) not in self._counted and a is not None
-        }
-        if self._every is not None and id(self._every) in pending:
-            self._store(pending.pop(id(self._every)), self.sizes())
-        masks = [a for a in pending.values() if a.dtype == np.bool_]
-        packs = _packs(len(masks), self.sizes()) if len(masks) > 1 else []
-        packed = [masks[start:stop] for start, stop in packs]
-        alone = [a for a in pending.values() if a.dtype != np.bool_ or len(packs) == 0]
-        tasks: list[Callable[[], list[NDArray[Any]]]] = [
-            functools.partial(self._counts, group) for group in packed
-        ] + [functools.partial(lambda a: [self._bins(a)], a) for a in alone]
-        for arrays_done, totals in zip(
-            [*packed, *([a] for a in alone)],
-            self._map(_call, tasks),
-            strict=True,
-        ):
-            for array, total in zip(arrays_done, totals, strict=True):
-                self._store(array, total)
+        for array in arrays:
+            key = id(array)
+            if key in self._counted or key in self._pending:
+                continue
+            if array is self._every:
+                self._counted[key] = (array, self.sizes().astype(np.float64))
+            elif array.dtype == np.bool_ and self._per_pass() > 1:
+                if all(a is not array for a in self._queue):
+                    self._queue.append(array)
+                if len(self._queue) == self._per_pass():
+                    self._launch(self._counts, self._queue)
+                    self._queue = []
+            else:
+                self._launch(self._total, [array])
 
-    def _counts(self, masks: Sequence[NDArray[np.bool_]]) -> list[NDArray[Any]]:
-        width = _field_width(self.sizes())
+    def prefetch(self, arrays: Iterable[NDArray[Any]]) -> None:
+        """Reduce ``arrays`` now (see :meth:`announce`)."""
+        listed = list(arrays)
+        self.announce(listed)
+        self._flush()
+        for array in listed:
+            self._wait(array)
+
+    def _per_pass(self) -> int:
+        return masks_per_pass(int(self.sizes().max(initial=0)))
+
+    def _launch(
+        self,
+        reduce: Callable[[list[NDArray[Any]]], list[NDArray[Any]]],
+        arrays: list[NDArray[Any]],
+    ) -> None:
+        future: Future[Any]
+        if self._pool is None:
+            future = Future()
+            future.set_result(reduce(arrays))
+        else:
+            future = self._pool.submit(reduce, arrays)
+        for array in arrays:
+            self._pending[id(array)] = (arrays, future)
+
+    def _flush(self) -> None:
+        if self._queue:
+            self._launch(self._counts, self._queue)
+            self._queue = []
+
+    def _wait(self, array: NDArray[Any]) -> None:
+        if id(array) in self._counted:
+            return
+        if id(array) not in self._pending:
+            if any(a is array for a in self._queue):
+                self._flush()
+            else:
+                self._launch(self._total, [array])
+        arrays, future = self._pending[id(array)]
+        for done, total in zip(arrays, future.result(), strict=True):
+            del self._pending[id(done)]
+            self._counted[id(done)] = (done, np.asarray(total, dtype=np.float64))
+
+    def _total(self, arrays: list[NDArray[Any]]) -> list[NDArray[Any]]:
+        return [self._bins(arrays[0])]
+
+    def _counts(self, masks: list[NDArray[np.bool_]]) -> list[NDArray[Any]]:
+        width = _field_width(int(self.sizes().max(initial=0)))
+        field = np.arange(1 << len(masks))
+        packing = np.asarray(
+            sum(
+                ((field >> j) & 1).astype(np.float64) * float(1 << (width * j))
+                for j in range(len(masks))
+            )
+        )
         pattern = masks[0].view(np.uint8).copy()
         for shift, mask in enumerate(masks[1:], start=1):
             pattern |= mask.view(np.uint8) << shift
-        field = np.arange(1 << len(masks))
-        weights = sum(
-            ((field >> j) & 1).astype(np.float64) * float(1 << (width * j))
-            for j in range(len(masks))
-        )
-        packed = self._bins(np.asarray(weights)[pattern]).astype(np.int64)
+        packed = self._bins(packing[pattern]).astype(np.int64)
         low = (1 << width) - 1
         return [(packed >> (width * j)) & low for j in range(len(masks))]
 
@@ -202,10 +255,8 @@ class Groups:
 
         The same array (the same object) is summed once per ``measure`` call.
         """
-        key = id(weights)
-        if key not in self._counted:
-            self.prefetch([weights])
-        return self._counted[key][1]
+        self._wait(weights)
+        return self._counted[id(weights)][1]
 
     def count_where(self, mask: NDArray[np.bool_]) -> NDArray[np.float64]:
         """Per-group number of counted rows where ``mask`` holds.
@@ -220,20 +271,17 @@ _FLOAT_BITS = 53
 _MASKS_PER_PASS = 8
 
 
-def _field_width(sizes: NDArray[np.int64]) -> int:
-    return max(int(sizes.max(initial=0)).bit_length(), 1)
+def _field_width(largest: int) -> int:
+    return max(largest.bit_length(), 1)
 
 
-def _packs(count: int, sizes: NDArray[np.int64]) -> list[tuple[int, int]]:
-    """Slices of ``count`` masks counted in one pass each ([] : one by one)."""
-    per_pass = min(_MASKS_PER_PASS, _FLOAT_BITS // _field_width(sizes))
-    if per_pass < 2:
-        return []
-    return [(s, min(s + per_pass, count)) for s in range(0, count, per_pass)]
+def masks_per_pass(largest: int) -> int:
+    """Masks counted in one pass when the largest group has ``largest`` rows.
 
-
-def _call(task: Callable[[], Any]) -> Any:
-    return task()
+    Each mask gets a bit field wide enough for ``largest``; the fields of one
+    row must fit the 53 bits a float64 adds exactly. 1 means one by one.
+    """
+    return min(_MASKS_PER_PASS, _FLOAT_BITS // _field_width(largest))
 
 
 def _spec(metric: Metric) -> Spec:
@@ -266,10 +314,11 @@ BLOCK = 1 << 16
 class GroupIndex:
     """Group numbers for each metric's rows, and each group's key codes.
 
-    Rows are numbered by the mixed-radix code of their keys. When there are
-    no more possible keys than rows, that code is the group number itself
-    (groups without rows are dropped at the end, :meth:`present`);
-    otherwise the codes present are numbered densely first.
+    Rows are numbered by the mixed-radix code of their keys (first key
+    first, so numbers follow key order). When there are no more possible
+    keys than rows, that code is the group number itself (groups without
+    rows are dropped by :meth:`finish`); otherwise the codes present are
+    numbered densely first.
 
     Attributes:
         labels: Per dimension, the labels its codes index, in key order.
@@ -283,10 +332,10 @@ class GroupIndex:
         by: Sequence[By],
         metrics: Sequence[Metric],
         *,
-        map_tasks: Callable[..., Iterable[Any]] = map,
+        pool: Executor | None = None,
     ) -> None:
         self._table, self._rows, self._by = table, rows, tuple(by)
-        self._map = map_tasks
+        self._pool = pool
         specs = sorted({_spec(m) for m in metrics})
         labels: list[tuple[Any, ...]] = []
         self._coded: dict[Spec, list[Coded]] = {s: [] for s in specs}
@@ -297,6 +346,10 @@ class GroupIndex:
                 self._coded[spec].append(per_spec[spec])
         self.labels = tuple(labels)
         self._sizes = [max(len(x), 1) for x in self.labels]
+        self._strides = [
+            int(np.prod(self._sizes[i + 1 :], dtype=np.int64))
+            for i in range(len(self._sizes))
+        ]
         capacity = int(np.prod(self._sizes, dtype=object))
         self._selections = sorted({_selection(m) for m in metrics})
         self._masks = {s: _population_mask(s, rows) for s in self._selections}
@@ -397,13 +450,9 @@ class GroupIndex:
         coded = self._coded[spec]
         mask = self._masks[selection]
         out = np.empty(self._length(spec), dtype=np.intp)
-        strides = [
-            int(np.prod(self._sizes[i + 1 :], dtype=np.int64))
-            for i in range(len(coded))
-        ]
         lookups = [
             mapping * stride
-            for (_, mapping), stride in zip(coded, strides, strict=True)
+            for (_, mapping), stride in zip(coded, self._strides, strict=True)
         ]
 
         def block(start: int) -> None:
@@ -415,7 +464,10 @@ class GroupIndex:
                 code *= mask[part]
             out[part] = code
 
-        for _ in self._map(block, range(0, len(out), BLOCK)):
+        starts = range(0, len(out), BLOCK)
+        for _ in (
+            map(block, starts) if self._pool is None else self._pool.map(block, starts)
+        ):
             pass
         return out
 
@@ -430,9 +482,10 @@ class GroupIndex:
 
     def position(self, codes: Sequence[int]) -> int | None:
         """The group number of the key with these per-dimension codes, if any."""
-        flat = 0
-        for code, size in zip(codes, self._sizes, strict=True):
-            flat = flat * size + int(code)
+        flat = sum(
+            int(code) * stride
+            for code, stride in zip(codes, self._strides, strict=True)
+        )
         if self._distinct is None:
             return flat
         at = int(np.searchsorted(self._distinct, flat))
@@ -447,7 +500,7 @@ class GroupIndex:
             self._groups[selection] = Groups(
                 self._shifted(selection),
                 self.size,
-                map_tasks=self._map,
+                pool=self._pool,
                 memo=self._memo,
                 every=None
                 if selection[0][0] == "knowledge_tests"
@@ -482,8 +535,8 @@ class GroupIndex:
     ) -> tuple[tuple[NDArray[np.int64], ...], dict[str, NDArray[np.float64]]]:
         """Per dimension the code of each group present, and their states.
 
-        ``states`` hold a row per group number; groups without rows for
-        any metric are dropped.
+        ``states`` hold a row per group number; groups come out in key order
+        (first key first), and groups without rows for any metric are dropped.
         """
         if not self._by:
             return (), states
@@ -493,8 +546,10 @@ class GroupIndex:
             if self._distinct is None
             else self._distinct[present]
         )
-        if self._distinct is None:
-            states = {name: state[present] for name, state in states.items()}
+        if self._distinct is None and len(present) < self.size:
+            states = {
+                name: np.take(state, present, axis=0) for name, state in states.items()
+            }
         return split_codes(flat, self._sizes), states
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -16,7 +16,6 @@ from servicequality._engine import _grouping
 from servicequality._engine._facts import Rows
 from servicequality._engine._grouping import (
     GroupIndex,
-    Groups,
     combine_codes,
     key_names,
     order_key,
@@ -31,7 +30,7 @@ from servicequality.metrics._base import Metric, MetricValues
 from servicequality.metrics._catalogue import get_metric
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from numpy.typing import NDArray
 
@@ -118,8 +117,9 @@ def _objects(labels: Sequence[Any]) -> NDArray[np.object_]:
 
 
 def _read_only(array: NDArray[Any]) -> NDArray[Any]:
-    array.flags.writeable = False
-    return array
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 class Measurements(ReadOnly):
@@ -231,6 +231,36 @@ class Measurements(ReadOnly):
         )
         return result
 
+    @classmethod
+    def _owning(  # noqa: PLR0917  # the slots of a fresh result
+        cls,
+        key_names: tuple[str, ...],
+        labels: tuple[tuple[Any, ...], ...],
+        codes: tuple[NDArray[np.int64], ...],
+        metrics: Sequence[Metric],
+        states: Mapping[str, NDArray[np.float64]],
+        min_sample: int,
+        agent_roles: Mapping[str, Role],
+        source: tuple[ConversationTable, tuple[By, ...]],
+    ) -> Measurements:
+        """Like :meth:`from_codes`, keeping ``codes`` and ``states`` uncopied.
+
+        For arrays made by ``measure`` alone: they become read-only.
+        """
+        result = cls.__new__(cls)
+        result._setup(
+            key_names,
+            labels,
+            codes,
+            metrics,
+            states,
+            min_sample,
+            agent_roles,
+            source,
+            copy=False,
+        )
+        return result
+
     def _setup(  # noqa: PLR0917  # one place that fills the slots
         self,
         names: tuple[str, ...],
@@ -241,17 +271,22 @@ class Measurements(ReadOnly):
         min_sample: int,
         agent_roles: Mapping[str, Role],
         source: tuple[ConversationTable, tuple[By, ...]] | None,
+        *,
+        copy: bool = True,
     ) -> None:
         fill_slots(
             self,
             _names=names,
             _labels=labels,
             _codes=tuple(
-                _read_only(np.asarray(c, dtype=np.int64).copy()) for c in codes
+                _read_only(np.array(c, dtype=np.int64, copy=copy or None))
+                for c in codes
             ),
             _metrics={m.name: m for m in metrics},
             _states={
-                m.name: _read_only(np.array(states[m.name], dtype=np.float64))
+                m.name: _read_only(
+                    np.array(states[m.name], dtype=np.float64, copy=copy or None)
+                )
                 for m in metrics
             },
             _min_sample=min_sample,
@@ -844,8 +879,8 @@ def measure(
     rows = Rows.of(table)
     if workers > 1 and len(table) > _grouping.PARALLEL_ROWS:
         with ThreadPoolExecutor(workers) as pool:
-            return _measure(table, rows, chosen, dimensions, min_sample, pool.map)
-    return _measure(table, rows, chosen, dimensions, min_sample, map)
+            return _measure(table, rows, chosen, dimensions, min_sample, pool)
+    return _measure(table, rows, chosen, dimensions, min_sample, None)
 
 
 def _measure(  # noqa: PLR0917  # the resolved arguments of measure
@@ -854,32 +889,27 @@ def _measure(  # noqa: PLR0917  # the resolved arguments of measure
     chosen: Sequence[Metric],
     dimensions: tuple[By, ...],
     min_sample: int,
-    map_tasks: Callable[..., Iterable[NDArray[np.float64]]],
+    pool: Executor | None,
 ) -> Measurements:
-    index = GroupIndex(table, rows, dimensions, chosen, map_tasks=map_tasks)
-    announced: dict[int, tuple[Groups, list[NDArray[Any]]]] = {}
+    index = GroupIndex(table, rows, dimensions, chosen, pool=pool)
     for metric in chosen:
         reductions = getattr(metric, "reductions", None)
         if reductions is not None:
             groups = index.groups(metric)
-            announced.setdefault(id(groups), (groups, []))[1].extend(
-                reductions(table, groups)
-            )
-    for groups, arrays in announced.values():
-        groups.prefetch(arrays)
+            groups.announce(reductions(table, groups))
     codes, states = index.finish(
         {m.name: m.accumulate(table, index.groups(m)) for m in chosen}
     )
     names = key_names(dimensions)
-    return Measurements.from_codes(
-        key_names=names,
-        labels=index.labels,
-        codes=codes,
-        metrics=chosen,
-        states=states,
-        min_sample=min_sample,
-        agent_roles=_roles_of(table, names, index.labels, codes),
-        source=(table, dimensions),
+    return Measurements._owning(
+        names,
+        index.labels,
+        codes,
+        chosen,
+        states,
+        min_sample,
+        _roles_of(table, names, index.labels, codes),
+        (table, dimensions),
     )
 
 
