@@ -320,9 +320,11 @@ def _offsets(low: int, high: int, tz: tzinfo) -> tuple[NDArray[Any], NDArray[Any
 
 
 def _span_seconds(instants: NDArray[Any]) -> tuple[int, int]:
-    low = int(instants.min().astype("datetime64[s]").astype(np.int64))
-    high = int(instants.max().astype("datetime64[s]").astype(np.int64))
-    return low, high
+    return _seconds_of(instants.min()), _seconds_of(instants.max())
+
+
+def _seconds_of(instant: np.datetime64) -> int:
+    return int(instant.astype("datetime64[s]").astype(np.int64))
 
 
 def local_wall_times(instants: NDArray[Any], tz: tzinfo) -> NDArray[Any]:
@@ -365,14 +367,15 @@ def _period_codes(
     that day from a table over the days spanned. ``floor`` maps local days
     (``datetime64[D]``) to the first day of their period.
     """
-    if np.isnat(instants.min()):
+    low, high = instants.min(), instants.max()
+    if np.isnat(low):
         raise ValidationError(
             "calendar", "timestamps", "NaT", "every timestamp must be set"
         )
-    change_at, shift = _offsets(*_span_seconds(instants), tz)
+    change_at, shift = _offsets(_seconds_of(low), _seconds_of(high), tz)
     micros = instants.view(np.int64)
-    first = (int(micros.min()) + int(shift.min())) // _DAY_US
-    last = (int(micros.max()) + int(shift.max())) // _DAY_US
+    first = (int(low.astype(np.int64)) + int(shift.min())) // _DAY_US
+    last = (int(high.astype(np.int64)) + int(shift.max())) // _DAY_US
     floors = floor(np.arange(first, last + 1).astype("datetime64[D]"))
     of_day, starts = dense_codes(floors.astype(np.int64))
     codes = np.empty(len(micros), dtype=np.intp)

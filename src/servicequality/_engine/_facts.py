@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from servicequality._engine._cases import Cases, derive_cases
+from servicequality._engine._grouping import BLOCK
 from servicequality._errors import UnknownKeyError
 from servicequality._model import Role
 from servicequality._schema import absent_hint
@@ -26,7 +27,14 @@ __all__ = ["Rows"]
 
 def _seconds(later: NDArray[Any], earlier: NDArray[Any]) -> NDArray[np.float64]:
     """Elapsed seconds between ``datetime64[us]`` columns, NaN where either is NaT."""
-    seconds: NDArray[np.float64] = np.subtract(later, earlier) / np.timedelta64(1, "s")
+    seconds = np.empty(len(later))
+    for start in range(0, len(later), BLOCK):
+        part = slice(start, start + BLOCK)
+        np.divide(
+            np.subtract(later[part], earlier[part]),
+            np.timedelta64(1, "s"),
+            out=seconds[part],
+        )
     return seconds
 
 

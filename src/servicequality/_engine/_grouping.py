@@ -455,18 +455,19 @@ class GroupIndex:
             for (_, mapping), stride in zip(coded, self._strides, strict=True)
         ]
 
-        def block(start: int) -> None:
-            part = slice(start, start + BLOCK)
-            code = np.full(len(out[part]), offset, dtype=np.intp)
-            for (raw, _), lookup in zip(coded, lookups, strict=True):
-                code += lookup[raw[part]]
-            if mask is not None:
-                code *= mask[part]
-            out[part] = code
+        def rows(part: slice) -> None:
+            for start in range(part.start, part.stop, BLOCK):
+                block = slice(start, min(start + BLOCK, part.stop))
+                code = np.full(block.stop - block.start, offset, dtype=np.intp)
+                for (raw, _), lookup in zip(coded, lookups, strict=True):
+                    code += lookup[raw[block]]
+                if mask is not None:
+                    code *= mask[block]
+                out[block] = code
 
-        starts = range(0, len(out), BLOCK)
+        halves = _halves(len(out))
         for _ in (
-            map(block, starts) if self._pool is None else self._pool.map(block, starts)
+            map(rows, halves) if self._pool is None else self._pool.map(rows, halves)
         ):
             pass
         return out
@@ -551,6 +552,11 @@ class GroupIndex:
                 name: np.take(state, present, axis=0) for name, state in states.items()
             }
         return split_codes(flat, self._sizes), states
+
+
+def _halves(size: int) -> list[slice]:
+    middle = (size // 2 // BLOCK) * BLOCK
+    return [slice(0, middle), slice(middle, size)]
 
 
 def order_key(label: Any) -> tuple[Any, ...]:

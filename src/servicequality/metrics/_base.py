@@ -341,7 +341,7 @@ class MeanMetric:
 
         def observed() -> NDArray[np.float64]:
             values = np.where(where, self.values(rows), 0.0)
-            if not np.isfinite(values).all():
+            if not np.isfinite(values.sum()) and not np.isfinite(values).all():
                 raise ValidationError(
                     self.name,
                     "values",
