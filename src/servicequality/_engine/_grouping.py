@@ -102,6 +102,7 @@ class Groups:
         "_counted",
         "_every",
         "_memo",
+        "_most",
         "_pending",
         "_pool",
         "_queue",
@@ -131,6 +132,7 @@ class Groups:
         self._memo = {} if memo is None else memo
         self._every = every
         self._sizes: NDArray[np.int64] | None = None
+        self._most: int | None = None
         self._counted: dict[int, tuple[NDArray[Any], NDArray[np.float64]]] = {}
         self._pending: dict[int, tuple[list[NDArray[Any]], Future[Any]]] = {}
         self._queue: list[NDArray[np.bool_]] = []
@@ -197,7 +199,12 @@ class Groups:
             self._wait(array)
 
     def _per_pass(self) -> int:
-        return masks_per_pass(int(self.sizes().max(initial=0)))
+        return masks_per_pass(self._largest())
+
+    def _largest(self) -> int:
+        if self._most is None:
+            self._most = int(self.sizes().max(initial=0))
+        return self._most
 
     def _launch(
         self,
@@ -235,7 +242,7 @@ class Groups:
         return [self._bins(arrays[0])]
 
     def _counts(self, masks: list[NDArray[np.bool_]]) -> list[NDArray[Any]]:
-        width = _field_width(int(self.sizes().max(initial=0)))
+        width = _field_width(self._largest())
         field = np.arange(1 << len(masks))
         packing = np.asarray(
             sum(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 import attrs
 import numpy as np
@@ -26,7 +26,14 @@ from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeEr
 from servicequality._model import Role
 from servicequality._periods import Period
 from servicequality._schema import refuse_absent
-from servicequality.metrics._base import Metric, MetricValues
+from servicequality.metrics._base import (
+    MeanMetric,
+    Metric,
+    MetricValues,
+    QuantileMetric,
+    RateMetric,
+    SumMetric,
+)
 from servicequality.metrics._catalogue import get_metric
 
 if TYPE_CHECKING:
@@ -764,6 +771,14 @@ class Measurements(ReadOnly):
         )
 
 
+_SHAPES = (RateMetric, MeanMetric, SumMetric, QuantileMetric)
+"""The catalogue's metric classes: known to follow the protocol."""
+
+
+def _is_metric(candidate: object) -> TypeGuard[Metric]:
+    return type(candidate) in _SHAPES or isinstance(candidate, Metric)
+
+
 def resolve_metrics(metrics: Iterable[Metric | str] | Metric | str) -> list[Metric]:
     """Metric objects for ``metrics`` (objects or built-in names), each name once.
 
@@ -783,7 +798,7 @@ def resolve_metrics(metrics: Iterable[Metric | str] | Metric | str) -> list[Metr
             ) from None
     resolved = [get_metric(m) if isinstance(m, str) else m for m in items]
     for metric in resolved:
-        if not isinstance(metric, Metric):
+        if not _is_metric(metric):
             raise WrongTypeError(
                 "measure", "metrics", metric, "must be a Metric or a metric name"
             )
