@@ -20,7 +20,7 @@ import numpy as np
 from servicequality import _validators as v
 from servicequality._columns import from_instants
 from servicequality._errors import ValidationError
-from servicequality._periods import _ZONE, _as_instants, zone_name
+from servicequality._periods import ZONE_CONVERTER, as_instants, zone_name
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -161,7 +161,7 @@ def _label(interval: Interval) -> str:
 
 def _instants(values: Any) -> NDArray[np.int64]:
     """UTC microseconds of a datetime64 array or an aware datetime; NaT → min."""
-    return _as_instants(values, "ServiceHours").astype(np.int64)
+    return as_instants(values, "ServiceHours").astype(np.int64)
 
 
 def checked(owner: str, field: str, value: object) -> ServiceHours | None:
@@ -203,7 +203,7 @@ class ServiceHours:
     """
 
     weekly: Schedule = attrs.field(converter=_schedule)
-    tz: tzinfo = attrs.field(default=None, converter=_ZONE)  # type: ignore[misc]
+    tz: tzinfo = attrs.field(default=None, converter=ZONE_CONVERTER)  # type: ignore[misc]
     holidays: frozenset[date] = attrs.field(default=frozenset(), converter=_holidays)
 
     @classmethod

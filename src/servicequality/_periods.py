@@ -181,7 +181,13 @@ def _days_label(first: date, after: date) -> str:
 _LONGEST_ZONE_NAME = 64
 
 
-def _to_tz(value: tzinfo | str) -> tzinfo:
+def to_zone(value: tzinfo | str) -> tzinfo:
+    """The zone ``value`` names (an IANA name) or is (a concrete ``tzinfo``).
+
+    Raises:
+        ValidationError: for an unknown name or a tzinfo without an offset.
+        WrongTypeError: for anything else.
+    """
     if isinstance(value, str):
         if len(value) > _LONGEST_ZONE_NAME:
             raise ValidationError(
@@ -225,10 +231,11 @@ def _zone(value: tzinfo | str | None, instance: object) -> tzinfo:
     if not isinstance(value, str | tzinfo):
         rule = "must be a tzinfo or an IANA zone name, not " + type(value).__name__
         raise WrongTypeError(owner, "tz", value, rule)
-    return _to_tz(value)
+    return to_zone(value)
 
 
-_ZONE = attrs.Converter(_zone, takes_self=True)
+ZONE_CONVERTER = attrs.Converter(_zone, takes_self=True)
+"""The ``tz`` converter of calendars and clocks: required, checked."""
 
 
 def zone_name(owner: str, tz: tzinfo) -> str:
@@ -253,7 +260,7 @@ _FIXED_OFFSET = re.compile(r"[+-]\d\d:\d\d")
 class _Zoned:
     """A calendar or clock in one time zone, written as plain data ``{"tz": ...}``."""
 
-    tz: tzinfo = attrs.field(default=None, converter=_ZONE)  # type: ignore[misc]
+    tz: tzinfo = attrs.field(default=None, converter=ZONE_CONVERTER)  # type: ignore[misc]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: ``{"tz": "Asia/Shanghai"}``; a fixed offset as ``"+08:00"``.
@@ -398,7 +405,7 @@ def _period_codes(
     return codes, starts[present]
 
 
-def _as_instants(
+def as_instants(
     timestamps: NDArray[Any] | datetime, owner: str = "calendar"
 ) -> NDArray[Any]:
     if isinstance(timestamps, datetime):
@@ -446,7 +453,7 @@ _LATEST64 = np.datetime64(LATEST.replace(tzinfo=None), "D")
 
 def _column(timestamps: NDArray[Any]) -> NDArray[Any]:
     """A one-dimensional column of instants to assign."""
-    instants = _as_instants(timestamps)
+    instants = as_instants(timestamps)
     if instants.ndim != 1:
         raise ValidationError(
             "calendar",
@@ -540,7 +547,7 @@ class _Calendar(_Zoned):
             ValidationError: for a naive datetime or one a calendar cannot
                 place (before 0002-01-02 or from 9998-12-30, UTC).
         """
-        _, (period,) = self.assign(_as_instants(_moment(instant)))
+        _, (period,) = self.assign(as_instants(_moment(instant)))
         return period
 
     def following(self, period: Period) -> Period:
@@ -693,13 +700,13 @@ class HourOfDay(_Zoned):
 
     def hours(self, timestamps: NDArray[Any]) -> NDArray[Any]:
         """The local hour, 0 to 23, of each UTC timestamp."""
-        wall = local_wall_times(_as_instants(timestamps), self.tz)
+        wall = local_wall_times(as_instants(timestamps), self.tz)
         since_midnight = wall - wall.astype("datetime64[D]")
         return np.asarray(since_midnight // np.timedelta64(1, "h"))
 
     def hour_of(self, instant: datetime) -> int:
         """The local hour, 0 to 23, of a timezone-aware ``instant``."""
-        return int(self.hours(_as_instants(_moment(instant)))[0])
+        return int(self.hours(as_instants(_moment(instant)))[0])
 
 
 @attrs.frozen(kw_only=True)
@@ -735,10 +742,10 @@ class DayOfWeek(_Zoned):
 
     def weekdays(self, timestamps: NDArray[Any]) -> NDArray[np.int64]:
         """The local ISO weekday, 1 (Monday) to 7 (Sunday), of each UTC timestamp."""
-        wall = local_wall_times(_as_instants(timestamps), self.tz)
+        wall = local_wall_times(as_instants(timestamps), self.tz)
         days = wall.astype("datetime64[D]").astype(np.int64)
         return np.asarray((days + 3) % 7 + 1)  # 1970-01-01 was a Thursday (4)
 
     def weekday_of(self, instant: datetime) -> int:
         """The local ISO weekday, 1 (Monday) to 7 (Sunday), of an aware ``instant``."""
-        return int(self.weekdays(_as_instants(_moment(instant)))[0])
+        return int(self.weekdays(as_instants(_moment(instant)))[0])

@@ -78,6 +78,12 @@ class Metric(Protocol):
     (its *state*); two states of the same group merge by ``+``. Rows are
     conversations (grouped by who they count for) or knowledge tests
     (grouped by the agent tested).
+
+    A metric may also have ``reductions(table, groups)``: the arrays its
+    ``accumulate`` will pass to ``groups.count_where`` and ``groups.sum``
+    (the same objects, shared through ``groups.memo``). ``measure`` then
+    starts reducing them, with every other metric's, before ``accumulate``
+    runs. Without it the metric is reduced when it asks.
     """
 
     @property

@@ -14,7 +14,7 @@ from matplotlib.ticker import MaxNLocator
 from servicequality import _display
 from servicequality._engine._measure import Measurements, measure
 from servicequality._errors import ValidationError, WrongTypeError
-from servicequality._periods import HourOfDay, Period, _to_tz, local_wall_times
+from servicequality._periods import HourOfDay, Period, local_wall_times, to_zone
 from servicequality._table import ConversationTable
 from servicequality.incentives._plan import PayoutStatement
 from servicequality.plot._fonts import use_cjk_fonts
@@ -292,7 +292,7 @@ def satisfaction_heatmap(
         ValidationError: for a bad table, zone, metric or ``min_n``.
     """
     _check(table, ConversationTable, "satisfaction_heatmap", "table")
-    zone = _to_tz(tz)
+    zone = to_zone(tz)
     if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
         raise ValidationError(
             "satisfaction_heatmap", "min_n", min_n, "must be a whole number >= 1"
