@@ -223,6 +223,27 @@ class TestThreads:
         for name in one.metric_names:
             assert one.state(name).tobytes() == many.state(name).tobytes()
 
+    @settings(max_examples=8, deadline=None)
+    @given(block=st.integers(1, 600), dense=st.booleans())
+    def test_blocks_of_rows_change_nothing(self, shop, block, dense):
+        """Group numbers built in blocks on threads give the same results."""
+        by = (
+            ("agent", "topic", "channel", "difficulty", Daily(tz=SHANGHAI))
+            if dense
+            else ("agent", Weekly(tz=SHOP_TIMEZONE))
+        )
+        whole = measure(shop, CONVERSATION_METRICS, by=by, threads=1)
+        original = _grouping.BLOCK
+        _grouping.BLOCK = block
+        try:
+            with parallel_from(0):
+                blocked = measure(shop, CONVERSATION_METRICS, by=by, threads=2)
+        finally:
+            _grouping.BLOCK = original
+        assert blocked.keys == whole.keys
+        for name in whole.metric_names:
+            assert blocked.state(name).tobytes() == whole.state(name).tobytes()
+
     def test_threads_must_be_a_positive_whole_number(self, shop):
         """threads=0 and threads='2' are refused."""
         with pytest.raises(ValueError, match="at least 1"):

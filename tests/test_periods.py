@@ -19,6 +19,7 @@ from servicequality import (
     Weekly,
     WrongTypeError,
     Yearly,
+    _periods,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -199,6 +200,25 @@ class TestProperties:
                 period.start - timedelta(microseconds=1)
             ).astimezone(zone).utcoffset()
             assert calendar.following(period).start == period.end
+
+    @given(CALENDARS, ZONES, STAMPS, st.integers(1, 8))
+    def test_blocks_change_nothing_and_every_period_is_used(
+        self, calendar_type, zone, naive, block
+    ):
+        """assign() in blocks of any size gives the same codes; no empty period."""
+        calendar = calendar_type(tz=zone)
+        stamps = np.array(naive, dtype="datetime64[us]")
+        codes, periods = calendar.assign(stamps)
+        original = _periods._BLOCK
+        _periods._BLOCK = block
+        try:
+            blocked = calendar.assign(stamps)
+        finally:
+            _periods._BLOCK = original
+        assert blocked[0].tolist() == codes.tolist()
+        assert blocked[1] == periods
+        assert sorted(set(codes.tolist())) == list(range(len(periods)))
+        assert [p.start for p in periods] == sorted({p.start for p in periods})
 
     @given(ZONES, STAMPS)
     def test_hour_matches_the_standard_library(self, zone, naive):
