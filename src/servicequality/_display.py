@@ -165,7 +165,7 @@ def _overview(shop: ConversationTable) -> list[list[Cell]]:
         ["conversations", f"{n:,}"],
         ["opened (UTC)", span],
         ["workers", workers or "—"],
-        ["customers", f"{len(np.unique(customers[customers >= 0])):,}"],
+        ["customers", f"{np.count_nonzero(np.bincount(customers[customers >= 0])):,}"],
         ["rated", f"{_share(int((shop['rating_scale'] >= 0).sum()), n)} · {scales}"],
         ["quality-reviewed", _share(int((shop["reviewer_id"] >= 0).sum()), n)],
         ["rejected records", f"{len(shop.rejects):,}"],

@@ -23,7 +23,7 @@ from servicequality._columns import (
 )
 from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeError
 from servicequality._frames import pandas
-from servicequality._model import _Coded, _Record
+from servicequality._model import CodedEnum, PlainRecord
 from servicequality._periods import check_instant
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ OWNER = "MessageTable"
 _COLUMNS = ("conversation_id", "sender", "sender_id", "sent_at")
 
 
-class Sender(_Coded):
+class Sender(CodedEnum):
     """Who wrote a message."""
 
     CUSTOMER = "customer"
@@ -56,7 +56,7 @@ def _instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None
 
 
 @attrs.frozen(kw_only=True)
-class Message(_Record):
+class Message(PlainRecord):
     """One message of a conversation.
 
     Attributes:
@@ -189,7 +189,8 @@ class MessageTable(ReadOnly):
     def __repr__(self) -> str:
         return (
             f"<MessageTable: {len(self)} messages in "
-            f"{len(np.unique(self._columns['conversation_id']))} conversations>"
+            f"{np.count_nonzero(np.bincount(self._columns['conversation_id']))} "
+            "conversations>"
         )
 
     def vocabulary(self, name: str) -> NDArray[Any]:

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-class _Coded(StrEnum):
+class CodedEnum(StrEnum):
     """A string enumeration whose members also have a dense integer code."""
 
     @property
@@ -64,7 +64,7 @@ def _codes(enum: type[Enum]) -> dict[Enum, int]:
     return {member: i for i, member in enumerate(enum)}
 
 
-class Role(_Coded):
+class Role(CodedEnum):
     """What kind of worker handles a conversation (普通客服 / 客服主管 / 智能客服)."""
 
     AGENT = "agent"
@@ -75,7 +75,7 @@ class Role(_Coded):
     """An automated assistant that may hand over to a human (智能客服)."""
 
 
-class Channel(_Coded):
+class Channel(CodedEnum):
     """Where the customer reached the shop."""
 
     CHAT = "chat"
@@ -86,7 +86,7 @@ class Channel(_Coded):
     OTHER = "other"
 
 
-class Difficulty(_Coded):
+class Difficulty(CodedEnum):
     """How hard a conversation is; drives difficulty coefficients (难度系数)."""
 
     BASIC = "basic"
@@ -99,7 +99,7 @@ class Difficulty(_Coded):
     """A public or high-stakes incident (危机公关)."""
 
 
-class Sentiment(_Coded):
+class Sentiment(CodedEnum):
     """The customer's mood at the start or end of a conversation."""
 
     NEGATIVE = "negative"
@@ -302,7 +302,7 @@ RatingScale.FIVE_STAR = RatingScale(
 )
 
 
-class _Record:
+class PlainRecord:
     """Shared plain-data conversions of the record types."""
 
     __slots__ = ()
@@ -338,7 +338,7 @@ def _serialize(_inst: object, _field: object, value: Any) -> Any:
 
 
 @attrs.frozen(kw_only=True)
-class Agent(_Record):
+class Agent(PlainRecord):
     """A worker who handles conversations: a human agent, a supervisor or a bot.
 
     Attributes:
@@ -382,7 +382,7 @@ def _optional_flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
 
 
 @attrs.frozen(kw_only=True)
-class Conversation(_Record):
+class Conversation(PlainRecord):
     """One customer-service conversation.
 
     Attributes:
@@ -544,7 +544,7 @@ def _rating_scale(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
 
 
 @attrs.frozen(kw_only=True)
-class Rating(_Record):
+class Rating(PlainRecord):
     """A customer's rating of one conversation.
 
     Attributes:
@@ -586,7 +586,7 @@ class Rating(_Record):
 
 
 @attrs.frozen(kw_only=True)
-class QualityReview(_Record):
+class QualityReview(PlainRecord):
     """A quality review (质检) of one sampled conversation.
 
     Attributes:
@@ -611,7 +611,7 @@ class QualityReview(_Record):
 
 
 @attrs.frozen(kw_only=True)
-class KnowledgeTest(_Record):
+class KnowledgeTest(PlainRecord):
     """An agent's result in a product-knowledge test (专业知识测试).
 
     Attributes:

@@ -16,12 +16,12 @@ from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeEr
 from servicequality._model import (
     Agent,
     Channel,
+    CodedEnum,
     Difficulty,
     KnowledgeTest,
     RatingScale,
     Role,
     Sentiment,
-    _Coded,
 )
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def _kind(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 def _enum_class(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not (
-        isinstance(value, type) and issubclass(value, _Coded)
+        isinstance(value, type) and issubclass(value, CodedEnum)
     ):
         v.wrong_type(type(instance).__name__, attribute.name, value, "an enumeration")
 
@@ -90,7 +90,7 @@ class Column:
     kind: Kind = attrs.field(validator=_kind)
     optional: bool = attrs.field(default=False, validator=v.boolean)
     vocabulary: str | None = attrs.field(default=None, validator=v.optional_identifier)
-    enum: type[_Coded] | None = attrs.field(default=None, validator=_enum_class)
+    enum: type[CodedEnum] | None = attrs.field(default=None, validator=_enum_class)
     nullable: bool = attrs.field(
         default=attrs.Factory(lambda self: self.optional, takes_self=True),
         validator=v.boolean,
@@ -305,7 +305,7 @@ def sorted_scales(scales: Iterable[RatingScale]) -> tuple[RatingScale, ...]:
     return tuple(sorted(set(scales), key=attrs.astuple))
 
 
-def enum_codes(values: Sequence[_Coded | None]) -> NDArray[np.int8]:
+def enum_codes(values: Sequence[CodedEnum | None]) -> NDArray[np.int8]:
     return np.array([MISSING if x is None else x.code for x in values], dtype=np.int8)
 
 
@@ -417,7 +417,7 @@ def _repeats(ids: NDArray[Any], n: int) -> NDArray[np.bool_]:
 
 
 def enum_from_strings(
-    name: str, enum: type[_Coded], array: NDArray[Any]
+    name: str, enum: type[CodedEnum], array: NDArray[Any]
 ) -> NDArray[np.int8]:
     values, inverse = np.unique(array.astype(object).astype(str), return_inverse=True)
     codes = []
@@ -712,7 +712,7 @@ PRESENCE = tuple(
 """Optional columns that, once given, must be given for every row."""
 
 
-def parse_enum(enum: type[_Coded], value: object) -> _Coded:
+def parse_enum(enum: type[CodedEnum], value: object) -> CodedEnum:
     """The member named by ``value`` (a member or its value, any case).
 
     Raises:

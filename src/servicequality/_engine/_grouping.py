@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from servicequality.metrics._base import Metric
 
 __all__ = [
+    "BLOCK",
     "DIMENSIONS",
     "PARALLEL_ROWS",
     "By",
@@ -47,6 +48,10 @@ DIMENSIONS = ("agent", "team", "role", "channel", "topic", "difficulty")
 _CONVERSATION_ONLY = ("channel", "topic", "difficulty")
 PARALLEL_ROWS = 1 << 20
 """Tables of more rows than this are reduced on several threads."""
+BLOCK = 1 << 16
+"""Rows per block of the row-wise passes (their temporaries stay in cache)."""
+_BITMAP_KEYS = 1 << 26
+"""Up to this many possible keys, the keys present are found with a bitmap."""
 
 By = str | TimeGrouping
 Spec = tuple[Literal["conversations", "knowledge_tests"], Literal["handler", "agent"]]
@@ -314,8 +319,6 @@ def _population_mask(selection: Selection, rows: Rows) -> NDArray[np.bool_] | No
 
 Coded = tuple["NDArray[np.integer[Any]]", "NDArray[np.int64]"]
 """Row values and the key code of each value: a row's code is ``mapping[raw]``."""
-BLOCK = 1 << 16
-"""Rows per block when group numbers are computed (temporaries stay in cache)."""
 
 
 class GroupIndex:
@@ -362,10 +365,11 @@ class GroupIndex:
         self._masks = {s: _population_mask(s, rows) for s in self._selections}
         self._direct = not self._by or capacity <= max(len(table), 1 << 10)
         self._distinct: NDArray[np.int64] | None = None
+        self._numbered: dict[Selection, NDArray[np.intp]] = {}
         if self._direct:
             self.size = capacity
         else:
-            self._distinct = self._dense()
+            self._distinct = self._dense(capacity)
             self.size = len(self._distinct)
         self._groups: dict[Selection, Groups] = {}
         self._memo: dict[Hashable, Any] = {}
@@ -479,14 +483,33 @@ class GroupIndex:
             pass
         return out
 
-    def _dense(self) -> NDArray[np.int64]:
-        used = [
-            combined[combined > 0] - 1
-            for combined in (self._combined(s, 1) for s in self._selections)
-        ]
-        if not used:
-            return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(used)).astype(np.int64)
+    def _dense(self, capacity: int) -> NDArray[np.int64]:
+        """Number the key codes present densely; keep each selection's numbers.
+
+        Up to 2**26 possible keys a bitmap of them is ranked; beyond, the
+        codes present are sorted once.
+        """
+        combined = {s: self._combined(s, 1) for s in self._selections}
+        if capacity <= _BITMAP_KEYS:
+            present = np.zeros(capacity + 1, dtype=bool)
+            for codes in combined.values():
+                present[codes] = True
+            present[0] = False
+            rank = np.cumsum(present, dtype=np.intp)
+            self._numbered = {s: rank[codes] for s, codes in combined.items()}
+            return np.flatnonzero(present).astype(np.int64) - 1
+        inside = {s: codes > 0 for s, codes in combined.items()}
+        distinct, inverse = np.unique(
+            np.concatenate([c[inside[s]] for s, c in combined.items()]),
+            return_inverse=True,
+        )
+        start = 0
+        for selection, codes in combined.items():
+            stop = start + int(np.count_nonzero(inside[selection]))
+            codes[inside[selection]] = inverse.reshape(-1)[start:stop] + 1
+            start = stop
+        self._numbered = combined
+        return distinct.astype(np.int64) - 1
 
     def position(self, codes: Sequence[int]) -> int | None:
         """The group number of the key with these per-dimension codes, if any."""
@@ -519,11 +542,7 @@ class GroupIndex:
     def _shifted(self, selection: Selection) -> NDArray[np.intp]:
         if self._direct:
             return self._combined(selection, 1)
-        assert self._distinct is not None  # set whenever not direct
-        combined = self._combined(selection, 1)
-        inside = combined > 0
-        combined[inside] = np.searchsorted(self._distinct, combined[inside] - 1) + 1
-        return combined
+        return self._numbered[selection]
 
     def present(self) -> NDArray[np.intp]:
         """Group numbers that have rows for at least one metric, ascending."""

@@ -948,7 +948,9 @@ def _roles_of(
     members = tuple(Role)
     return {
         agents[c]: members[roles[agents[c]]]
-        for c in np.unique(codes[position]).tolist()
+        for c in np.flatnonzero(
+            np.bincount(codes[position], minlength=len(agents))
+        ).tolist()
     }
 
 

@@ -166,14 +166,16 @@ class Metric(Protocol):
         ...
 
 
-def _check_part(owner: str, part: object) -> None:
+def check_part(owner: str, part: object) -> None:
+    """Refuse a ``part`` other than ``"numerator"`` or ``"denominator"``."""
     if part not in {"numerator", "denominator"}:
         raise ValidationError(
             owner, "part", part, "must be 'numerator' or 'denominator'"
         )
 
 
-def _check_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+def check_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """An attrs validator: ``value`` must be ``ServiceHours`` or ``None``."""
     checked(type(instance).__name__, attribute.name, value)
 
 
@@ -216,7 +218,7 @@ class RateMetric:
     confidence: float = attrs.field(default=0.95, validator=v.probability)
     description: str = ""
     service_window: ServiceHours | None = attrs.field(
-        default=None, validator=_check_window
+        default=None, validator=check_window
     )
     interval: Literal["wilson", "jeffreys"] = attrs.field(
         default="wilson", validator=v.one_of("wilson", "jeffreys")
@@ -237,7 +239,7 @@ class RateMetric:
         self, table: ConversationTable, part: Part = "denominator"
     ) -> NDArray[np.bool_]:
         """Rows that add to ``part`` of the state, before grouping by population."""
-        _check_part(self.name, part)
+        check_part(self.name, part)
         rows = Rows.of(table)
         eligible = self._eligible(rows)
         if part == "denominator":
@@ -331,7 +333,7 @@ class MeanMetric:
         self, table: ConversationTable, part: Part = "denominator"
     ) -> NDArray[np.bool_]:
         """Rows that add to the state (the same for both parts), before grouping."""
-        _check_part(self.name, part)
+        check_part(self.name, part)
         return self.where(Rows.of(table))
 
     def reductions(
@@ -418,7 +420,7 @@ class SumMetric:
         self, table: ConversationTable, part: Part = "denominator"
     ) -> NDArray[np.bool_]:
         """Rows that add to the state (the same for both parts), before grouping."""
-        _check_part(self.name, part)
+        check_part(self.name, part)
         return self.where(Rows.of(table))
 
     def reductions(
@@ -532,7 +534,7 @@ class QuantileMetric:
         self, table: ConversationTable, part: Part = "denominator"
     ) -> NDArray[np.bool_]:
         """Rows that add to the state (the same for both parts), before grouping."""
-        _check_part(self.name, part)
+        check_part(self.name, part)
         return self.where(Rows.of(table))
 
     def accumulate(

@@ -27,9 +27,9 @@ from servicequality.metrics._base import (
     Part,
     QuantileMetric,
     RateMetric,
-    _check_part,
-    _check_window,
     bucket_of,
+    check_part,
+    check_window,
 )
 from servicequality.metrics._common import every, population_of, positive_timedelta
 
@@ -170,9 +170,9 @@ class ReplyMetric:
     limit: timedelta | None = attrs.field(default=None, validator=_optional_limit)
     unanswered: bool = attrs.field(default=False, validator=v.boolean)
     include_bots: bool = attrs.field(default=False, validator=v.boolean)
-    clock: ServiceHours | None = attrs.field(default=None, validator=_check_window)
+    clock: ServiceHours | None = attrs.field(default=None, validator=check_window)
     service_window: ServiceHours | None = attrs.field(
-        default=None, validator=_check_window
+        default=None, validator=check_window
     )
     confidence: float = attrs.field(default=0.95, validator=v.probability)
     interval: Interval = attrs.field(
@@ -265,7 +265,7 @@ class ReplyMetric:
         self, table: ConversationTable, part: Part = "denominator"
     ) -> NDArray[np.bool_]:
         """Conversations with a counted wait (``"numerator"``: one in time)."""
-        _check_part(self.name, part)
+        check_part(self.name, part)
         rows, _, within = self._observed(table)
         if part == "numerator" and self.statistic == "share":
             rows = rows[within]
