@@ -187,7 +187,7 @@ class TestCoarsePacking:
         )
     )
     def test_gaps_a_hair_from_the_window_are_exact(self, rows):
-        """Packed at millisecond resolution, gaps near the window stay exact."""
+        """Packed at a coarse unit, gaps near the window stay exact."""
         keys = np.array([k for k, _, _ in rows] + [2**21], dtype=np.int64)
         times = np.array(
             [t if late else t - 7 * 86_400_000_000 for _, t, late in rows] + [0],
@@ -195,7 +195,7 @@ class TestCoarsePacking:
         )
         ids = np.arange(len(keys))
         limit = 7 * 86_400_000_000
-        assert _pack(keys, times)[2] == 1_000
+        assert _pack(keys, times)[2] > 1
         order, new = _boundaries(keys, times, ids, 0, limit)
         expected = np.lexsort((ids, times, keys))
         assert order.tolist() == expected.tolist()
@@ -207,13 +207,13 @@ class TestCoarsePacking:
 
     @given(
         st.lists(
-            st.tuples(st.sampled_from([0, 2**45]), st.integers(0, 2**52)),
+            st.tuples(st.sampled_from([0, 2**45, 2**51]), st.integers(0, 2**52)),
             min_size=1,
             max_size=20,
         )
     )
     def test_keys_and_spans_too_wide_to_pack_use_lexsort(self, rows):
-        """When nothing fits in 62 bits the exact lexsort path gives the same answer."""
+        """Wide keys pack with coarse times, wider ones fall back to lexsort: exact."""
         keys = np.array([k for k, _ in rows], dtype=np.int64)
         times = np.array([t for _, t in rows], dtype=np.int64)
         ids = np.arange(len(keys))
@@ -227,8 +227,8 @@ class TestCoarsePacking:
         ]
         assert starts == new.tolist()
 
-    def test_pack_gives_up_when_even_seconds_do_not_fit(self):
-        """Keys of 46 bits and a span of 2**52 µs leave no room: no packing."""
-        keys = np.array([0, 2**45], dtype=np.int64)
+    def test_pack_gives_up_when_keys_leave_no_room_for_time(self):
+        """Keys of 52 bits leave fewer than 12 bits for time: no packing."""
+        keys = np.array([0, 2**51], dtype=np.int64)
         times = np.array([0, 2**52], dtype=np.int64)
         assert _pack(keys, times) is None
