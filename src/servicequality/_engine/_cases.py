@@ -189,11 +189,10 @@ def derive_cases(table: ConversationTable, window: timedelta) -> Cases:
     case_id = table["case_id"]
     highest = (len(table.vocabulary("customer_id")) + 1) * topics + cases_given + 1
     width: type[np.integer[Any]] = np.int32 if highest < 2**31 else np.int64
-    keys = table["customer_id"].astype(width) * topics
+    keys = np.multiply(table["customer_id"], topics, dtype=width)
     keys += table["topic"]
     keys += cases_given + 1
-    given = case_id >= 0
-    keys[given] = case_id[given]
+    np.copyto(keys, case_id, where=case_id >= 0, casting="unsafe")
     times = table["opened_at"].view(np.int64)
     limit = window // timedelta(microseconds=1)
     order, new = _boundaries(keys, times, table["conversation_id"], cases_given, limit)
