@@ -46,6 +46,7 @@ from servicequality import (
 CODES = {
     **{column: column for column in _data.CODE_COLUMNS},
     "transferred_to": "agent_id",
+    "invitation_variant": "invitation_variant",
 }
 """Code columns and the vocabulary each indexes."""
 INTEGER_IDS = (
@@ -62,13 +63,12 @@ ENUMS = {
     "sentiment_start": Sentiment,
     "sentiment_end": Sentiment,
 }
-TIMES = ("opened_at", "closed_at", "first_response_at", "rated_at")
 
 
 def arrow_column(table: ConversationTable, name: str) -> pa.Array:
     """One column as Arrow: labels dictionary-encoded, nulls where missing."""
     column = table[name]
-    if name in TIMES:
+    if column.dtype.kind == "M":
         utc = pa.timestamp("us", tz="UTC")
         return pa.array(column, mask=np.isnat(column)).cast(utc)
     if name == "rating_score":
