@@ -68,3 +68,30 @@ def test_no_private_module_imports_itself_back(name):
     remove it).
     """
     assert cycle_through(name, GRAPH) is None
+
+
+def private_names_taken(path):
+    """``(module, name)`` of underscore names imported from other library modules."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return sorted(
+        (node.module, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.startswith("servicequality")
+        for alias in node.names
+        if alias.name.startswith("_")
+        and not alias.name.endswith("__")
+        and f"{node.module}.{alias.name}" not in MODULES
+        and alias.name != HYPOTHESIS_HOOK
+    )
+
+
+HYPOTHESIS_HOOK = "_hypothesis_setup_hook"
+"""The name Hypothesis looks for behind its entry point: private by its rule."""
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_module_reaches_into_another_modules_private_names(name):
+    """Modules share what they name publicly; private modules are imported whole."""
+    assert private_names_taken(MODULES[name]) == []

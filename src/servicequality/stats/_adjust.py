@@ -9,7 +9,7 @@ import numpy as np
 
 from servicequality._errors import ValidationError
 from servicequality.stats._beta import lgamma
-from servicequality.stats._intervals import _counts
+from servicequality.stats._intervals import checked_counts
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -57,7 +57,7 @@ def shrunk_rates(successes: ArrayLike, trials: ArrayLike) -> NDArray[np.float64]
         ValidationError: for negative or non-finite counts or successes
             above trials.
     """
-    x, n = _counts(successes, trials)
+    x, n = checked_counts(successes, trials)
     rated = n > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         raw = np.where(rated, x / n, np.nan)
@@ -93,8 +93,8 @@ def nonresponse_bounds(
     Raises:
         ValidationError: unless ``0 <= satisfied <= rated <= conversations``.
     """
-    s, r = _counts(satisfied, rated)
-    r, c = _counts(r, conversations)
+    s, r = checked_counts(satisfied, rated)
+    r, c = checked_counts(r, conversations)
     with np.errstate(invalid="ignore", divide="ignore"):
         low = np.where(c > 0, s / c, np.nan)
         high = np.where(c > 0, (s + c - r) / c, np.nan)
@@ -116,8 +116,8 @@ def poststratified_rate(
     Raises:
         ValidationError: unless ``0 <= satisfied <= rated <= conversations``.
     """
-    s, r = _counts(satisfied, rated)
-    r, c = _counts(r, conversations)
+    s, r = checked_counts(satisfied, rated)
+    r, c = checked_counts(r, conversations)
     covered = r > 0
     weights = np.where(covered, c, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -134,8 +134,8 @@ def _two_samples(  # the four counts of both tests, in order
     alternative: object,
 ) -> tuple[NDArray[np.float64], ...]:
     """Checked counts of two samples, after checking the alternative."""
-    xa, na = _counts(successes_a, trials_a)
-    xb, nb = _counts(successes_b, trials_b)
+    xa, na = checked_counts(successes_a, trials_a)
+    xb, nb = checked_counts(successes_b, trials_b)
     if alternative not in ("less", "greater", "two-sided"):
         raise ValidationError(
             "stats", "alternative", alternative, "must be less, greater or two-sided"

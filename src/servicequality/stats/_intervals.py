@@ -91,7 +91,7 @@ def normal_quantile(p: float) -> float:
     return z
 
 
-def _t_cdf_upper(t: float, df: int) -> float:
+def t_upper_tail(t: float, df: int) -> float:
     """``P(T > t)`` for whole ``df``: the finite series of Abramowitz-Stegun 26.7."""
     theta = math.atan(t / math.sqrt(df))
     cos2 = math.cos(theta) ** 2
@@ -142,7 +142,7 @@ def t_quantile(p: float, df: int) -> float:
     t = _hill(two_tailed, df)
     if df <= 10_000:
         for _ in range(4):
-            step = (_t_cdf_upper(t, df) - (1 - p)) / _t_density(t, df)
+            step = (t_upper_tail(t, df) - (1 - p)) / _t_density(t, df)
             t += step
             if abs(step) < 1e-15 * max(1.0, abs(t)):
                 break
@@ -200,7 +200,7 @@ def wilson_interval(
         ValidationError: for negative counts, successes above trials, or a
             confidence outside (0, 1).
     """
-    x, n = _counts(successes, trials)
+    x, n = checked_counts(successes, trials)
     z = _confidence(confidence)
     with np.errstate(invalid="ignore", divide="ignore"):
         denominator = n + z * z
@@ -211,9 +211,10 @@ def wilson_interval(
     return low, high
 
 
-def _counts(
+def checked_counts(
     successes: ArrayLike, trials: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Successes and trials as floats, refused unless ``0 <= x <= n``, finite."""
     x = np.asarray(successes, dtype=np.float64)
     n = np.asarray(trials, dtype=np.float64)
     if not (np.isfinite(x).all() and np.isfinite(n).all()):
@@ -256,7 +257,7 @@ def jeffreys_interval(
         ValidationError: for negative or non-finite counts, successes above
             trials, or a confidence outside (0, 1).
     """
-    x, n = _counts(successes, trials)
+    x, n = checked_counts(successes, trials)
     _check_probability("confidence", confidence)
     tail = (1 - confidence) / 2
     x, n = (np.ravel(v) for v in np.broadcast_arrays(x, n))

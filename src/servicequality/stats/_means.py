@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from servicequality._errors import ValidationError
-from servicequality.stats._intervals import _t_cdf_upper
+from servicequality.stats._intervals import t_upper_tail
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -44,7 +44,7 @@ _NORMAL_FROM = 10_000
 def _upper(t: float, degrees: int) -> float:
     if degrees >= _NORMAL_FROM:
         return math.erfc(t / math.sqrt(2)) / 2
-    return _t_cdf_upper(t, degrees)
+    return t_upper_tail(t, degrees)
 
 
 def welch_test(  # noqa: PLR0917  # two samples of three sums each
