@@ -171,6 +171,16 @@ class TestJeffreysAtScale:
         assert np.allclose(high[some], scipy_stats.beta.ppf(0.975, a, b), atol=1e-12)
         assert np.isnan(low[~some]).all()
 
+    def test_counts_spread_too_wide_for_a_table_take_the_general_path(self):
+        """Whole counts of very different sizes are deduplicated without a table."""
+        x = np.array([1.0, 2.0**29, 1.0, 3.0])
+        n = np.array([3.0, 2.0**30, 3.0, 9.0])
+        low, high = jeffreys_interval(x, n)
+        a, b = x + 0.5, n - x + 0.5
+        assert np.allclose(low, scipy_stats.beta.ppf(0.025, a, b), atol=1e-12)
+        assert np.allclose(high, scipy_stats.beta.ppf(0.975, a, b), atol=1e-12)
+        assert low[0] == low[2]
+
     def test_fractional_counts_take_the_general_path(self):
         """Weighted (fractional) counts are not rounded into integer keys."""
         low, high = jeffreys_interval([0.5, 0.5, 2.25], [1.5, 1.5, 3.0])

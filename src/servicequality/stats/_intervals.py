@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from servicequality._columns import dense_codes
 from servicequality._errors import ValidationError
 from servicequality.stats._beta import beta_quantile, edge_quantile, normal_guess
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
@@ -230,16 +231,32 @@ def checked_counts(
 
 def _distinct_pairs(
     x: NDArray[np.float64], n: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
-    """The distinct (x, n) rows and each row's position among them."""
+) -> tuple[NDArray[np.float64], Callable[[NDArray[np.float64]], NDArray[np.float64]]]:
+    """The distinct (x, n) rows, and how to spread per-pair values to the rows."""
     whole = (x == np.floor(x)).all() and (n == np.floor(n)).all()
     if whole and n.max(initial=0) < 2**31:
         width = int(x.max(initial=0)) + 1
-        inverse, keys = dense_codes((n * width + x).astype(np.int64))
-        pairs = np.column_stack([keys % width, keys // width]).astype(np.float64)
-        return pairs, inverse
+        key = (n * width + x).astype(np.int64)
+        low = int(key.min(initial=0))
+        key -= low
+        if int(key.max(initial=0)) <= 4 * len(key) + 1024:
+            present = np.flatnonzero(np.bincount(key))
+            pairs = np.column_stack(
+                [(present + low) % width, (present + low) // width]
+            ).astype(np.float64)
+
+            def spread_by_key(values: NDArray[np.float64]) -> NDArray[np.float64]:
+                table = np.empty(int(present[-1]) + 1)
+                table[present] = values
+                return np.asarray(table[key])
+
+            return pairs, spread_by_key
     pairs, inverse = np.unique(np.column_stack([x, n]), axis=0, return_inverse=True)
-    return pairs, inverse.reshape(-1)
+
+    def spread_by_position(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(values[inverse.reshape(-1)])
+
+    return pairs, spread_by_position
 
 
 def jeffreys_interval(
@@ -264,7 +281,7 @@ def jeffreys_interval(
     shape = np.broadcast(np.asarray(successes), np.asarray(trials)).shape
     if not len(n):
         return np.full(shape, np.nan), np.full(shape, np.nan)
-    pairs, inverse = _distinct_pairs(x, n)
+    pairs, spread = _distinct_pairs(x, n)
     a, b = pairs[:, 0] + 0.5, pairs[:, 1] - pairs[:, 0] + 0.5
     near_low, near_high = wilson_interval(
         pairs[:, 0], pairs[:, 1], confidence=confidence
@@ -284,7 +301,7 @@ def jeffreys_interval(
     )
     bounds[np.tile(pairs[:, 1] == 0, 2)] = np.nan
     low, high = bounds[: len(a)], bounds[len(a) :]
-    return low[inverse].reshape(shape), high[inverse].reshape(shape)
+    return spread(low).reshape(shape), spread(high).reshape(shape)
 
 
 def mean_interval(
