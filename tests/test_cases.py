@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicequality import Channel, Conversation, ConversationTable, Difficulty
+from servicequality._engine import _cases
 from servicequality._engine._cases import (
     _boundaries,
     _in_time_order,
@@ -81,6 +82,30 @@ class TestCases:
         """Vectorised cases match the walk over sorted histories."""
         table = ConversationTable.from_records(conversations)
         cases = derive_cases(table, window)
+        first, size = oracle(conversations, window)
+        ids = [c.id for c in table.to_records().conversations]
+        assert [first[i] for i in ids] == cases.first.tolist()
+        assert [size[i] for i in ids] == cases.size.tolist()
+
+    @given(
+        histories(),
+        st.sampled_from([timedelta(days=1), timedelta(days=7)]),
+        st.integers(1, 5),
+        st.booleans(),
+    )
+    def test_blocks_on_two_threads_equal_the_oracle(
+        self, conversations, window, block, logged
+    ):
+        """Reads and writes in small blocks, on two threads, change no case."""
+        if logged:
+            conversations = sorted(conversations, key=lambda c: (c.opened_at, c.id))
+        table = ConversationTable.from_records(conversations)
+        saved = _cases._BLOCK, _cases._PARALLEL_ROWS
+        _cases._BLOCK, _cases._PARALLEL_ROWS = block, 0
+        try:
+            cases = derive_cases(table, window)
+        finally:
+            _cases._BLOCK, _cases._PARALLEL_ROWS = saved
         first, size = oracle(conversations, window)
         ids = [c.id for c in table.to_records().conversations]
         assert [first[i] for i in ids] == cases.first.tolist()

@@ -9,15 +9,19 @@ coarse time).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
+from servicequality._engine._grouping import available_cores
 from servicequality._errors import ValidationError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from numpy.typing import NDArray
 
     from servicequality._table import ConversationTable
@@ -88,6 +92,8 @@ def _in_time_order(times: NDArray[np.int64], ids: NDArray[Any]) -> bool:
 
 _BLOCK = 1 << 16
 """Rows per block when case starts are read (gathered keys stay in cache)."""
+_PARALLEL_ROWS = 1 << 20
+"""From this many rows, reads and writes in sorted order run on two threads."""
 
 
 def _starts(
@@ -103,18 +109,39 @@ def _starts(
     opening times are read only where a chained key repeats.
     """
     new = np.empty(len(order), dtype=bool)
-    for start in range(0, len(order), _BLOCK):
-        rows = order[max(start - 1, 0) : start + _BLOCK]
-        key = keys[rows]
-        step = key[1:] != key[:-1]
-        chained = np.flatnonzero(~step & (key[1:] >= chained_from))
-        step[chained] = times[rows[chained + 1]] - times[rows[chained]] > limit
-        if start == 0:
-            new[0] = True
-            new[1 : len(rows)] = step
-        else:
-            new[start : start + len(step)] = step
+
+    def blocks(part: slice) -> None:
+        for start in range(part.start, part.stop, _BLOCK):
+            rows = order[max(start - 1, 0) : min(start + _BLOCK, part.stop)]
+            key = keys[rows]
+            step = key[1:] != key[:-1]
+            chained = np.flatnonzero(~step & (key[1:] >= chained_from))
+            step[chained] = times[rows[chained + 1]] - times[rows[chained]] > limit
+            if start == 0:
+                new[0] = True
+                new[1 : len(rows)] = step
+            else:
+                new[start : start + len(step)] = step
+
+    _in_halves(len(order), blocks)
     return new
+
+
+def _in_halves(size: int, work: Callable[[slice], None]) -> None:
+    """``work`` on two block-aligned halves of ``range(size)``.
+
+    On two threads for a million rows or more when two cores are there; the
+    halves do not overlap, so the result is the same either way.
+    """
+    middle = size // 2 // _BLOCK * _BLOCK
+    halves = [slice(0, middle), slice(middle, size)]
+    if size < _PARALLEL_ROWS or available_cores() < 2:
+        for half in halves:
+            work(half)
+        return
+    with ThreadPoolExecutor(2) as pool:
+        for _ in pool.map(work, halves):
+            pass
 
 
 def _boundaries(
@@ -199,8 +226,14 @@ def derive_cases(table: ConversationTable, window: timedelta) -> Cases:
     del keys
     small: type[np.integer[Any]] = np.int32 if n < 2**31 else np.int64
     sizes = np.diff(np.flatnonzero(new), append=n).astype(small)
+    in_order = np.repeat(sizes, sizes)
     size = np.empty(n, dtype=small)
-    size[order] = np.repeat(sizes, sizes)
     first = np.empty(n, dtype=bool)
-    first[order] = new
+
+    def scatter(part: slice) -> None:
+        rows = order[part]
+        size[rows] = in_order[part]
+        first[rows] = new[part]
+
+    _in_halves(n, scatter)
     return Cases(first=first, size=size)

@@ -9,6 +9,7 @@ dimension's label space), as code arrays: no Python object per group.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Executor, Future
 from datetime import UTC
 from enum import Enum
@@ -36,6 +37,7 @@ __all__ = [
     "By",
     "GroupIndex",
     "Groups",
+    "available_cores",
     "combine_codes",
     "key_names",
     "order_key",
@@ -56,6 +58,13 @@ _BITMAP_KEYS = 1 << 26
 By = str | TimeGrouping
 Spec = tuple[Literal["conversations", "knowledge_tests"], Literal["handler", "agent"]]
 Selection = tuple[Spec, str]
+
+
+def available_cores() -> int:
+    """The cores this process may run on (at least 1)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover  # platforms without affinity
 
 
 def resolve_by(by: Sequence[By] | By) -> tuple[By, ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
@@ -16,6 +15,7 @@ from servicequality._engine import _grouping
 from servicequality._engine._facts import Rows
 from servicequality._engine._grouping import (
     GroupIndex,
+    available_cores,
     combine_codes,
     key_names,
     order_key,
@@ -832,12 +832,6 @@ def _with_interval(metrics: list[Metric], interval: str | None) -> list[Metric]:
     ]
 
 
-def _cores() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1  # pragma: no cover  # platforms without affinity
-
-
 def measure(
     table: ConversationTable,
     metrics: Iterable[Metric | str] | Metric | str,
@@ -884,7 +878,7 @@ def measure(
         raise WrongTypeError("measure", "table", table, "must be a ConversationTable")
     min_sample = v.whole("measure", "min_sample", min_sample, minimum=0)
     workers = (
-        _cores()
+        available_cores()
         if threads is None
         else v.whole("measure", "threads", threads, minimum=1)
     )
