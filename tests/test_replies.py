@@ -30,6 +30,7 @@ from servicequality import (
     measure,
 )
 from servicequality import metrics as sqm
+from servicequality._messages import message_rows
 from servicequality.demo import SHOP_TIMEZONE, example_shop
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -211,6 +212,22 @@ class TestMessageTable:
         ]:
             with pytest.raises(error, match=rule):
                 table.with_messages(MessageTable.from_records(messages))
+
+    @settings(max_examples=20, deadline=None)
+    @given(st.permutations(range(6)), st.integers(1, 6))
+    def test_each_message_finds_its_conversation_row(self, order, kept):
+        """Rows found through equal or different id lists name the right rows."""
+        conversations = [talk(f"c{i}", "a1", close=600) for i in order]
+        table = ConversationTable.from_records(conversations)
+        every = [said(f"c{i}", CUSTOMER, 5 + i) for i in range(6)]
+        for messages in (every, every[:kept]):
+            attached = table.with_messages(MessageTable.from_records(messages))
+            rows = message_rows(attached)
+            ids = attached.vocabulary("conversation_id")[attached["conversation_id"]]
+            said_in = attached.messages.vocabulary("conversation_id")[
+                attached.messages["conversation_id"]
+            ]
+            assert ids[rows].tolist() == said_in.tolist()
 
     def test_messages_travel_with_filter_concat_and_pickle(self, shop):
         """filter keeps the messages of kept rows; + joins; pickling keeps them."""

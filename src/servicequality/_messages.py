@@ -440,6 +440,10 @@ def message_rows(table: ConversationTable) -> NDArray[np.intp]:
     def compute() -> NDArray[np.intp]:
         ours = table.vocabulary("conversation_id")
         theirs = messages.vocabulary("conversation_id")
+        if len(ours) == len(theirs) and bool((ours == theirs).all()):
+            row_of_code = np.full(len(ours), -1, dtype=np.intp)
+            row_of_code[table["conversation_id"]] = np.arange(len(table))
+            return np.asarray(row_of_code[messages["conversation_id"]], dtype=np.intp)
         union, inverse = unique_strings(np.concatenate([ours, theirs]).astype(STRING))
         row_of_union = np.full(len(union), -1, dtype=np.intp)
         row_of_union[inverse[: len(ours)][table["conversation_id"]]] = np.arange(

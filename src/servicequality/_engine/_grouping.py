@@ -54,6 +54,8 @@ BLOCK = 1 << 16
 """Rows per block of the row-wise passes (their temporaries stay in cache)."""
 _BITMAP_KEYS = 1 << 26
 """Up to this many possible keys, the keys present are found with a bitmap."""
+_NARROW_STATE = 16
+"""Wider states (histograms) are only kept for the keys present."""
 
 By = str | TimeGrouping
 Spec = tuple[Literal["conversations", "knowledge_tests"], Literal["handler", "agent"]]
@@ -335,9 +337,9 @@ class GroupIndex:
 
     Rows are numbered by the mixed-radix code of their keys (first key
     first, so numbers follow key order). When there are no more possible
-    keys than rows, that code is the group number itself (groups without
-    rows are dropped by :meth:`finish`); otherwise the codes present are
-    numbered densely first.
+    keys than rows and every state is narrow, that code is the group number
+    itself (groups without rows are dropped by :meth:`finish`); otherwise
+    the codes present are numbered densely first.
 
     Attributes:
         labels: Per dimension, the labels its codes index, in key order.
@@ -372,7 +374,10 @@ class GroupIndex:
         capacity = int(np.prod(self._sizes, dtype=object))
         self._selections = sorted({_selection(m) for m in metrics})
         self._masks = {s: _population_mask(s, rows) for s in self._selections}
-        self._direct = not self._by or capacity <= max(len(table), 1 << 10)
+        self._direct = not self._by or (
+            capacity <= max(len(table), 1 << 10)
+            and max((m.width for m in metrics), default=0) <= _NARROW_STATE
+        )
         self._distinct: NDArray[np.int64] | None = None
         self._numbered: dict[Selection, NDArray[np.intp]] = {}
         if self._direct:

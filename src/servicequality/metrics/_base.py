@@ -488,6 +488,45 @@ def bucket_of(values: NDArray[np.float64]) -> NDArray[np.intp]:
     )
 
 
+def histogram_state(
+    group: NDArray[np.intp], bucket: NDArray[np.intp], count: int
+) -> NDArray[np.float64]:
+    """The state ``(n, count per bucket)`` of ``count`` groups, one pass.
+
+    ``group`` and ``bucket`` hold each counted value's group and bucket.
+    """
+    width = len(_REPRESENTATIVE) + 1
+    cells = group * width + bucket + 1
+    state = np.asarray(
+        np.bincount(cells, weights=np.ones(len(cells)), minlength=count * width),
+        dtype=np.float64,
+    ).reshape(count, width)
+    state[:, 0] = np.bincount(group, minlength=count)
+    return state
+
+
+def _ranked(
+    state: NDArray[np.float64],
+) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+    """Per group, the bucket value at a rank: one search per group.
+
+    ``state`` rows are ``(n, count per bucket)``. One running total runs
+    over every row in turn; a group's rank plus the total up to its ``n``
+    finds its bucket there.
+    """
+    groups, width = state.shape
+    running = np.cumsum(np.ascontiguousarray(state), axis=None)
+    first = np.arange(groups) * width
+    base = running[first] if groups else np.zeros(0)
+
+    def at_rank(rank: NDArray[np.float64]) -> NDArray[np.float64]:
+        position = np.searchsorted(running, base + rank, side="left") - first - 1
+        bucket = np.clip(position, 0, len(_REPRESENTATIVE) - 1)
+        return np.asarray(_REPRESENTATIVE[bucket], dtype=np.float64)
+
+    return at_rank
+
+
 @attrs.frozen(kw_only=True)
 class QuantileMetric:
     """A quantile of non-negative ``values`` from a fixed log-spaced histogram.
@@ -548,36 +587,24 @@ class QuantileMetric:
             raise ValidationError(
                 self.name, "values", "…", "must be finite and >= 0 on counted rows"
             )
-        width = self.width - 1
-        cell = np.where(where, groups.index * width + bucket_of(values), -1)
-        counted = cell[(cell >= 0) & (groups.index >= 0)]
-        histogram = np.bincount(counted, minlength=groups.count * width).reshape(
-            groups.count, width
-        )
-        return np.column_stack([histogram.sum(axis=1), histogram]).astype(np.float64)
-
-    def _at_rank(
-        self, cumulative: NDArray[np.float64], rank: NDArray[np.float64]
-    ) -> NDArray[np.float64]:
-        bucket = (cumulative < rank[:, None]).sum(axis=1)
-        return np.asarray(
-            _REPRESENTATIVE[np.minimum(bucket, len(_REPRESENTATIVE) - 1)],
-            dtype=np.float64,
+        counted = where & (groups.index >= 0)
+        return histogram_state(
+            groups.index[counted], bucket_of(values[counted]), groups.count
         )
 
     def finalize(self, state: NDArray[np.float64]) -> MetricValues:
         """Quantile estimate, count and rank interval per group."""
         n = state[:, 0]
-        cumulative = np.cumsum(state[:, 1:], axis=1)
+        at_rank = _ranked(state)
         z = normal_quantile(1 - (1 - self.confidence) / 2)
         spread = z * np.sqrt(n * self.q * (1 - self.q))
         rank = np.clip(np.ceil(self.q * n), 1, np.maximum(n, 1))
         low_rank = np.clip(np.floor(self.q * n - spread), 1, np.maximum(n, 1))
         high_rank = np.clip(np.ceil(self.q * n + spread) + 1, 1, np.maximum(n, 1))
         empty = n == 0
-        value = np.where(empty, np.nan, self._at_rank(cumulative, rank))
-        low = np.where(empty, np.nan, self._at_rank(cumulative, low_rank))
-        high = np.where(empty, np.nan, self._at_rank(cumulative, high_rank))
+        value = np.where(empty, np.nan, at_rank(rank))
+        low = np.where(empty, np.nan, at_rank(low_rank))
+        high = np.where(empty, np.nan, at_rank(high_rank))
         return MetricValues(
             value=value,
             numerator=_undefined(len(n)),

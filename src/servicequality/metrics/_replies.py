@@ -30,6 +30,7 @@ from servicequality.metrics._base import (
     bucket_of,
     check_part,
     check_window,
+    histogram_state,
 )
 from servicequality.metrics._common import every, population_of, positive_timedelta
 
@@ -293,11 +294,7 @@ class ReplyMetric:
             return np.column_stack(
                 [total(None), total(seconds), total(seconds * seconds)]
             )
-        width = self.width - 1
-        histogram = np.bincount(
-            group * width + bucket_of(seconds), minlength=groups.count * width
-        ).reshape(groups.count, width)
-        return np.column_stack([histogram.sum(axis=1), histogram]).astype(np.float64)
+        return histogram_state(group, bucket_of(seconds), groups.count)
 
     def finalize(self, state: NDArray[np.float64]) -> MetricValues:
         """Values, counts and intervals from the matching shape."""
