@@ -238,36 +238,6 @@ class Measurements(ReadOnly):
         )
         return result
 
-    @classmethod
-    def _owning(  # noqa: PLR0917  # the slots of a fresh result
-        cls,
-        key_names: tuple[str, ...],
-        labels: tuple[tuple[Any, ...], ...],
-        codes: tuple[NDArray[np.int64], ...],
-        metrics: Sequence[Metric],
-        states: Mapping[str, NDArray[np.float64]],
-        min_sample: int,
-        agent_roles: Mapping[str, Role],
-        source: tuple[ConversationTable, tuple[By, ...]],
-    ) -> Measurements:
-        """Like :meth:`from_codes`, keeping ``codes`` and ``states`` uncopied.
-
-        For arrays made by ``measure`` alone: they become read-only.
-        """
-        result = cls.__new__(cls)
-        result._setup(
-            key_names,
-            labels,
-            codes,
-            metrics,
-            states,
-            min_sample,
-            agent_roles,
-            source,
-            copy=False,
-        )
-        return result
-
     def _setup(  # noqa: PLR0917  # one place that fills the slots
         self,
         names: tuple[str, ...],
@@ -910,7 +880,8 @@ def _measure(  # noqa: PLR0917  # the resolved arguments of measure
         {m.name: m.accumulate(table, index.groups(m)) for m in chosen}
     )
     names = key_names(dimensions)
-    return Measurements._owning(
+    result = Measurements.__new__(Measurements)
+    result._setup(  # the arrays are this call's own: kept uncopied
         names,
         index.labels,
         codes,
@@ -919,7 +890,9 @@ def _measure(  # noqa: PLR0917  # the resolved arguments of measure
         min_sample,
         _roles_of(table, names, index.labels, codes),
         (table, dimensions),
+        copy=False,
     )
+    return result
 
 
 def _roles_of(
