@@ -141,6 +141,11 @@ def from_instants(values: NDArray[np.datetime64]) -> list[datetime | None]:
     return [None if x is None else x.replace(tzinfo=UTC) for x in naive]
 
 
+def counts_fit(span: int, rows: int) -> bool:
+    """Whether ``span`` distinct values are few enough to count in one array."""
+    return span <= 4 * rows + 1024
+
+
 def dense_codes(
     values: NDArray[np.int64],
 ) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
@@ -153,7 +158,7 @@ def dense_codes(
         return np.zeros(0, dtype=np.intp), values[:0]
     lowest = int(values.min())
     span = int(values.max()) - lowest + 1
-    if span > 4 * len(values) + 1024:
+    if not counts_fit(span, len(values)):
         distinct, inverse = np.unique(values, return_inverse=True)
         return inverse.reshape(-1).astype(np.intp), distinct
     offset = values - lowest

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from servicequality._engine._grouping import available_cores
+from servicequality._engine._grouping import BLOCK, available_cores, in_halves
 from servicequality._errors import ValidationError
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def _in_time_order(times: NDArray[np.int64], ids: NDArray[Any]) -> bool:
     return bool((ids[tied + 1] > ids[tied]).all())
 
 
-_BLOCK = 1 << 16
+_BLOCK = BLOCK
 """Rows per block when case starts are read (gathered keys stay in cache)."""
 _PARALLEL_ROWS = 1 << 20
 """From this many rows, reads and writes in sorted order run on two threads."""
@@ -128,20 +128,12 @@ def _starts(
 
 
 def _in_halves(size: int, work: Callable[[slice], None]) -> None:
-    """``work`` on two block-aligned halves of ``range(size)``.
-
-    On two threads for a million rows or more when two cores are there; the
-    halves do not overlap, so the result is the same either way.
-    """
-    middle = size // 2 // _BLOCK * _BLOCK
-    halves = [slice(0, middle), slice(middle, size)]
+    """``work`` on two halves, on two threads from a million rows (two cores)."""
     if size < _PARALLEL_ROWS or available_cores() < 2:
-        for half in halves:
-            work(half)
+        in_halves(size, work, None)
         return
     with ThreadPoolExecutor(2) as pool:
-        for _ in pool.map(work, halves):
-            pass
+        in_halves(size, work, pool)
 
 
 def _boundaries(

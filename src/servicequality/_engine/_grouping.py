@@ -39,6 +39,7 @@ __all__ = [
     "Groups",
     "available_cores",
     "combine_codes",
+    "in_halves",
     "key_names",
     "order_key",
     "resolve_by",
@@ -490,11 +491,7 @@ class GroupIndex:
                     code *= mask[block]
                 out[block] = code
 
-        halves = _halves(len(out))
-        for _ in (
-            map(rows, halves) if self._pool is None else self._pool.map(rows, halves)
-        ):
-            pass
+        in_halves(len(out), rows, self._pool)
         return out
 
     def _dense(self, capacity: int) -> NDArray[np.int64]:
@@ -594,9 +591,16 @@ class GroupIndex:
         return split_codes(flat, self._sizes), states
 
 
-def _halves(size: int) -> list[slice]:
+def in_halves(size: int, work: Callable[[slice], None], pool: Executor | None) -> None:
+    """``work`` on two block-aligned halves of ``range(size)``, on ``pool``.
+
+    Without a pool the halves run one after the other; they do not overlap,
+    so the result is the same either way.
+    """
     middle = (size // 2 // BLOCK) * BLOCK
-    return [slice(0, middle), slice(middle, size)]
+    halves = [slice(0, middle), slice(middle, size)]
+    for _ in map(work, halves) if pool is None else pool.map(work, halves):
+        pass
 
 
 def order_key(label: Any) -> tuple[Any, ...]:

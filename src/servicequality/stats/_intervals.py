@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from servicequality._columns import counts_fit
 from servicequality._errors import ValidationError
 from servicequality.stats._beta import beta_quantile, edge_quantile, normal_guess
 
@@ -239,7 +240,7 @@ def _distinct_pairs(
         key = (n * width + x).astype(np.int64)
         low = int(key.min(initial=0))
         key -= low
-        if int(key.max(initial=0)) <= 4 * len(key) + 1024:
+        if counts_fit(int(key.max(initial=0)) + 1, len(key)):
             present = np.flatnonzero(np.bincount(key))
             pairs = np.column_stack(
                 [(present + low) % width, (present + low) // width]
