@@ -114,7 +114,7 @@ def from_arrays(
         )
     absent = absent - constants.keys()
     vocabularies = {
-        name: np.asarray(id_lists[name]).astype(STRING)
+        name: np.asarray(id_lists[name]).astype(STRING, copy=False)
         if distinct_ids
         else as_vocabulary(OWNER, parameter, id_lists[name])
         for name, parameter in (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import zoneinfo
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import tzinfo
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -17,11 +18,14 @@ import attrs
 import numpy as np
 
 from servicequality import _arrays, _reading
+from servicequality._arrow import is_text, pyarrow
 from servicequality._columns import STRING
+from servicequality._engine._grouping import available_cores
 from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeError
 from servicequality._intake import Errors, Intake, check_errors
 from servicequality._model import RatingScale
 from servicequality._schema import COLUMNS, VOCABULARIES, check_defaults
+from servicequality._validators import whole
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -32,7 +36,6 @@ if TYPE_CHECKING:
     from servicequality._table import ConversationTable
 
 __all__ = [
-    "as_pandas",
     "columns_frame",
     "from_arrow",
     "from_frame",
@@ -66,22 +69,64 @@ def _optional(name: str) -> Any:
         return None
 
 
-def as_pandas(frame: Any) -> Any:
-    """A pandas DataFrame of any dataframe: pandas, polars, pyarrow, DuckDB and more.
+@attrs.frozen
+class _Frame:
+    """The input's columns: a pandas frame's, or an Arrow table's read one by one.
 
-    Other libraries go through Arrow (via Narwhals), their string columns
-    dictionary-encoded, so pandas gets categories instead of one Python
-    string per row.
+    An Arrow column becomes a pandas series only when read, without copying
+    its text: strings as pandas' Arrow-backed ``str``, dictionaries of
+    strings kept as they are for ids and enumerations (decoded for the
+    rest), other types as ``to_pandas`` gives them.
+    """
+
+    columns: Any
+    rows: int
+    pandas: Any = None
+    arrow: Any = None
+
+    def series(self, name: str, kind: str) -> Any:
+        """Column ``name``, to be read as a ``kind`` field."""
+        if self.arrow is None:
+            return self.pandas[name]
+        return _arrow_series(self.arrow.column(name), kind)
+
+    def zone(self, name: str) -> tzinfo | None:
+        """The zone of aware time column ``name`` (``None`` if naive or not time)."""
+        if self.arrow is None:
+            dtype = self.pandas[name].dtype
+        else:
+            dtype = self.arrow.column(name).slice(0, 0).to_pandas().dtype
+        zone: tzinfo | None = getattr(dtype, "tz", None)
+        return zone
+
+
+def _arrow_series(column: Any, kind: str) -> Any:
+    pd, pa = pandas(), pyarrow()
+    if pa.types.is_dictionary(column.type):
+        if kind in {"code", "enum"} and is_text(column.type.value_type):
+            return pd.Series(pd.arrays.ArrowExtensionArray(column), copy=False)
+        column = column.cast(column.type.value_type)
+    if pa.types.is_string_view(column.type):
+        column = column.cast(pa.large_string())
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return pd.Series(pd.arrays.ArrowStringArray(column), copy=False)
+    return column.to_pandas()
+
+
+def _frame(frame: Any) -> _Frame:
+    """The columns of any dataframe: pandas, polars, pyarrow, DuckDB and more.
+
+    Other libraries than pandas go through Arrow (via Narwhals).
 
     Raises:
         WrongTypeError: for anything that is not a dataframe.
     """
     pd = pandas()
     if isinstance(frame, pd.DataFrame):
-        return frame
+        return _Frame(frame.columns, len(frame), pandas=frame)
     pa = _optional("pyarrow")
     if pa is not None and isinstance(frame, pa.Table):
-        return _strings_as_dictionaries(pa, frame).to_pandas()
+        return _Frame(tuple(frame.column_names), frame.num_rows, arrow=frame)
     nw = _optional("narwhals")
     native = None
     if nw is not None:
@@ -89,7 +134,7 @@ def as_pandas(frame: Any) -> Any:
             native = nw.from_native(frame)
         except TypeError:
             native = None
-    if native is None:
+    if native is None or pa is None:
         rule = (
             "must be a dataframe: pandas, pyarrow, or (with narwhals and pyarrow "
             "installed: pip install 'servicequality[arrow]') polars, DuckDB…"
@@ -97,7 +142,8 @@ def as_pandas(frame: Any) -> Any:
         raise WrongTypeError(_reading.OWNER, "frame", type(frame).__name__, rule)
     if isinstance(native, nw.LazyFrame):
         native = native.collect()
-    return _strings_as_dictionaries(pa, native.to_arrow()).to_pandas()
+    table = native.to_arrow()
+    return _Frame(tuple(table.column_names), table.num_rows, arrow=table)
 
 
 def _sources(
@@ -153,10 +199,10 @@ def _optional_field(field: str) -> bool:
     return field in _reading.DURATIONS or COLUMNS[field].optional
 
 
-def _series(frame: Any, source: Source) -> Any:
+def _series(frame: _Frame, source: Source, kind: str) -> Any:
     if isinstance(source, str):
-        return frame[source]
-    texts = [frame[part].astype("string") for part in source]
+        return frame.series(source, kind)
+    texts = [frame.series(part, kind).astype("string") for part in source]
     joined = texts[0]
     for text in texts[1:]:
         joined = joined + " " + text
@@ -171,6 +217,11 @@ _READERS = {
 }
 
 
+def _kind(field: str) -> str:
+    """How ``field`` is read: a schema kind, or ``"seconds"`` for a duration."""
+    return "seconds" if field in _reading.DURATIONS else COLUMNS[field].kind
+
+
 def _read(
     options: _reading.Options,
     series: Any,
@@ -183,7 +234,7 @@ def _read(
     A cell pandas itself cannot read (an unhashable object, a signalling
     NaN) is a problem of the whole column.
     """
-    kind = "seconds" if field in _reading.DURATIONS else COLUMNS[field].kind
+    kind = _kind(field)
     try:
         if kind == "seconds":
             return _reading.seconds(options, series, field, column, cells)
@@ -212,6 +263,7 @@ def from_frame(  # one pass over the declared columns
     agents: Sequence[Agent] = (),
     knowledge_tests: Sequence[KnowledgeTest] = (),
     errors: Errors = "raise",
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """The parts of a table built from any dataframe (one row each).
 
@@ -219,29 +271,46 @@ def from_frame(  # one pass over the declared columns
     """
     check_errors(errors)
     pd = pandas()
-    data = as_pandas(frame)
+    data = _frame(frame)
     options = _options(pd, rating_scale, labels, true_values, false_values, tz)
     options = attrs.evolve(options, formats=_formats(formats))
     constants = check_defaults(_reading.OWNER, defaults)
     problems: list[ValidationError] = []
     sources = _sources(data, columns, problems)
+
+    def reading(field: str) -> _Column:
+        source = sources[field]
+        column = source if isinstance(source, str) else " + ".join(source)
+        series = _series(data, source, _kind(field))
+        if field in constants:
+            series = series.astype(object).where(series.notna(), _raw(constants[field]))
+        cells = _reading.Cells()
+        try:
+            value = _read(options, series, field, column, cells)
+        except ValidationError as problem:
+            return _Column(series, column, None, cells, problem)
+        return _Column(series, column, value, cells, None)
+
+    workers = _workers(threads, data.rows)
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            done = dict(zip(sources, pool.map(reading, sources), strict=True))
+    else:
+        done = {field: reading(field) for field in sources}
     cells = _reading.Cells()
     read: dict[str, Any] = {}
     shown: dict[str, Any] = {}
-    for field, source in sources.items():
-        column = source if isinstance(source, str) else " + ".join(source)
-        series = _series(data, source)
-        if field in constants:
-            series = series.astype(object).where(series.notna(), _raw(constants[field]))
-        shown[field] = (series, column)
-        try:
-            read[field] = _read(options, series, field, column, cells)
-        except ValidationError as problem:
-            problems.append(problem)
+    for field, result in done.items():
+        shown[field] = (result.series, result.column)
+        cells.found.extend(result.cells.found)
+        if result.problem is None:
+            read[field] = result.value
+        else:
+            problems.append(result.problem)
     _raise_together(problems)
     given, id_lists = _assemble(pd, read, options)
-    zone = options.tz or _first_zone(pd, data, sources)
-    n = len(data)
+    zone = options.tz or _first_zone(data, sources)
+    n = data.rows
     intake = Intake(errors)
     bad = _cell_rejects(intake, cells, shown, n)
     kept = np.flatnonzero(~bad)
@@ -269,6 +338,30 @@ def from_frame(  # one pass over the declared columns
         sorted((*intake.rejects, *checked), key=lambda r: (r.kind, r.index))
     )
     return parts
+
+
+@attrs.frozen
+class _Column:
+    """One frame column read: the series, its name, the value or the problem."""
+
+    series: Any
+    column: str
+    value: Any
+    cells: _reading.Cells
+    problem: ValidationError | None
+
+
+_PARALLEL_ROWS = 1 << 16
+"""Rows from which columns are read on several threads."""
+
+
+def _workers(threads: int | None, rows: int) -> int:
+    """Threads to read the columns on: 1 for small frames."""
+    if threads is not None:
+        threads = whole(_reading.OWNER, "threads", threads, minimum=1)
+    if rows < _PARALLEL_ROWS:
+        return 1
+    return available_cores() if threads is None else threads
 
 
 def _raw(value: Any) -> Any:
@@ -347,7 +440,7 @@ def _zone(tz: str | tzinfo | None) -> tzinfo | None:
         ) from None
 
 
-def _first_zone(pd: Any, data: Any, sources: Mapping[str, Source]) -> tzinfo | None:
+def _first_zone(data: _Frame, sources: Mapping[str, Source]) -> tzinfo | None:
     """The zone of the first aware time column, to show instants in."""
     for field, source in sources.items():
         if (
@@ -355,9 +448,8 @@ def _first_zone(pd: Any, data: Any, sources: Mapping[str, Source]) -> tzinfo | N
             and COLUMNS[field].kind == "time"
             and isinstance(source, str)
         ):
-            dtype = data[source].dtype
-            if isinstance(dtype, pd.DatetimeTZDtype):
-                zone: tzinfo = dtype.tz
+            zone = data.zone(source)
+            if zone is not None:
                 return zone
     return None
 
@@ -463,21 +555,21 @@ Coded = tuple["np.ndarray[Any, Any]", "np.ndarray[Any, Any]"]
 def _united(
     pd: Any, first: Coded, second: Coded
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Two code columns over one shared list of ids (first list's ids first)."""
+    """Two code columns over one list of ids: the first list, then new ids.
+
+    The first list is distinct (read from the frame), so the first column
+    keeps its codes and only the second is recoded.
+    """
     (codes, ids), (other_codes, other_ids) = first, second
     joined, union = pd.factorize(
         np.concatenate([ids, other_ids]).astype(object), use_na_sentinel=True
     )
-    joined = np.asarray(joined, dtype=np.int64)
-
-    def recode(column: np.ndarray[Any, Any], part: np.ndarray[Any, Any]) -> Any:
-        return np.where(column >= 0, part[np.maximum(column, 0)], column)
-
-    return (
-        recode(codes, joined[: len(ids)]) if len(ids) else codes,
-        recode(other_codes, joined[len(ids) :]) if len(other_ids) else other_codes,
-        np.asarray(union, dtype=object).astype(STRING),
-    )
+    part = np.asarray(joined, dtype=np.int64)[len(ids) :]
+    if len(other_ids):
+        other_codes = np.where(
+            other_codes >= 0, part[np.maximum(other_codes, 0)], other_codes
+        )
+    return codes, other_codes, np.asarray(union, dtype=object).astype(STRING)
 
 
 def from_pandas(frame: Any, **options: Any) -> dict[str, Any]:
@@ -502,19 +594,6 @@ def from_arrow(table: Any, **options: Any) -> dict[str, Any]:
             "from_arrow", "table", type(table).__name__, "must be a pyarrow Table"
         )
     return from_frame(table, **options)
-
-
-def _strings_as_dictionaries(pa: Any, table: Any) -> Any:
-    """String columns dictionary-encoded by Arrow (hashing in C++).
-
-    pandas then receives categories (one Python string per distinct value)
-    and codes, instead of one Python string per row.
-    """
-    for position, field in enumerate(table.schema):
-        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-            encoded = table.column(position).dictionary_encode()
-            table = table.set_column(position, field.name, encoded)
-    return table
 
 
 def table_frame(table: ConversationTable) -> Any:

@@ -14,6 +14,13 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from servicequality._arrow import (
+    arrow_factorized,
+    arrow_strings,
+    held_by_arrow,
+    is_text,
+    pyarrow,
+)
 from servicequality._columns import STRING
 from servicequality._errors import ValidationError
 from servicequality._periods import EARLIEST, LATEST
@@ -70,6 +77,19 @@ def _key(value: object) -> object:
     return value.strip().casefold() if isinstance(value, str) else value
 
 
+def factorized(pd: Any, series: Any) -> tuple[NDArray[np.int64], Any]:
+    """Codes (-1 where missing) and the distinct values, in first-seen order.
+
+    Text held by Arrow is encoded by Arrow and its distinct values stay an
+    Arrow array; anything else goes through ``pandas.factorize`` (an Index).
+    """
+    held = held_by_arrow(series)
+    if held is not None:
+        return arrow_factorized(held)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), uniques
+
+
 def _mapped(
     pd: Any, series: Any, read: Callable[[Any], Any], fill: Any, dtype: Any
 ) -> tuple[NDArray[Any], NDArray[np.bool_], NDArray[np.bool_]]:
@@ -78,8 +98,7 @@ def _mapped(
     ``read`` returns the value, or raises ``ValueError`` for a cell it
     cannot read; missing cells (and blank strings) get ``fill``.
     """
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    codes = np.asarray(codes, dtype=np.intp)
+    codes, uniques = factorized(pd, series)
     values = np.empty(len(uniques) + 1, dtype=dtype)
     values[-1] = fill
     unread = np.zeros(len(uniques) + 1, dtype=bool)
@@ -337,13 +356,18 @@ def ids(
         codes = series.cat.codes.to_numpy(np.int64)
     else:
         try:
-            codes, labels = pd.factorize(series, use_na_sentinel=True)
+            codes, labels = factorized(pd, series)
         except TypeError:
             rule = "holds a cell that is not an id"
             raise fail(column, str(series.dtype), rule) from None
-        codes = np.asarray(codes, dtype=np.int64)
-    kind = pd.api.types.infer_dtype(labels, skipna=True)
-    strings, usable, blank = _id_strings(labels, kind)
+    text = _arrow_text(labels)
+    if text is None:
+        kind = pd.api.types.infer_dtype(labels, skipna=True)
+        strings, usable, blank = _id_strings(labels, kind)
+    else:
+        kind, strings = "string", arrow_strings(text)
+        blank = _blank(strings)
+        usable = ~blank
     if usable.all():
         if not COLUMNS[field].nullable:
             cells.add(codes < 0, field, column, MISSING_RULE)
@@ -373,7 +397,7 @@ def _id_strings(
         return strings, every, ~every
     if kind == "string":
         strings = np.asarray(labels, dtype=object).astype(STRING)
-        blank = (np.strings.str_len(strings) == 0) | np.strings.isspace(strings)
+        blank = _blank(strings)
         return strings, ~blank, blank
     values = labels.tolist()
     blank = np.array([isinstance(x, str) and not x.strip() for x in values], dtype=bool)
@@ -389,10 +413,29 @@ def _id_strings(
     return np.asarray(shown, dtype=object).astype(STRING), usable, blank
 
 
+def _blank(strings: NDArray[Any]) -> NDArray[np.bool_]:
+    return np.asarray((np.strings.str_len(strings) == 0) | np.strings.isspace(strings))
+
+
+def _arrow_text(labels: Any) -> Any:
+    """Distinct labels held by Arrow as one plain Arrow string array, else ``None``."""
+    held = held_by_arrow(labels)
+    if held is None:
+        return None
+    pa = pyarrow()
+    if isinstance(held, pa.ChunkedArray):
+        held = held.combine_chunks()
+    if pa.types.is_dictionary(held.type):
+        held = held.dictionary_decode()
+    if pa.types.is_string_view(held.type):
+        held = held.cast(pa.large_string())
+    return held if held.null_count == 0 else None
+
+
 def _id_series(pd: Any, series: Any, column: str) -> Any:
     """The series if it can hold ids (integral floats become integers)."""
     dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
+    if isinstance(dtype, pd.CategoricalDtype) or _arrow_dictionary(dtype):
         return series
     if pd.api.types.is_float_dtype(dtype):
         present = series.dropna()
@@ -405,6 +448,16 @@ def _id_series(pd: Any, series: Any, column: str) -> Any:
     ):
         return series
     raise fail(column, str(dtype), "ids must be strings, categories or integers")
+
+
+def _arrow_dictionary(dtype: Any) -> bool:
+    """Whether ``dtype`` is pandas' wrapper of an Arrow dictionary of strings."""
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    return (
+        arrow is not None
+        and bool(pyarrow().types.is_dictionary(arrow))
+        and is_text(arrow.value_type)
+    )
 
 
 def _check_distinct(labels: NDArray[Any], column: str) -> None:

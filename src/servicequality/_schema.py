@@ -491,9 +491,8 @@ def _code_checks(
         )
         codes = columns[name]
         empty = spec.nullable or name in absent
-        low = -1 if empty else 0
-        ok = (codes >= low) & (codes < size)
-        valid[name] = ok & (codes >= 0)
+        valid[name] = _below(codes, size)
+        ok = valid[name] | (codes == -1) if empty else valid[name]
         what = (
             f"{spec.enum.__name__} code"
             if spec.enum is not None
@@ -502,6 +501,12 @@ def _code_checks(
         none = ", or -1 for none" if empty else ""
         checks.append((~ok, name, f"must be a {what} (0..{size - 1}{none})", None))
     return checks, valid
+
+
+def _below(codes: NDArray[Any], size: int) -> NDArray[np.bool_]:
+    """``0 <= codes < size`` in one pass: negative codes read as unsigned are huge."""
+    unsigned = codes.view(np.dtype(f"u{codes.dtype.itemsize}"))
+    return np.asarray(unsigned < size)
 
 
 def _time_checks(columns: Mapping[str, NDArray[Any]]) -> list[Check]:

@@ -512,6 +512,7 @@ class ConversationTable(ReadOnly):
         agents: Sequence[Agent] = (),
         knowledge_tests: Sequence[KnowledgeTest] = (),
         errors: Errors = "raise",
+        threads: int | None = None,
     ) -> ConversationTable:
         """Build a table from any dataframe, one conversation per row.
 
@@ -553,6 +554,10 @@ class ConversationTable(ReadOnly):
                 missing flag, a fractional score, an instant out of range)
                 or that breaks a rule of :meth:`from_arrays` is in
                 :attr:`rejects`, so ``len(table) + rejected == len(frame)``.
+            threads: Threads to read the columns of frames over 65,536 rows
+                on, one column per thread at a time (Arrow and numpy release
+                the GIL there); ``None`` uses the cores available. The table
+                is the same whatever the number.
 
         Enumeration values match without case; integer columns of codes are
         taken as codes. Messages show instants in ``tz`` (or the zone of the
@@ -579,6 +584,7 @@ class ConversationTable(ReadOnly):
                 agents=agents,
                 knowledge_tests=knowledge_tests,
                 errors=errors,
+                threads=threads,
             )
         )
 
