@@ -15,7 +15,10 @@ Three inputs hold the same conversations as the generated table:
 The baseline for a frame is what any loader must do at least: one
 ``pandas.factorize`` of each id and label column plus one deep copy of the
 frame. ``from_arrow`` and ``from_frame`` (polars) are compared with the
-baseline of the string-id frame (the same content). Interleaved best of
+baseline of the string-id frame (the same content). The loaders read
+columns on as many threads as there are cores (``threads=None``); the
+string-id frame is also read on one thread (``threads=1``), against the
+same single-threaded baseline. Interleaved best of
 ``--repeats``; every table built is checked to hold the same conversations
 as the original, column by column.
 
@@ -188,6 +191,9 @@ def main() -> None:
             "from_pandas, string ids": lambda: from_pandas(
                 strings, rating_scale=scale, agents=roster
             ),
+            "from_pandas, string ids, one thread": lambda: from_pandas(
+                strings, rating_scale=scale, agents=roster, threads=1
+            ),
             "factorize + copy, integer ids": lambda: baseline(integers),
             "from_pandas, integer ids": lambda: from_pandas(
                 integers, rating_scale=scale, agents=numbered
@@ -218,6 +224,10 @@ def main() -> None:
     print(
         "from_pandas / (factorize + copy), string ids:  "
         f"{ratio('from_pandas, string ids', 'string ids'):6.2f}"
+    )
+    print(
+        "same, on one thread:                           "
+        f"{ratio('from_pandas, string ids, one thread', 'string ids'):6.2f}"
     )
     print(
         "from_pandas / (factorize + copy), integer ids: "

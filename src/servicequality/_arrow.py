@@ -95,10 +95,9 @@ def arrow_factorized(held: Any) -> tuple[NDArray[np.int64], Any]:
 
 def _codes(indices: Any) -> NDArray[np.int64]:
     """Dictionary indices as int64, -1 where null."""
-    pa = pyarrow()
-    wide = indices.cast(pa.int64())
+    wide = indices.cast(pyarrow().int64())
     if wide.null_count:
-        wide = pyarrow().compute.fill_null(wide, -1)
+        wide = wide.fill_null(-1)
     return np.asarray(wide.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
