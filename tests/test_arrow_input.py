@@ -258,3 +258,22 @@ class TestUnsignedDictionaries:
             frame, rating_scale=THREE, agents=shop.agents
         )
         assert built.to_records().conversations == shop.to_records().conversations
+
+    def test_a_null_dictionary_entry_is_a_missing_cell(self):
+        agents = pa.DictionaryArray.from_arrays(
+            pa.array([0, 1, 2, 3], pa.int8()), pa.array(["amy", None, "bo", "amy"])
+        )
+        table = pa.table(
+            {
+                "conversation_id": ["a", "b", "c", "d"],
+                "agent_id": agents,
+                "opened_at": pa.array(
+                    pd.date_range("2025-11-03", periods=4, freq="h", tz="UTC")
+                ),
+                "resolved": [True] * 4,
+            }
+        )
+        built = ConversationTable.from_arrow(table, errors="collect")
+        assert built.vocabulary("agent_id").tolist() == ["amy", "bo"]
+        assert built["agent_id"].tolist() == [0, 1, 0]
+        assert [(r.index, r.field) for r in built.rejects] == [(1, "agent_id")]
