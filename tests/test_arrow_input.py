@@ -277,3 +277,30 @@ class TestUnsignedDictionaries:
         assert built.vocabulary("agent_id").tolist() == ["amy", "bo"]
         assert built["agent_id"].tolist() == [0, 1, 0]
         assert [(r.index, r.field) for r in built.rejects] == [(1, "agent_id")]
+
+
+@pytest.mark.parametrize(
+    "arrow_type", [pa.string(), pa.large_string(), pa.string_view()], ids=str
+)
+def test_pandas_arrow_dtypes_read_like_plain_strings(arrow_type):
+    """``ArrowDtype`` text columns, string views included, as plain strings do."""
+    plain = pd.DataFrame(
+        {
+            "conversation_id": ["a", "b", None],
+            "agent_id": ["x", "y", "x"],
+            "opened_at": pd.date_range("2025-11-03", periods=3, freq="h", tz="UTC"),
+            "resolved": [True, False, True],
+            "channel": ["chat", "DM", "phone"],
+        }
+    )
+    typed = plain.astype(
+        {
+            name: pd.ArrowDtype(arrow_type)
+            for name in ("conversation_id", "agent_id", "channel")
+        }
+    )
+    expected = ConversationTable.from_pandas(plain, errors="collect")
+    built = ConversationTable.from_pandas(typed, errors="collect")
+    assert built == expected
+    assert built.rejects == expected.rejects
+    assert [(r.index, r.field) for r in built.rejects] == [(2, "conversation_id")]

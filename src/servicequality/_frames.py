@@ -85,9 +85,16 @@ class _Frame:
     arrow: Any = None
 
     def series(self, name: str, kind: str) -> Any:
-        """Column ``name``, to be read as a ``kind`` field."""
+        """Column ``name``, to be read as a ``kind`` field.
+
+        String views (which pandas' dtype checks refuse) become large strings.
+        """
         if self.arrow is None:
-            return self.pandas[name]
+            series = self.pandas[name]
+            held = getattr(series.dtype, "pyarrow_dtype", None)
+            if held is None or not pyarrow().types.is_string_view(held):
+                return series
+            return _arrow_series(pyarrow().array(series.array), kind)
         return _arrow_series(self.arrow.column(name), kind)
 
     def zone(self, name: str) -> tzinfo | None:
@@ -241,7 +248,7 @@ def _read(
         if kind == "int":
             return _reading.numbers(options, series, field, column, cells)
         return _READERS[kind](options, series, field, column, cells)
-    except (TypeError, ArithmeticError, ValueError) as unreadable:
+    except (TypeError, ArithmeticError, ValueError, NotImplementedError) as unreadable:
         if isinstance(unreadable, ValidationError):
             raise
         raise _reading.fail(
