@@ -24,6 +24,7 @@ __all__ = [
     "held_by_arrow",
     "is_arrow_array",
     "is_text",
+    "is_text_dictionary",
     "pyarrow",
 ]
 
@@ -46,6 +47,11 @@ def is_text(type_: Any) -> bool:
     )
 
 
+def is_text_dictionary(type_: Any) -> bool:
+    """Whether Arrow type ``type_`` is a dictionary of strings."""
+    return bool(pyarrow().types.is_dictionary(type_)) and is_text(type_.value_type)
+
+
 def is_arrow_array(values: object) -> bool:
     """Whether ``values`` is a pyarrow array (without importing pyarrow)."""
     return type(values).__module__.startswith("pyarrow")
@@ -57,17 +63,14 @@ def held_by_arrow(values: Any) -> Any:
     Strings (pandas' Arrow-backed ``str`` and ``ArrowDtype`` strings) and
     dictionaries of strings qualify; the Arrow data is not copied.
     """
-    if is_arrow_array(values):
-        held = values
-    else:
+    if not is_arrow_array(values):
         dtype = values.dtype
         arrow_type = getattr(dtype, "pyarrow_dtype", None)
         if arrow_type is None and getattr(dtype, "storage", None) != "pyarrow":
             return None
-        held = pyarrow().array(getattr(values, "array", values))
-    pa = pyarrow()
-    text = held.type.value_type if pa.types.is_dictionary(held.type) else held.type
-    return held if is_text(text) else None
+        values = pyarrow().array(getattr(values, "array", values))
+    text = is_text(values.type) or is_text_dictionary(values.type)
+    return values if text else None
 
 
 def arrow_factorized(held: Any) -> tuple[NDArray[np.int64], Any]:

@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 
 from servicequality import _arrays, _reading
-from servicequality._arrow import is_text, pyarrow
+from servicequality._arrow import is_text_dictionary, pyarrow
 from servicequality._columns import STRING
 from servicequality._engine._grouping import available_cores
 from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeError
@@ -109,9 +109,9 @@ class _Frame:
 
 def _arrow_series(column: Any, kind: str) -> Any:
     pd, pa = pandas(), pyarrow()
+    if is_text_dictionary(column.type) and kind in {"code", "enum"}:
+        return pd.Series(pd.arrays.ArrowExtensionArray(column), copy=False)
     if pa.types.is_dictionary(column.type):
-        if kind in {"code", "enum"} and is_text(column.type.value_type):
-            return pd.Series(pd.arrays.ArrowExtensionArray(column), copy=False)
         column = column.cast(column.type.value_type)
     if pa.types.is_string_view(column.type):
         column = column.cast(pa.large_string())

@@ -18,7 +18,7 @@ from servicequality._arrow import (
     arrow_factorized,
     arrow_strings,
     held_by_arrow,
-    is_text,
+    is_text_dictionary,
     pyarrow,
 )
 from servicequality._columns import STRING
@@ -435,7 +435,10 @@ def _arrow_text(labels: Any) -> Any:
 def _id_series(pd: Any, series: Any, column: str) -> Any:
     """The series if it can hold ids (integral floats become integers)."""
     dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype) or _arrow_dictionary(dtype):
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype) or (
+        arrow is not None and is_text_dictionary(arrow)
+    ):
         return series
     if pd.api.types.is_float_dtype(dtype):
         present = series.dropna()
@@ -448,16 +451,6 @@ def _id_series(pd: Any, series: Any, column: str) -> Any:
     ):
         return series
     raise fail(column, str(dtype), "ids must be strings, categories or integers")
-
-
-def _arrow_dictionary(dtype: Any) -> bool:
-    """Whether ``dtype`` is pandas' wrapper of an Arrow dictionary of strings."""
-    arrow = getattr(dtype, "pyarrow_dtype", None)
-    return (
-        arrow is not None
-        and bool(pyarrow().types.is_dictionary(arrow))
-        and is_text(arrow.value_type)
-    )
 
 
 def _check_distinct(labels: NDArray[Any], column: str) -> None:
