@@ -61,7 +61,7 @@ def held_by_arrow(values: Any) -> Any:
     """The Arrow text of an Arrow array or behind a pandas series, else ``None``.
 
     Strings (pandas' Arrow-backed ``str`` and ``ArrowDtype`` strings) and
-    dictionaries of strings qualify; the Arrow data is not copied.
+    dictionaries of strings qualify; a single chunk is not copied.
     """
     if not is_arrow_array(values):
         dtype = values.dtype
