@@ -15,6 +15,7 @@ from servicequality import (
     WrongTypeError,
 )
 from servicequality._arrow import arrow_strings
+from servicequality._frames import _PARALLEL_ROWS
 from servicequality.demo import example_shop
 
 THREE = RatingScale.THREE_LEVEL
@@ -190,6 +191,7 @@ class TestThreads:
     @pytest.mark.parametrize("threads", [2, 3])
     def test_the_same_table_and_rejects_on_any_number_of_threads(self, threads):
         frame = big_frame()
+        assert len(frame) >= _PARALLEL_ROWS  # the threads are used
         words = {"true_values": ["yes"], "false_values": ["no"]}
         one = ConversationTable.from_frame(frame, errors="collect", threads=1, **words)
         more = ConversationTable.from_frame(

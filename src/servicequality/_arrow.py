@@ -26,6 +26,7 @@ __all__ = [
     "is_text",
     "is_text_dictionary",
     "pyarrow",
+    "without_views",
 ]
 
 _SPREAD = 8
@@ -91,9 +92,15 @@ def arrow_factorized(held: Any) -> tuple[NDArray[np.int64], Any]:
     else:
         encoded = held.dictionary_encode()
         codes, labels = _codes(encoded.indices), encoded.dictionary
-    if pa.types.is_string_view(labels.type):
-        labels = labels.cast(pa.large_string())
-    return codes, labels
+    return codes, without_views(labels)
+
+
+def without_views(values: Any) -> Any:
+    """String views as large strings (which pandas and the buffer reader take)."""
+    pa = pyarrow()
+    if pa.types.is_string_view(values.type):
+        return values.cast(pa.large_string())
+    return values
 
 
 def _codes(indices: Any) -> NDArray[np.int64]:

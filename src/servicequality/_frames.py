@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 
 from servicequality import _arrays, _reading
-from servicequality._arrow import is_text_dictionary, pyarrow
+from servicequality._arrow import is_text, is_text_dictionary, pyarrow, without_views
 from servicequality._columns import STRING
 from servicequality._engine._grouping import available_cores
 from servicequality._errors import UnknownKeyError, ValidationError, WrongTypeError
@@ -113,9 +113,8 @@ def _arrow_series(column: Any, kind: str) -> Any:
         return pd.Series(pd.arrays.ArrowExtensionArray(column), copy=False)
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
-    if pa.types.is_string_view(column.type):
-        column = column.cast(pa.large_string())
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+    column = without_views(column)
+    if is_text(column.type):
         return pd.Series(pd.arrays.ArrowStringArray(column), copy=False)
     return column.to_pandas()
 

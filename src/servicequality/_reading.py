@@ -20,6 +20,7 @@ from servicequality._arrow import (
     held_by_arrow,
     is_text_dictionary,
     pyarrow,
+    without_views,
 )
 from servicequality._columns import STRING
 from servicequality._errors import ValidationError
@@ -414,6 +415,7 @@ def _id_strings(
 
 
 def _blank(strings: NDArray[Any]) -> NDArray[np.bool_]:
+    """Which strings are empty or only white space."""
     return np.asarray((np.strings.str_len(strings) == 0) | np.strings.isspace(strings))
 
 
@@ -427,8 +429,7 @@ def _arrow_text(labels: Any) -> Any:
         held = held.combine_chunks()
     if pa.types.is_dictionary(held.type):
         held = held.dictionary_decode()
-    if pa.types.is_string_view(held.type):
-        held = held.cast(pa.large_string())
+    held = without_views(held)
     return held if held.null_count == 0 else None
 
 
